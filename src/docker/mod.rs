@@ -1,0 +1,1 @@
+//! The Docker side: connect, launch the image with the runner injected, collect, clean up.

@@ -1,0 +1,28 @@
+//! The trace: the event model shared by the runner and the strace-log reader, and the in-memory
+//! [`Trace`] the rule engine reads.
+
+pub mod event;
+
+pub use event::{
+    ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,
+    Shebang, EVENTS_SCHEMA,
+};
+
+/// A whole trace in memory, whatever its source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    pub header: Option<Header>,
+    pub events: Vec<Event>,
+    /// `None` when the trace was cut short (no end record).
+    pub end: Option<End>,
+}
+
+impl Trace {
+    /// The process whose exit decides the container's exit: the header's, else the first seen.
+    pub fn main_pid(&self) -> Option<i32> {
+        self.header
+            .as_ref()
+            .map(|h| h.main_pid)
+            .or_else(|| self.events.first().map(|e| e.pid))
+    }
+}
