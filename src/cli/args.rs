@@ -81,10 +81,7 @@ pub struct DiagnoseArgs {
     pub run: RunFlags,
     /// IMAGE, then the COMMAND and its arguments (which replace the image's CMD). Several
     /// images may be named when each of them is a local image: each is diagnosed in turn.
-    #[arg(
-        trailing_var_arg = true,
-        value_name = "IMAGE [COMMAND]"
-    )]
+    #[arg(trailing_var_arg = true, value_name = "IMAGE [COMMAND]")]
     pub args: Vec<String>,
 }
 

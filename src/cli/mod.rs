@@ -3,6 +3,7 @@
 //! 1 did not, 2 could not do the job).
 
 pub mod args;
+pub mod output;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
