@@ -199,13 +199,14 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
     }
     let _ = nix::unistd::write(&ready, &[1]);
     drop(ready);
-    quiet_stdio();
     let notes = File::from(notes);
     let _ = nix::fcntl::fcntl(
         &notes,
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     );
-    Tracer::new(main, opts.full, writer, Some(notes)).run();
+    let tracer = Tracer::new(main, opts.full, writer, Some(notes));
+    quiet_stdio();
+    tracer.run();
     // SAFETY: exit without unwinding or flushing inherited stdio.
     unsafe { libc::_exit(0) }
 }

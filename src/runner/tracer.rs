@@ -47,6 +47,8 @@ pub struct Tracer {
     evidence_budget: u32,
     /// What the launching process has to say (a name not found in `PATH`).
     notes: Option<File>,
+    /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
+    streams: [Option<(u64, u64)>; 2],
 }
 
 impl Tracer {
@@ -71,6 +73,7 @@ impl Tracer {
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
             notes,
+            streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
         }
     }
 
@@ -188,9 +191,9 @@ impl Tracer {
                 }
                 let mut entry = decode::entry(pid, nr, args);
                 if let Some((fd, data)) = entry.output.take() {
-                    match fd {
-                        1 => self.stdout.push(&data),
-                        2 => self.stderr.push(&data),
+                    match self.stream_of(pid, fd) {
+                        Some(1) => self.stdout.push(&data),
+                        Some(2) => self.stderr.push(&data),
                         _ => {}
                     }
                 }
@@ -365,6 +368,22 @@ impl Tracer {
         }
     }
 
+    /// Which of the runner's own streams a write to `fd` reaches: a script's `>&2` writes fd 1
+    /// to stderr, an `exec >log` sends fd 1 elsewhere.
+    fn stream_of(&self, pid: Pid, fd: i32) -> Option<i32> {
+        let [out, err] = self.streams;
+        if out == err || !matches!(fd, 1 | 2) {
+            return Some(fd).filter(|fd| matches!(fd, 1 | 2));
+        }
+        let id = file_id(&format!("/proc/{pid}/fd/{fd}"));
+        match id {
+            Some(id) if Some(id) == out => Some(1),
+            Some(id) if Some(id) == err => Some(2),
+            Some(_) => None,
+            None => Some(fd),
+        }
+    }
+
     fn stamp(&self, mut event: Event) -> Event {
         event.time_us = Some(self.start.elapsed().as_micros() as u64);
         event
@@ -416,6 +435,12 @@ fn syscall_info(pid: Pid) -> Option<libc::ptrace_syscall_info> {
     };
     // SAFETY: zero-initialised, then filled by the kernel.
     (n > 0).then(|| unsafe { info.assume_init() })
+}
+
+/// Device and inode of a file (the target of a `/proc/PID/fd/N` link).
+fn file_id(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Whether a task is a thread of another process (its Tgid is not its own pid).
