@@ -1,5 +1,5 @@
 /* Network failures: "connect PORT" (IPv4 loopback), "connect6 PORT" (IPv6 loopback),
- * "bind-twice" (a second bind to the port of a first: EADDRINUSE). Exits 1 on the failure. */
+ * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE). Exits 1 on the failure. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@ int main(int argc, char **argv) {
         int s = socket(AF_INET6, SOCK_STREAM, 0);
         return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
     }
-    if (!strcmp(argv[1], "bind-twice")) {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    if (!strcmp(argv[1], "bind-twice") && argc > 2) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int s1 = socket(AF_INET, SOCK_STREAM, 0);
         socklen_t len = sizeof a;

@@ -89,9 +89,27 @@ pub fn at_flags(flags: u64) -> String {
     bits(flags & 0xffff_ffff, AT_FLAGS, "0")
 }
 
-/// statx's flags: 0 reads `AT_STATX_SYNC_AS_STAT`.
+/// statx's flags: the sync type first (`AT_STATX_SYNC_AS_STAT` is 0), then the rest.
 pub fn statx_flags(flags: u64) -> String {
-    bits(flags & 0xffff_ffff, AT_FLAGS, "AT_STATX_SYNC_AS_STAT")
+    let rest = bits(flags & 0xffff_ffff, AT_FLAGS, "");
+    match (flags & 0x6000 == 0, rest.is_empty()) {
+        (true, true) => "AT_STATX_SYNC_AS_STAT".into(),
+        (true, false) => format!("AT_STATX_SYNC_AS_STAT|{rest}"),
+        (false, _) => rest,
+    }
+}
+
+/// renameat2's flags.
+pub fn rename_flags(flags: u64) -> String {
+    bits(
+        flags,
+        &[
+            (1, "RENAME_NOREPLACE"),
+            (2, "RENAME_EXCHANGE"),
+            (4, "RENAME_WHITEOUT"),
+        ],
+        "0",
+    )
 }
 
 /// access(2) modes: `F_OK`, `R_OK|X_OK`.
@@ -225,6 +243,11 @@ mod tests {
         assert_eq!(dirfd(-100i64 as u64), "AT_FDCWD");
         assert_eq!(at_flags(0x1100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
         assert_eq!(access_mode(0), "F_OK");
+        assert_eq!(
+            statx_flags(0x900),
+            "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT"
+        );
+        assert_eq!(rename_flags(1), "RENAME_NOREPLACE");
         assert_eq!(access_mode(5), "R_OK|X_OK");
         assert_eq!(socket_type(0o2000001), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(

@@ -112,6 +112,7 @@ enum Arg {
     Proto,
     OpenHow,
     Clone3,
+    RenameFlags,
     Buf,
     Iov,
 }
@@ -140,7 +141,7 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
         S::unlinkat => &[DirFd, Path, At],
         S::rename => &[Path, Path2],
         S::renameat => &[DirFd, Path, DirFd, Path2],
-        S::renameat2 => &[DirFd, Path, DirFd, Path2, Hex],
+        S::renameat2 => &[DirFd, Path, DirFd, Path2, RenameFlags],
         S::chown | S::lchown => &[Path, Id, Id],
         S::fchownat => &[DirFd, Path, Id, Id, At],
         S::socket => &[Domain, SockType, Proto],
@@ -295,6 +296,7 @@ impl Decoder {
                 Some(f) => format!("{{flags={}, ...}}", flags::clone_flags(f)),
                 None => ptr(v),
             },
+            Arg::RenameFlags => flags::rename_flags(v),
             Arg::Buf => {
                 let len = (self.args[2] as usize).min(WRITE_MAX);
                 let data = mem::read_bytes(self.pid, v, len);
