@@ -25,6 +25,8 @@ pub fn exit(report: &Report) -> String {
             None => format!("exited after {took}"),
         },
         Outcome::Killed => match &e.signal {
+            // Out of memory says more than "killed outright".
+            Some(sig) if e.oom_killed => format!("killed by {sig} after {took}"),
             Some(sig) => format!("killed by {} after {took}", signal(sig)),
             None => format!("killed after {took}"),
         },
@@ -36,7 +38,7 @@ pub fn exit(report: &Report) -> String {
         }
     }
     if e.oom_killed {
-        text += "; Docker reports OOMKilled: the kernel's out-of-memory killer ended it";
+        text += ", OOMKilled (over its memory limit)";
     }
     text
 }
@@ -201,7 +203,7 @@ pub fn confidence(c: Confidence) -> &'static str {
     }
 }
 
-/// `Trace: 412 events from 3 processes.`, with the dropped count when events were lost.
+/// `Trace: 412 events from 3 processes`, with the dropped count when events were lost.
 pub fn trace_counts(report: &Report) -> String {
     let t = &report.trace;
     let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -216,7 +218,7 @@ pub fn trace_counts(report: &Report) -> String {
             count(t.dropped, "event", "events")
         );
     }
-    text + "."
+    text
 }
 
 /// Joins lines into one, for headings.

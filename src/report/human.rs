@@ -13,7 +13,7 @@ use crate::cli::Expect;
 /// Prose is wrapped to this width (indent included).
 const WIDTH: usize = 88;
 /// Lines of each output tail shown; the JSON report has them all.
-const STDERR_LINES: usize = 10;
+const STDERR_LINES: usize = 20;
 const STDOUT_LINES: usize = 5;
 const INDENT: &str = "  ";
 
@@ -61,7 +61,7 @@ pub fn render(report: &Report, color: bool, passed: bool) -> String {
     for (label, value) in facts(report) {
         out += &format!(
             "{INDENT}{} {}\n",
-            paint.apply(&format!("{label:<9}"), Style::new().dimmed()),
+            paint.apply(&format!("{label:<10}"), Style::new().dimmed()),
             printable(&value)
         );
     }
@@ -119,7 +119,10 @@ pub fn render(report: &Report, color: bool, passed: bool) -> String {
 
     out += &format!(
         "\n{}\n",
-        paint.apply(&describe::trace_counts(report), Style::new().dimmed())
+        paint.apply(
+            &(describe::trace_counts(report) + "."),
+            Style::new().dimmed()
+        )
     );
     out
 }
@@ -154,10 +157,7 @@ fn facts(report: &Report) -> Vec<(&'static str, String)> {
     facts.push(("Exit", describe::exit(report)));
     if let Some(f) = report.findings.first() {
         if f.confidence != Confidence::High {
-            facts.push((
-                "Certainty",
-                format!("{} confidence", describe::confidence(f.confidence)),
-            ));
+            facts.push(("Confidence", describe::confidence(f.confidence).to_string()));
         }
     }
     facts
