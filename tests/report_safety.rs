@@ -168,3 +168,35 @@ fn a_report_without_findings_still_renders() {
         assert!(!text.is_empty(), "{format:?} is empty");
     }
 }
+
+#[test]
+fn hostile_text_keeps_every_format_well_formed() {
+    let nasty = "a\u{0}b\u{7f}c\u{fffe}d ]]> <x> &amp; ``` `e` \\ \u{202e}f";
+    let mut report = fx::port_in_use();
+    report.target.image = Some(nasty.into());
+    report.findings[0].summary = nasty.into();
+    report.findings[0].evidence[0].call = nasty.into();
+    report.findings[0].evidence[0].note = Some(nasty.into());
+    report.stderr_tail = vec![nasty.into()];
+    report.stdout_tail = vec![nasty.into()];
+    report.trace.calls = vec![nasty.into()];
+    let reports = [report];
+
+    let json = render(&reports, Format::Json, false);
+    let back: Report = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(back.stderr_tail, [nasty]);
+
+    let xml = render(&reports, Format::Junit, false);
+    let junit = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+    assert_eq!(junit.test_suites[0].test_cases.len(), 1);
+
+    let markdown = render(&reports, Format::Markdown, false);
+    // Every fence closes: the stderr block's fence outgrows the ``` inside it.
+    assert!(markdown.contains("\n````text\n"));
+    assert!(!markdown.contains('\u{0}'));
+
+    let human = render(&reports, Format::Human, true);
+    for hidden in ['\u{0}', '\u{7f}', '\u{202e}'] {
+        assert!(!human.contains(hidden) && !markdown.contains(hidden));
+    }
+}

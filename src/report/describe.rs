@@ -226,15 +226,20 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Shows control characters a program printed (escape sequences, backspaces) as escapes, so that
-/// a hostile program cannot drive the reader's terminal through the report.
+/// Shows control characters a program printed (escape sequences, backspaces, bidirectional
+/// overrides) as escapes, so that a hostile program cannot drive the reader's terminal or disguise
+/// text through the report.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
+            if hidden(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -297,5 +302,6 @@ mod tests {
     #[test]
     fn escapes_terminal_controls() {
         assert_eq!(printable("a\u{1b}[2Jb\tc"), "a\\u{1b}[2Jb\tc");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
     }
 }
