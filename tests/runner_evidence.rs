@@ -222,3 +222,43 @@ fn noexec_mount() {
     assert!(mount.noexec);
     assert_eq!(mount.mount_point, mnt.to_str().unwrap());
 }
+
+#[test]
+fn evidence_is_read_from_the_tracees_root() {
+    // The program chroots, then execs /app: the facts must come from inside its root, where
+    // /app exists and its loader too (an empty file the kernel refuses), not from ours.
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: chroot needs root");
+        return;
+    }
+    let dir = scratch();
+    let root = dir.path();
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    let from = b"/lib64/ld-linux-x86-64.so.2";
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + from.len()].copy_from_slice(b"/lib64/ld-inroot-x86-64.so2");
+    write_exec(&root.join("app"), &bytes, 0o755);
+    std::fs::create_dir(root.join("lib64")).unwrap();
+    write_exec(&root.join("lib64/ld-inroot-x86-64.so2"), b"", 0o755);
+    let r = run(
+        &[],
+        &["/bin/busybox", "chroot", root.to_str().unwrap(), "/app"],
+    );
+    assert!(r
+        .trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("chroot") && e.ret == Some(0)));
+    let ev = r
+        .event("execve", "/app")
+        .expect("the execve inside the chroot");
+    assert!(ev.errno.is_some(), "{}", ev.call);
+    let evidence = ev.evidence.as_ref().unwrap();
+    assert!(evidence.exists, "/app exists inside the root");
+    let elf = evidence.elf.as_ref().unwrap();
+    assert_eq!(
+        elf.interpreter.as_deref(),
+        Some("/lib64/ld-inroot-x86-64.so2")
+    );
+    assert_eq!(elf.interpreter_exists, Some(true));
+}

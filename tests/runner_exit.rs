@@ -124,6 +124,47 @@ fn a_shell_trap_sees_sigterm() {
 }
 
 #[test]
+fn a_stopped_program_stays_stopped_until_sigcont() {
+    // A group-stop must behave as without a tracer: stopped until SIGCONT.
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args([
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "kill -STOP $$; echo resumed",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Wait until the SIGSTOP has been handed back to it (the tracer records it, then flushes
+    // when it blocks) and the kernel shows it stopped. No time limit: a bug hangs the test.
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat.rsplit_once(") ").unwrap().1.chars().next().unwrap();
+        let recorded = std::fs::read_to_string(&events).is_ok_and(|t| t.contains("\"SIGSTOP\""));
+        if recorded && (state == 'T' || state == 't') {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGCONT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.stdout, b"resumed\n");
+    assert!(out.status.success());
+}
+
+#[test]
 fn output_passes_through_in_order_and_is_tailed() {
     let script = "for i in 1 2 3; do echo out$i; echo err$i >&2; done; printf 'no newline'";
     let bare = Command::new("/bin/busybox")
