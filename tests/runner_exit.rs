@@ -269,3 +269,28 @@ fn bad_runner_arguments_say_so_and_exit_2() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--bogus"));
 }
+
+#[test]
+fn an_unwritable_events_file_runs_the_program_untraced() {
+    // The program still runs, with its own exit; the runner says why nothing was recorded.
+    let out = Command::new(bin())
+        .args(["__run", "--events", "/proc/self/no-such-dir/ev.jsonl", "--"])
+        .args(["/bin/busybox", "sh", "-c", "echo ran; exit 5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(out.stdout, b"ran\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("running untraced"), "{err}");
+}
+
+#[test]
+fn the_program_inherits_no_extra_descriptors() {
+    let argv = ["/bin/busybox", "ls", "/proc/self/fd"];
+    let bare = Command::new(argv[0]).args(&argv[1..]).output().unwrap();
+    let traced = run(&[], &argv);
+    assert_eq!(
+        String::from_utf8_lossy(&traced.stdout),
+        String::from_utf8_lossy(&bare.stdout)
+    );
+}
