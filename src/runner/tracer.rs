@@ -197,7 +197,7 @@ impl Tracer {
                         _ => {}
                     }
                 }
-                if entry.wants_result() {
+                if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
                     self.writer.event(self.stamp(entry.finish(None)));
@@ -412,13 +412,10 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_003e;
 #[cfg(target_arch = "aarch64")]
 const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 
-/// Whether a call is in the prefiltered set (`--full` records those even when they succeed).
+/// Whether a call is in the prefiltered set (`--full` records those even when they succeed;
+/// writes are only read for the tails).
 fn interesting(s: Sysno) -> bool {
-    super::filter::TRACED.contains(&s)
-        || matches!(
-            s,
-            Sysno::newfstatat | Sysno::statx | Sysno::write | Sysno::writev
-        )
+    super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
 }
 
 /// `PTRACE_GET_SYSCALL_INFO`, with the buffer size the kernel needs (nix passes none).
