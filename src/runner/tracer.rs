@@ -348,18 +348,21 @@ impl Tracer {
         let Some(mut pipe) = self.notes.take() else {
             return;
         };
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        for note in text.lines().filter(|l| !l.is_empty()) {
-            let (name, path_var) = note.split_once('\0').unwrap_or((note, ""));
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        for note in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut parts = note.splitn(2, |&b| b == 0);
+            let name = parts.next().unwrap_or_default();
+            let path_var = String::from_utf8_lossy(parts.next().unwrap_or_default());
             let event = Event {
                 pid: self.main.as_raw(),
                 kind: EventKind::Note,
                 syscall: Some("execve".into()),
                 call: format!(
-                    "execve(\"{name}\", ...) = -1 ENOENT (not found in PATH: {path_var})"
+                    "execve({}, ...) = -1 ENOENT (not found in PATH: {path_var})",
+                    decode::text::quote(name, false)
                 ),
-                path: Some(name.to_string()),
+                path: Some(decode::text::lossless(name)),
                 ret: Some(-1),
                 errno: Some("ENOENT".into()),
                 ..Event::default()
