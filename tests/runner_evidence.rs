@@ -262,3 +262,23 @@ fn evidence_is_read_from_the_tracees_root() {
     );
     assert_eq!(elf.interpreter_exists, Some(true));
 }
+
+#[test]
+fn foreign_architecture() {
+    // The same binary with its header's machine changed to aarch64 (e_machine at byte 18).
+    let dir = scratch();
+    let app = dir.path().join("app");
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    bytes[18..20].copy_from_slice(&183u16.to_le_bytes());
+    write_exec(&app, &bytes, 0o755);
+    let (code, ev, evidence) = exec_failure(&app);
+    assert_eq!((code, ev.errno.as_deref()), (Some(1), Some("ENOEXEC")));
+    let elf = evidence.elf.unwrap();
+    assert_eq!(
+        (elf.machine.as_str(), elf.runnable_machine),
+        ("aarch64", false)
+    );
+    assert!(evidence
+        .notes
+        .contains(&"the file is built for aarch64, this machine runs x86_64".to_string()));
+}
