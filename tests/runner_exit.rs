@@ -306,3 +306,39 @@ fn the_program_inherits_no_extra_descriptors() {
         String::from_utf8_lossy(&bare.stdout)
     );
 }
+
+#[test]
+fn an_init_dies_of_its_own_fault_as_without_the_runner() {
+    // As PID 1 of a pid namespace (as in a container), a traced program's own SIGSEGV would be
+    // dropped by the kernel and fault forever; the runner must let it die as it would untraced.
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: a pid namespace needs root");
+        return;
+    }
+    let prog = program("exit_with");
+    for case in ["segv", "abort", "code"] {
+        let bare = Command::new("unshare")
+            .args(["-fp", "--mount-proc"])
+            .arg(&prog)
+            .arg(case)
+            .status()
+            .unwrap();
+        let dir = scratch();
+        let events = dir.path().join("events.jsonl");
+        let traced = Command::new("unshare")
+            .args(["-fp", "--mount-proc", bin(), "__run", "--events"])
+            .arg(&events)
+            .arg("--")
+            .arg(&prog)
+            .arg(case)
+            .output()
+            .unwrap();
+        assert_eq!(ending(traced.status), ending(bare), "{case}");
+        let run = common::finish(traced, &events);
+        assert_eq!(run.trace.header.as_ref().unwrap().main_pid, 1);
+        let end = run.trace.end.expect("an end record");
+        if case == "segv" {
+            assert_eq!(end.exit.signal.as_deref(), Some("SIGSEGV"));
+        }
+    }
+}

@@ -109,7 +109,11 @@ impl Tracer {
             WaitStatus::Stopped(pid, sig) => {
                 // A signal-delivery-stop: record it and deliver it unchanged.
                 self.record_signal(pid, sig);
-                self.resume(pid, Some(sig));
+                if self.init_fault_is_fatal(pid, sig) {
+                    self.let_init_die(pid, sig);
+                } else {
+                    self.resume(pid, Some(sig));
+                }
             }
             WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None)),
             WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig))),
@@ -317,6 +321,45 @@ impl Tracer {
             ..Event::default()
         };
         self.writer.event(self.stamp(event));
+    }
+
+    /// Whether `sig` is a fault (SIGSEGV from a bad access, SIGILL...) that kills a namespace's
+    /// init only when nobody traces it. The kernel keeps a traced init unkillable by its own
+    /// faults (the tracer might handle them), so re-injecting would fault forever.
+    fn init_fault_is_fatal(&self, pid: Pid, sig: Signal) -> bool {
+        if self.main.as_raw() != 1
+            || !matches!(
+                sig,
+                Signal::SIGSEGV | Signal::SIGBUS | Signal::SIGILL | Signal::SIGFPE
+            )
+        {
+            return false;
+        }
+        let kernel_sent = ptrace::getsiginfo(pid).is_ok_and(|si| si.si_code > 0);
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let caught = u64::from_str_radix(&field("SigCgt:"), 16)
+            .is_ok_and(|mask| mask & (1 << (sig as u32 - 1)) != 0);
+        kernel_sent && field("Tgid:") == "1" && !caught
+    }
+
+    /// Ends the trace for an init that dies of its own fault, then lets go of the faulting
+    /// thread: untraced, the instruction faults again and the kernel kills it as without us.
+    fn let_init_die(&mut self, pid: Pid, sig: Signal) {
+        if !self.ended {
+            let facts = exit_facts(0, Some(sig));
+            self.record_exit(self.main, &facts, false);
+            self.end(facts);
+        }
+        let _ = ptrace::detach(pid, None);
+        self.tasks.remove(&pid);
     }
 
     /// Writes the notes, the `End` record and syncs the file.
