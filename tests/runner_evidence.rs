@@ -282,3 +282,36 @@ fn foreign_architecture() {
         .notes
         .contains(&"the file is built for aarch64, this machine runs x86_64".to_string()));
 }
+
+#[test]
+fn strings_are_read_when_process_vm_readv_is_denied() {
+    // Docker's default seccomp profile denies process_vm_readv without CAP_SYS_PTRACE.
+    let dir = scratch();
+    let events = dir.path().join("ev.jsonl");
+    let out = std::process::Command::new(program("deny_vm_readv"))
+        .arg(common::bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(["--", "/bin/busybox", "cat", "/nonexistent-dd/conf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = common::finish(out, &events);
+    let ev = r
+        .event("open", "/nonexistent-dd/conf")
+        .or_else(|| r.event("openat", "/nonexistent-dd/conf"))
+        .expect("the path was read from the tracee");
+    assert!(ev.call.contains(r#""/nonexistent-dd/conf""#), "{}", ev.call);
+    let exec = &r.trace.events[0];
+    assert_eq!(
+        exec.argv.as_deref(),
+        Some(
+            &[
+                "/bin/busybox".to_string(),
+                "cat".into(),
+                "/nonexistent-dd/conf".into()
+            ][..]
+        )
+    );
+}
