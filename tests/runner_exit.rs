@@ -342,3 +342,23 @@ fn an_init_dies_of_its_own_fault_as_without_the_runner() {
         }
     }
 }
+
+#[test]
+fn an_exec_from_a_second_thread_does_not_end_the_trace() {
+    // The leader's exit stop during another thread's exec is not the end of the program.
+    let prog = program("thread_exec");
+    let traced = run(
+        &[],
+        &[prog.to_str().unwrap(), "/bin/busybox", "sh", "-c", "exit 5"],
+    );
+    assert_eq!(traced.status.code(), Some(5));
+    let end = traced.trace.end.as_ref().expect("an end record");
+    assert_eq!(end.exit.code, Some(5));
+    assert!(traced
+        .trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("execve")
+            && e.ret == Some(0)
+            && e.argv.as_ref().is_some_and(|a| a[0] == "/bin/busybox")));
+}

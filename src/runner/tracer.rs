@@ -30,6 +30,8 @@ struct Task {
     pending: Option<Entry>,
     /// A thread of another process (not a thread-group leader).
     thread: bool,
+    /// The process (thread-group leader) a thread belongs to.
+    leader: Option<Pid>,
     /// Its first (attach) stop has been seen.
     started: bool,
 }
@@ -125,8 +127,13 @@ impl Tracer {
         let task = self.tasks.entry(pid).or_default();
         if event == libc::PTRACE_EVENT_STOP {
             if !task.started {
-                // A new task's attach stop: let it run.
+                // A new task's attach stop (it may come before its creator's clone event, which
+                // never comes if the creator dies first): let it run.
                 task.started = true;
+                if let Some(leader) = tgid_of(pid).filter(|l| *l != pid) {
+                    task.thread = true;
+                    task.leader = Some(leader);
+                }
             } else if matches!(
                 sig,
                 Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
@@ -144,8 +151,11 @@ impl Tracer {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(new) = ptrace::getevent(pid) {
                     let new = Pid::from_raw(new as i32);
-                    let thread = event == libc::PTRACE_EVENT_CLONE && is_thread(new);
-                    self.tasks.entry(new).or_default().thread = thread;
+                    let leader = tgid_of(new).filter(|l| *l != new);
+                    let thread = event == libc::PTRACE_EVENT_CLONE && leader.is_some();
+                    let task = self.tasks.entry(new).or_default();
+                    task.thread = thread;
+                    task.leader = leader.filter(|_| thread);
                     if !thread {
                         self.processes += 1;
                     }
@@ -265,12 +275,23 @@ impl Tracer {
             exit_facts(libc::WEXITSTATUS(raw), None)
         };
         let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
-        if !self.ended && !thread {
+        if !self.ended && !thread && !self.thread_execs(pid) {
             self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
         }
-        if pid == self.main && !self.ended {
+        if pid == self.main && !self.ended && !self.thread_execs(pid) {
             self.end(facts);
         }
+    }
+
+    /// Whether a thread of `leader`'s process is in an execve: then the leader's exit stop is
+    /// the exec taking the process over (the thread becomes the leader), not the end.
+    fn thread_execs(&self, leader: Pid) -> bool {
+        self.tasks.values().any(|t| {
+            t.leader == Some(leader)
+                && t.pending
+                    .as_ref()
+                    .is_some_and(|e| matches!(e.sysno, Some(Sysno::execve | Sysno::execveat)))
+        })
     }
 
     /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
@@ -486,8 +507,8 @@ fn file_id(path: &str) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Whether a task is a thread of another process (its Tgid is not its own pid).
-fn is_thread(pid: Pid) -> bool {
+/// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
+fn tgid_of(pid: Pid) -> Option<Pid> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -495,7 +516,7 @@ fn is_thread(pid: Pid) -> bool {
                 .find_map(|l| l.strip_prefix("Tgid:"))
                 .and_then(|v| v.trim().parse::<i32>().ok())
         })
-        .is_some_and(|tgid| tgid != pid.as_raw())
+        .map(Pid::from_raw)
 }
 
 fn exit_facts(code: i32, sig: Option<Signal>) -> ExitFacts {
