@@ -303,7 +303,16 @@ fn strings_are_read_when_process_vm_readv_is_denied() {
         .or_else(|| r.event("openat", "/nonexistent-dd/conf"))
         .expect("the path was read from the tracee");
     assert!(ev.call.contains(r#""/nonexistent-dd/conf""#), "{}", ev.call);
-    let exec = &r.trace.events[0];
+    assert!(
+        r.trace.events.iter().all(|e| e.signal.is_none()),
+        "no signal"
+    );
+    let exec = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("execve"))
+        .unwrap();
     assert_eq!(
         exec.argv.as_deref(),
         Some(
@@ -312,6 +321,13 @@ fn strings_are_read_when_process_vm_readv_is_denied() {
                 "cat".into(),
                 "/nonexistent-dd/conf".into()
             ][..]
-        )
+        ),
+        "{:?}",
+        r.trace
+            .events
+            .iter()
+            .take(3)
+            .map(|e| &e.call)
+            .collect::<Vec<_>>()
     );
 }

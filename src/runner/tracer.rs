@@ -51,6 +51,8 @@ pub struct Tracer {
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
     streams: [Option<(u64, u64)>; 2],
+    /// The main process has exec'd the program (before, it is the runner itself).
+    main_execd: bool,
 }
 
 impl Tracer {
@@ -76,6 +78,7 @@ impl Tracer {
             evidence_budget: EVIDENCE_BUDGET,
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
+            main_execd: false,
         }
     }
 
@@ -162,6 +165,7 @@ impl Tracer {
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
+                self.main_execd |= pid == self.main;
                 // A thread that execs takes over the leader's pid; its pending execve moves.
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
@@ -327,7 +331,9 @@ impl Tracer {
     }
 
     fn record_signal(&mut self, pid: Pid, sig: Signal) {
-        if self.ended {
+        // Before its first exec the main process is still the runner (its own SIGCHLD from the
+        // tracer's launch is not the program's).
+        if self.ended || (pid == self.main && !self.main_execd) {
             return;
         }
         let name = signal_name(sig as i32);

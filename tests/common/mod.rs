@@ -23,7 +23,9 @@ pub fn program(name: &str) -> PathBuf {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if modified(&out) < modified(&src) {
         // Several test processes may compile at once: build aside, then rename into place.
-        let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+        static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!("{name}.{}.{n}.tmp", std::process::id()));
         let status = Command::new("gcc")
             .args(["-O1", "-pthread", "-o"])
             .arg(&tmp)
