@@ -27,6 +27,13 @@ fn exec_failure(path: &Path) -> (Option<i32>, Event, Evidence) {
     assert_eq!(r.trace.end.as_ref().unwrap().exit.code, r.status.code());
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(stderr.starts_with(&format!("exec {p}: ")), "{stderr}");
+    // runc's message is what the container printed: it is in the stderr tail.
+    let tail = &r.trace.end.as_ref().unwrap().stderr_tail;
+    assert_eq!(
+        tail.last().map(String::as_str),
+        stderr.lines().last(),
+        "{tail:?}"
+    );
     (r.status.code(), ev, evidence)
 }
 

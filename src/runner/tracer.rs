@@ -215,6 +215,14 @@ impl Tracer {
                         _ => {}
                     }
                 }
+                // Until its exec the main process is the runner: only the execve is the
+                // program's (its failure message still counts for the stderr tail).
+                let runner_own = pid == self.main
+                    && !self.main_execd
+                    && !matches!(entry.sysno, Some(Sysno::execve | Sysno::execveat));
+                if runner_own {
+                    return;
+                }
                 if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
