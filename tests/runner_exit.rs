@@ -362,3 +362,52 @@ fn an_exec_from_a_second_thread_does_not_end_the_trace() {
             && e.ret == Some(0)
             && e.argv.as_ref().is_some_and(|a| a[0] == "/bin/busybox")));
 }
+
+#[test]
+fn a_trace_cut_short_by_sigkill_is_still_readable() {
+    // In a container, `docker kill` takes the tracer down with PID 1: what was recorded must
+    // already be on disk (flushed whenever the tracer waits), only the end is missing.
+    let prog = program("exit_with");
+    let dir = scratch();
+    let events = dir.path().join("cut.jsonl");
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .arg("--")
+        .arg(&prog)
+        .arg("trap-term")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // The tracer is the process still running as `__run` with our events file.
+    let needle = events.to_str().unwrap();
+    let tracer = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .find(|pid| {
+            *pid != child.id() as i32
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .expect("the tracer process");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let trace =
+        docker_diagnose::trace::read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    assert!(trace.end.is_none());
+    assert_eq!(trace.header.unwrap().main_pid, child.id() as i32);
+    assert!(trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("execve") && e.ret == Some(0)));
+}
