@@ -338,3 +338,32 @@ fn strings_are_read_when_process_vm_readv_is_denied() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn failed_unix_connect_gets_the_socket_paths_parent() {
+    let dir = scratch();
+    let sock = dir.path().join("run/app.sock");
+    let s = sock.to_str().unwrap();
+    let prog = program("net");
+    let r = run(&[], &[prog.to_str().unwrap(), "connect-unix", s]);
+    assert_eq!(r.status.code(), Some(1));
+    let ev = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("connect"))
+        .unwrap();
+    assert_eq!(
+        (
+            ev.family.as_deref(),
+            ev.addr.as_deref(),
+            ev.errno.as_deref()
+        ),
+        (Some("AF_UNIX"), Some(s), Some("ENOENT"))
+    );
+    let evidence = ev.evidence.as_ref().expect("evidence for the socket path");
+    assert_eq!(
+        evidence.nearest_parent.as_ref().unwrap().path,
+        dir.path().to_str().unwrap()
+    );
+}

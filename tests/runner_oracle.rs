@@ -263,6 +263,19 @@ fn connect_ipv6() {
 }
 
 #[test]
+fn connect_to_missing_unix_socket() {
+    let prog = program("net");
+    agree(
+        &[
+            prog.to_str().unwrap(),
+            "connect-unix",
+            "/nonexistent-dd/app.sock",
+        ],
+        ("connect", "/nonexistent-dd/app.sock", "ENOENT"),
+    );
+}
+
+#[test]
 fn bind_to_used_port() {
     let port = closed_port().to_string();
     let prog = program("net");

@@ -246,7 +246,11 @@ impl Tracer {
         if self.ended || (!is_error && !entry.sysno.is_some_and(interesting)) {
             return;
         }
-        let abs = entry.abs_path.clone();
+        // A unix socket's path is a path too (connect to a missing /run/app.sock).
+        let abs = entry.abs_path.clone().or_else(|| {
+            let addr = entry.event.addr.as_ref()?;
+            addr.starts_with('/').then(|| addr.as_bytes().to_vec())
+        });
         let sysno = entry.sysno;
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
