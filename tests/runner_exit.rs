@@ -411,3 +411,24 @@ fn a_trace_cut_short_by_sigkill_is_still_readable() {
         .iter()
         .any(|e| e.syscall.as_deref() == Some("execve") && e.ret == Some(0)));
 }
+
+#[test]
+fn real_time_signals_are_delivered_and_kill_as_without_the_runner() {
+    let prog = program("exit_with");
+    let bare = Command::new(&prog).arg("rt").output().unwrap();
+    let traced = run(&[], &[prog.to_str().unwrap(), "rt"]);
+    assert_eq!(traced.stdout, bare.stdout);
+    assert_eq!(traced.stdout, b"got SIGRTMIN+2\n");
+    assert_eq!(ending(traced.status), ending(bare.status));
+    let names: Vec<_> = traced
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| e.signal.as_deref())
+        .collect();
+    assert_eq!(names, ["SIGRT_2", "SIGRT_3", "SIGRT_3"]);
+    assert_eq!(
+        traced.trace.end.unwrap().exit.signal.as_deref(),
+        Some("SIGRT_3")
+    );
+}

@@ -10,7 +10,7 @@ use std::time::Instant;
 use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
@@ -85,17 +85,21 @@ impl Tracer {
     /// Runs until no traced task is left.
     pub fn run(mut self) {
         loop {
-            let status = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) => {
+            let status = match wait_any(true) {
+                Ok(None) => {
                     // About to block: whatever is recorded must be on disk if we are killed.
                     self.writer.flush();
-                    waitpid(None, Some(WaitPidFlag::__WALL))
+                    wait_any(false)
                 }
                 other => other,
             };
             match status {
-                Ok(status) => self.on_status(status),
-                Err(Errno::EINTR) => continue,
+                // nix names only the classic signals: a real-time one is handled by number.
+                Ok(Some((pid, raw))) => match WaitStatus::from_raw(pid, raw) {
+                    Ok(status) => self.on_status(status),
+                    Err(_) => self.on_numbered_signal(pid, raw),
+                },
+                Ok(None) | Err(Errno::EINTR) => continue,
                 Err(_) => break,
             }
         }
@@ -109,20 +113,31 @@ impl Tracer {
             WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
             WaitStatus::PtraceSyscall(pid) => {
                 self.on_syscall(pid);
-                self.resume(pid, None);
+                self.resume(pid, 0);
             }
             WaitStatus::Stopped(pid, sig) => {
                 // A signal-delivery-stop: record it and deliver it unchanged.
-                self.record_signal(pid, sig);
+                self.record_signal(pid, sig as i32);
                 if self.init_fault_is_fatal(pid, sig) {
                     self.let_init_die(pid, sig);
                 } else {
-                    self.resume(pid, Some(sig));
+                    self.resume(pid, sig as i32);
                 }
             }
             WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None)),
-            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig))),
+            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig as i32))),
             _ => {}
+        }
+    }
+
+    /// A stop or death by a signal nix has no name for (`SIGRTMIN+n`).
+    fn on_numbered_signal(&mut self, pid: Pid, raw: i32) {
+        if libc::WIFSTOPPED(raw) {
+            let sig = libc::WSTOPSIG(raw);
+            self.record_signal(pid, sig);
+            self.resume(pid, sig);
+        } else if libc::WIFSIGNALED(raw) {
+            self.gone(pid, exit_facts(0, Some(libc::WTERMSIG(raw))));
         }
     }
 
@@ -146,7 +161,7 @@ impl Tracer {
                 unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 return;
             }
-            self.resume(pid, None);
+            self.resume(pid, 0);
             return;
         }
         match event {
@@ -183,7 +198,7 @@ impl Tracer {
             }
             _ => {}
         }
-        self.resume(pid, None);
+        self.resume(pid, 0);
     }
 
     /// A syscall stop of any kind: seccomp, entry (`--full`) or exit.
@@ -286,7 +301,7 @@ impl Tracer {
     /// on disk, before it is let go (in a container its exit kills us).
     fn on_exit(&mut self, pid: Pid, raw: i32) {
         let facts = if libc::WIFSIGNALED(raw) {
-            exit_facts(0, Signal::try_from(libc::WTERMSIG(raw)).ok())
+            exit_facts(0, Some(libc::WTERMSIG(raw)))
         } else {
             exit_facts(libc::WEXITSTATUS(raw), None)
         };
@@ -342,13 +357,13 @@ impl Tracer {
         self.writer.event(self.stamp(event));
     }
 
-    fn record_signal(&mut self, pid: Pid, sig: Signal) {
+    fn record_signal(&mut self, pid: Pid, sig: i32) {
         // Before its first exec the main process is still the runner (its own SIGCHLD from the
         // tracer's launch is not the program's).
         if self.ended || (pid == self.main && !self.main_execd) {
             return;
         }
-        let name = signal_name(sig as i32);
+        let name = signal_name(sig);
         let detail = ptrace::getsiginfo(pid)
             .map(|si| format!("{{si_signo={name}, si_code={}}}", si.si_code))
             .unwrap_or_default();
@@ -393,7 +408,7 @@ impl Tracer {
     /// thread: untraced, the instruction faults again and the kernel kills it as without us.
     fn let_init_die(&mut self, pid: Pid, sig: Signal) {
         if !self.ended {
-            let facts = exit_facts(0, Some(sig));
+            let facts = exit_facts(0, Some(sig as i32));
             self.record_exit(self.main, &facts, false);
             self.end(facts);
         }
@@ -480,14 +495,16 @@ impl Tracer {
 
     /// Lets a task run on, stopping at its next syscall exit when a result is awaited (or at
     /// every syscall with `--full`).
-    fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
+    fn resume(&mut self, pid: Pid, sig: i32) {
         let step = self.full || self.tasks.get(&pid).is_some_and(|t| t.pending.is_some());
-        // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
-        let _ = if step {
-            ptrace::syscall(pid, sig)
+        let request = if step {
+            libc::PTRACE_SYSCALL
         } else {
-            ptrace::cont(pid, sig)
+            libc::PTRACE_CONT
         };
+        // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
+        // SAFETY: a plain ptrace request; `data` is the signal to deliver (0 for none).
+        unsafe { libc::ptrace(request, pid.as_raw(), 0, sig as libc::c_long) };
     }
 }
 
@@ -501,6 +518,18 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 /// writes are only read for the tails).
 fn interesting(s: Sysno) -> bool {
     super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
+}
+
+/// `waitpid(-1, __WALL)` with the raw status; `None` when nothing is ready (`nohang`).
+fn wait_any(nohang: bool) -> Result<Option<(Pid, i32)>, Errno> {
+    let mut status = 0;
+    let flags = libc::__WALL | if nohang { libc::WNOHANG } else { 0 };
+    // SAFETY: `status` is a valid out-pointer.
+    match unsafe { libc::waitpid(-1, &mut status, flags) } {
+        -1 => Err(Errno::last()),
+        0 => Ok(None),
+        pid => Ok(Some((Pid::from_raw(pid), status))),
+    }
 }
 
 /// `PTRACE_GET_SYSCALL_INFO`, with the buffer size the kernel needs (nix passes none).
@@ -537,17 +566,10 @@ fn tgid_of(pid: Pid) -> Option<Pid> {
         .map(Pid::from_raw)
 }
 
-fn exit_facts(code: i32, sig: Option<Signal>) -> ExitFacts {
-    match sig {
-        Some(sig) => ExitFacts {
-            code: None,
-            signal: Some(sig.as_str().to_string()),
-            oom_killed: false,
-        },
-        None => ExitFacts {
-            code: Some(code),
-            signal: None,
-            oom_killed: false,
-        },
+fn exit_facts(code: i32, sig: Option<i32>) -> ExitFacts {
+    ExitFacts {
+        code: sig.is_none().then_some(code),
+        signal: sig.map(signal_name),
+        oom_killed: false,
     }
 }
