@@ -211,7 +211,9 @@ fn outcome_name(outcome: Outcome) -> String {
         .unwrap_or_default()
 }
 
-/// Containers docker-diagnose (label `io.docker-diagnose`) or this test left behind, if any.
+/// Containers of the fixture images that docker-diagnose (label `io.docker-diagnose`) or this
+/// test left behind, if any. Other containers are not ours to judge: on a shared machine other
+/// suites may be running.
 fn leftover_containers() -> Option<String> {
     let mut left = Vec::new();
     for filter in [
@@ -226,9 +228,14 @@ fn leftover_containers() -> Option<String> {
             "--format",
             "{{.ID}} {{.Names}} {{.Image}}",
         ]) {
-            Ok(out) => left.extend(out.lines().map(str::to_string)),
+            Ok(out) => left.extend(
+                out.lines()
+                    .filter(|line| line.contains("docker-diagnose-fixture"))
+                    .map(str::to_string),
+            ),
             Err(e) => left.push(format!("docker ps failed: {e}")),
         }
     }
+    left.dedup();
     (!left.is_empty()).then(|| format!("containers left behind:\n  {}", left.join("\n  ")))
 }
