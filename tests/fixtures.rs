@@ -212,30 +212,41 @@ fn outcome_name(outcome: Outcome) -> String {
 }
 
 /// Containers of the fixture images that docker-diagnose (label `io.docker-diagnose`) or this
-/// test left behind, if any. Other containers are not ours to judge: on a shared machine other
-/// suites may be running.
+/// test (bare runs) left behind, if any. Only containers of fixture images count: on a shared
+/// machine other suites may be running.
 fn leftover_containers() -> Option<String> {
-    let mut left = Vec::new();
-    for filter in [
-        "label=io.docker-diagnose",
-        "name=docker-diagnose-fixture-bare-",
-    ] {
-        match docker(&[
+    let listed = |args: &[&str]| -> Result<Vec<String>, String> {
+        Ok(docker(args)?.lines().map(str::to_string).collect())
+    };
+    let found = (|| -> Result<Vec<String>, String> {
+        let fixture_images = listed(&[
+            "images",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            "reference=docker-diagnose-fixture/*",
+        ])?;
+        let mut left = listed(&[
             "ps",
             "-a",
+            "-q",
             "--filter",
-            filter,
-            "--format",
-            "{{.ID}} {{.Names}} {{.Image}}",
-        ]) {
-            Ok(out) => left.extend(
-                out.lines()
-                    .filter(|line| line.contains("docker-diagnose-fixture"))
-                    .map(str::to_string),
-            ),
-            Err(e) => left.push(format!("docker ps failed: {e}")),
+            "name=docker-diagnose-fixture-bare-",
+        ])?;
+        for id in listed(&["ps", "-a", "-q", "--filter", "label=io.docker-diagnose"])? {
+            // Gone since it was listed: not left behind.
+            let Ok(image) = docker(&["inspect", "-f", "{{.Image}}", &id]) else {
+                continue;
+            };
+            if fixture_images.iter().any(|f| f == image.trim()) {
+                left.push(id);
+            }
         }
+        Ok(left)
+    })();
+    match found {
+        Ok(left) if left.is_empty() => None,
+        Ok(left) => Some(format!("containers left behind: {}", left.join(" "))),
+        Err(e) => Some(format!("cannot list containers: {e}")),
     }
-    left.dedup();
-    (!left.is_empty()).then(|| format!("containers left behind:\n  {}", left.join("\n  ")))
 }
