@@ -88,7 +88,7 @@ fn test_command_starts_an_engine_when_none_answers_and_stops_it() {
         "it says it started dockerd: {stderr}"
     );
     let args = fs::read_to_string(dir.path().join("cargo.args")).unwrap();
-    assert_eq!(args.trim(), "test --all-targets --test fixtures");
+    assert_eq!(args.trim(), "test --all-targets --no-fail-fast --test fixtures");
     assert!(
         dir.path().join("engine-answered").exists(),
         "the engine answered while cargo ran"
