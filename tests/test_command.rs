@@ -88,7 +88,10 @@ fn test_command_starts_an_engine_when_none_answers_and_stops_it() {
         "it says it started dockerd: {stderr}"
     );
     let args = fs::read_to_string(dir.path().join("cargo.args")).unwrap();
-    assert_eq!(args.trim(), "test --all-targets --no-fail-fast --test fixtures");
+    assert_eq!(
+        args.trim(),
+        "test --all-targets --no-fail-fast --test fixtures"
+    );
     assert!(
         dir.path().join("engine-answered").exists(),
         "the engine answered while cargo ran"
@@ -149,6 +152,34 @@ fn test_command_fails_clearly_when_the_engine_does_not_come_up() {
     assert!(
         !dir.path().join("cargo.args").exists(),
         "the suite does not run without an engine"
+    );
+}
+
+#[test]
+fn test_command_retries_without_iptables_when_dockerd_needs_it() {
+    let dir = stand_ins(0);
+    let d = dir.path().display();
+    write_script(
+        &dir.path().join("bin/dockerd"),
+        &format!(
+            "case \"$*\" in *--iptables=false*) ;; \
+             *) echo 'failed to create NAT chain DOCKER: iptables failed'; exit 1 ;; esac\n\
+             echo $$ > {d}/dockerd.pid\ntrap 'rm -f {d}/up; exit 0' TERM\n\
+             touch {d}/up\nwhile :; do sleep 0.1; done\n"
+        ),
+    );
+    let out = run_test_command(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert!(stderr.contains("retrying without iptables"), "{stderr}");
+    assert!(
+        dir.path().join("engine-answered").exists(),
+        "the engine answered while cargo ran"
+    );
+    let pid = fs::read_to_string(dir.path().join("dockerd.pid")).unwrap();
+    assert!(
+        !process_alive(&pid),
+        "the dockerd it started (pid {pid}) is still running"
     );
 }
 
