@@ -34,6 +34,40 @@ fn every_kind_has_a_fixture() {
     );
 }
 
+/// Every expect.toml speaks the report's language: an outcome of REPORT.md, a real signal name,
+/// a duration docker-diagnose's `--wait` accepts.
+#[test]
+fn every_expectation_is_well_formed() {
+    let mut bad = Vec::new();
+    for fixture in all_fixtures() {
+        let expect = &fixture.expect;
+        let outcome = serde_json::from_value::<Outcome>(serde_json::json!(expect.outcome));
+        if outcome.is_err() {
+            bad.push(format!(
+                "{}: outcome {:?} is not a REPORT.md outcome",
+                fixture.name, expect.outcome
+            ));
+        }
+        if let Some(signal) = &expect.signal {
+            if signal_number(signal).is_none() {
+                bad.push(format!("{}: {signal:?} is not a signal name", fixture.name));
+            }
+        }
+        if let Some(wait) = &expect.wait {
+            if humantime::parse_duration(wait).is_err() {
+                bad.push(format!("{}: wait {wait:?} is not a duration", fixture.name));
+            }
+        }
+        if expect.mentions.as_deref() == Some("") {
+            bad.push(format!(
+                "{}: an empty `mentions` checks nothing",
+                fixture.name
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "malformed expect.toml:\n{}", bad.join("\n"));
+}
+
 #[test]
 fn every_fixture_is_diagnosed_like_bare_docker_run() {
     // The bases first, one at a time: the fixtures build on them in parallel.
