@@ -22,7 +22,13 @@ struct Proc {
     cwd: Option<String>,
     thread: bool,
     exited: bool,
+    exit_seq: Option<u64>,
     events: u64,
+    /// Where its events start and end in the log.
+    first_seq: Option<u64>,
+    last_seq: u64,
+    /// A fork, vfork or clone returned its pid.
+    spawned: bool,
     /// The first half of a call that printed `<unfinished ...>`.
     pending: Option<Pending>,
 }
@@ -194,7 +200,10 @@ impl Reader {
         signal: Option<String>,
     ) {
         self.flush_pending(pid);
-        self.proc(pid).exited = true;
+        let seq = self.events.len() as u64;
+        let proc = self.proc(pid);
+        proc.exited = true;
+        proc.exit_seq.get_or_insert(seq);
         let kind = match signal {
             Some(_) => EventKind::Killed,
             None => EventKind::Exit,
@@ -260,10 +269,12 @@ impl Reader {
                     self.proc(pid).cwd = Some(dir.clone());
                 }
             }
+            "wait4" | "waitpid" if ret > 0 => self.proc(ret as i32).spawned = true,
             "clone" | "clone3" | "fork" | "vfork" if ret > 0 => {
                 let child = ret as i32;
                 let cwd = self.proc(pid).cwd.clone();
                 let proc = self.proc(child);
+                proc.spawned = true;
                 proc.thread = args.contains("CLONE_THREAD");
                 if proc.cwd.is_none() {
                     proc.cwd = cwd;
@@ -289,7 +300,10 @@ impl Reader {
             ev.pid = *pid; // the call itself named its process (getpid)
         }
         ev.seq = self.events.len() as u64;
-        self.proc(ev.pid).events += 1;
+        let proc = self.proc(ev.pid);
+        proc.events += 1;
+        proc.first_seq.get_or_insert(ev.seq);
+        proc.last_seq = ev.seq;
         self.events.push(ev);
     }
 
@@ -300,7 +314,7 @@ impl Reader {
     /// The pid of a line: the one it names, else the process strace was following alone.
     fn pid_for(&mut self, named: Option<i32>, body: &Body<'_>) -> i32 {
         if let Some(pid) = named {
-            if !self.procs.contains_key(&pid) && self.names_unresolved(body) {
+            if !self.procs.contains_key(&pid) && self.resumes_unresolved(body) {
                 let placeholder = self.unresolved.take().unwrap_or(pid);
                 self.resolve(placeholder, pid);
             }
@@ -343,19 +357,41 @@ impl Reader {
         pid
     }
 
-    /// Whether a line naming a pid never seen is the first placeholder's process showing its pid:
-    /// strace starts prefixing every line once a second process exists, the first one's included.
-    /// The second process's own lines can come first, while the first is inside fork or wait:
-    /// then only the resumption of that call tells them apart.
-    fn names_unresolved(&self, body: &Body<'_>) -> bool {
+    /// Whether a line naming a pid never seen resumes the call the first placeholder's process
+    /// left unfinished: then it is that process, now named. (strace prefixes every line once a
+    /// second process exists, the first one's included; the second one's lines can come first,
+    /// while the first is inside fork or wait.)
+    fn resumes_unresolved(&self, body: &Body<'_>) -> bool {
         let Some(proc) = self.unresolved.and_then(|p| self.procs.get(&p)) else {
             return false;
         };
         match (&proc.pending, body) {
-            (_, _) if proc.exited => false,
-            (None, _) => true,
-            (Some(p), Body::Resumed { name, .. }) => p.name == *name,
+            (Some(p), Body::Resumed { name, .. }) => !proc.exited && p.name == *name,
             _ => false,
+        }
+    }
+
+    /// Names the first placeholder's process after the fact: the one named process that could
+    /// be it, i.e. that no fork returned, that did not end before the placeholder's last line,
+    /// and before whose first line the placeholder did not end. The earliest seen, if several.
+    fn resolve_by_lifetime(&mut self) {
+        let Some(placeholder) = self.unresolved else {
+            return;
+        };
+        let Some(ph) = self.procs.get(&placeholder) else {
+            return;
+        };
+        let ph_end = ph.exit_seq.unwrap_or(u64::MAX);
+        let ph_last = ph.last_seq;
+        let candidate = self
+            .procs
+            .iter()
+            .filter(|(pid, p)| **pid > 0 && !p.spawned && !p.thread)
+            .filter_map(|(pid, p)| Some((p.first_seq?, p.exit_seq.unwrap_or(u64::MAX), *pid)))
+            .filter(|&(first, end, _)| end >= ph_last && ph_end >= first)
+            .min();
+        if let Some((_, _, pid)) = candidate {
+            self.resolve(placeholder, pid);
         }
     }
 
@@ -370,6 +406,12 @@ impl Reader {
             new.pending = new.pending.take().or(old.pending);
             new.exited |= old.exited;
             new.events += old.events;
+            new.first_seq = new
+                .first_seq
+                .min(old.first_seq)
+                .or(new.first_seq.or(old.first_seq));
+            new.last_seq = new.last_seq.max(old.last_seq);
+            new.exit_seq = new.exit_seq.max(old.exit_seq);
         }
         self.alias.insert(from, to);
         if self.implicit == Some(from) {
@@ -390,10 +432,11 @@ impl Reader {
         for pid in open {
             self.flush_pending(pid);
         }
+        self.resolve_by_lifetime();
         self.name_placeholders();
         let stdout_tail = std::mem::take(&mut self.stdout).finish();
         let stderr_tail = std::mem::take(&mut self.stderr).finish();
-        let main = self.events[0].pid;
+        let main = self.main_pid();
         let end = self.end(main, &stdout_tail, &stderr_tail);
         let argv = self
             .events
@@ -424,6 +467,16 @@ impl Reader {
             stderr_tail,
             skipped_lines: self.skipped,
         }
+    }
+
+    /// The process whose end decides: the first seen that no other process forked or reaped (a
+    /// log that starts mid-trace can show a child first).
+    fn main_pid(&self) -> i32 {
+        self.events
+            .iter()
+            .map(|e| e.pid)
+            .find(|pid| self.procs.get(pid).is_some_and(|p| !p.spawned && !p.thread))
+            .unwrap_or(self.events[0].pid)
     }
 
     /// Gives the processes the log never named a pid: 1 if free (the program's pid in a
