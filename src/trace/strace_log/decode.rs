@@ -216,6 +216,44 @@ pub fn fd_path(arg: &str) -> Option<String> {
     inner.starts_with('/').then(|| inner.to_string())
 }
 
+/// Values of secret-looking variables in an exec's environment (printed with `strace -v`), so
+/// that no report shows them, even where the program printed them itself.
+pub fn secret_env_values(name: &str, args: &str) -> Vec<String> {
+    let env_at = match name {
+        "execve" => 2,
+        "execveat" => 3,
+        _ => return Vec::new(),
+    };
+    if !args.contains("=") {
+        return Vec::new();
+    }
+    let a = split_args(args);
+    let Some(env) = a.get(env_at).and_then(|s| string_array(s)) else {
+        return Vec::new();
+    };
+    env.into_iter()
+        .filter_map(|var| {
+            let (name, value) = var.split_once('=')?;
+            (is_secret_name(name) && !value.is_empty()).then(|| value.to_string())
+        })
+        .collect()
+}
+
+/// The names REPORT.md calls secret-looking.
+fn is_secret_name(name: &str) -> bool {
+    const MARKS: [&str; 7] = [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "KEY",
+        "CREDENTIAL",
+        "AUTH",
+    ];
+    let upper = name.to_ascii_uppercase();
+    MARKS.iter().any(|mark| upper.contains(mark))
+}
+
 /// An octal mode argument such as `0644`.
 fn octal(arg: &str) -> Option<u32> {
     let digits = arg.strip_prefix('0')?;
@@ -476,6 +514,13 @@ mod tests {
         assert_eq!(ev.addr.as_deref(), Some("/run/x.sock"));
         let ev = filled("socket", "AF_INET6, SOCK_STREAM, IPPROTO_TCP", None);
         assert_eq!(ev.family.as_deref(), Some("AF_INET6"));
+    }
+
+    #[test]
+    fn secrets_in_the_environment() {
+        let args = r#""/app", ["/app"], ["HOME=/root", "DB_PASSWORD=hunter2", "api_key=k1", "EMPTY_TOKEN="]"#;
+        assert_eq!(secret_env_values("execve", args), vec!["hunter2", "k1"]);
+        assert!(secret_env_values("execve", r#""/app", ["/app"], 0x7ff /* 3 vars */"#).is_empty());
     }
 
     #[test]

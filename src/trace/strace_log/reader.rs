@@ -60,6 +60,7 @@ pub struct Reader {
     stderr: Tail,
     uid: Option<u32>,
     gid: Option<u32>,
+    secrets: Vec<String>,
     lines: u64,
     skipped: u64,
 }
@@ -263,6 +264,13 @@ impl Reader {
             return;
         };
         let pid = ev.pid;
+        if ev.argv.is_some() {
+            for secret in decode::secret_env_values(name, args) {
+                if !self.secrets.contains(&secret) {
+                    self.secrets.push(secret);
+                }
+            }
+        }
         match name {
             "chdir" | "fchdir" | "getcwd" => {
                 if let Some(dir) = ev.path.as_ref().filter(|p| p.starts_with('/')) {
@@ -466,6 +474,7 @@ impl Reader {
             stdout_tail,
             stderr_tail,
             skipped_lines: self.skipped,
+            secrets: self.secrets,
         }
     }
 
