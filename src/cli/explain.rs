@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 
 use super::output::print_reports;
 use super::ExplainArgs;
+use crate::report::redact::redact;
 use crate::report::{Exit, Outcome, Report, Target, REPORT_SCHEMA};
 use crate::rules::{self, Observation, RuleSet};
 use crate::trace::strace_log::{self, StraceLog};
@@ -49,7 +50,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
             if let Some(note) = note {
                 eprintln!("docker-diagnose: note: {note}");
             }
-            vec![rules::diagnose(&obs, &rules)]
+            let mut report = rules::diagnose(&obs, &rules);
+            redact(&mut report, &obs.secrets);
+            vec![report]
         }
     };
     Ok(print_reports(&reports, &args.output))

@@ -231,27 +231,7 @@ pub fn secret_env_values(name: &str, args: &str) -> Vec<String> {
     let Some(env) = a.get(env_at).and_then(|s| string_array(s)) else {
         return Vec::new();
     };
-    env.into_iter()
-        .filter_map(|var| {
-            let (name, value) = var.split_once('=')?;
-            (is_secret_name(name) && !value.is_empty()).then(|| value.to_string())
-        })
-        .collect()
-}
-
-/// The names REPORT.md calls secret-looking.
-fn is_secret_name(name: &str) -> bool {
-    const MARKS: [&str; 7] = [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "KEY",
-        "CREDENTIAL",
-        "AUTH",
-    ];
-    let upper = name.to_ascii_uppercase();
-    MARKS.iter().any(|mark| upper.contains(mark))
+    crate::report::redact::secret_values(&env)
 }
 
 /// An octal mode argument such as `0644`.
