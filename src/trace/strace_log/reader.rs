@@ -92,7 +92,7 @@ pub struct Reader {
 impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
-        self.events.reserve(input.len() / 128);
+        self.events.reserve(input.len() / 96);
         let mut lines = Lines {
             data: input,
             pos: 0,
@@ -616,8 +616,8 @@ fn without_strace_notice(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `==> trace.1234 <==`, the header `head` and `tail` print between files.
 fn file_header(text: &str) -> Option<&str> {
-    text.trim()
-        .strip_prefix("==> ")?
+    text.strip_prefix("==> ")?
+        .trim_end()
         .strip_suffix(" <==")
         .map(str::trim)
 }
