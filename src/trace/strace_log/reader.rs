@@ -530,7 +530,7 @@ impl Reader {
         for placeholder in unnamed {
             let highest = self.procs.keys().copied().max().unwrap_or(0);
             let pid = if self.procs.contains_key(&1) {
-                highest.max(1) + 1
+                highest.max(1).saturating_add(1)
             } else {
                 1
             };
@@ -676,10 +676,9 @@ impl Clock {
             Stamp::Clock(t) => {
                 let first = *self.first.get_or_insert(t);
                 // A log that runs past midnight starts the clock again.
-                Some(if t >= first {
-                    t - first
-                } else {
-                    t + DAY_US - first
+                Some(match t.checked_sub(first) {
+                    Some(since) => since,
+                    None => t.saturating_add(DAY_US).saturating_sub(first),
                 })
             }
             Stamp::Epoch(t) => {
