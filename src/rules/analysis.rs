@@ -214,13 +214,29 @@ fn decisive_pids(obs: &Observation, main_pid: Option<i32>) -> HashSet<i32> {
     }
     let main_end = (obs.exit.code, obs.exit.signal.as_deref());
     if main_end.0.is_some_and(|c| c != 0) || main_end.1.is_some() {
+        // A shell passes a child's death by signal N on as exit status 128 + N.
+        let passed_on = |signal: Option<&str>| {
+            signal
+                .and_then(signal_number)
+                .is_some_and(|n| main_end.0 == Some(128 + n))
+        };
         out.extend(
             ends.iter()
-                .filter(|(_, end)| **end == main_end || (end.0.is_some() && end.0 == main_end.0))
+                .filter(|(_, end)| {
+                    **end == main_end
+                        || (end.0.is_some() && end.0 == main_end.0)
+                        || passed_on(end.1)
+                })
                 .map(|(pid, _)| *pid),
         );
     }
     out
+}
+
+fn signal_number(name: &str) -> Option<i32> {
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|s| s as i32)
 }
 
 /// stderr as lines: the tail the producer collected, else the trace's writes to fd 2.

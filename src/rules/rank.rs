@@ -113,6 +113,9 @@ fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
             .path_seen
             .is_none_or(|want| a.path_seen_before(i) == want)
         && call.mentioned.is_none_or(|want| a.mentioned(i) == want)
+        && call
+            .main_process
+            .is_none_or(|m| (a.main_pid == Some(e.pid)) == m)
 }
 
 /// Whether the rule's `then` events follow event `i`, in order.

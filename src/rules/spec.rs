@@ -147,6 +147,8 @@ pub struct EventCond {
     pub evidence: Option<EvidenceCond>,
     /// Only in the process chain that decides the exit.
     pub decisive: Option<bool>,
+    /// The main process itself (`true`) or any other (`false`).
+    pub main_process: Option<bool>,
     /// For `call`: an earlier call succeeded on the same path (the file looked present).
     pub path_seen: Option<bool>,
     /// For `call`: stderr names the path or its file name.
