@@ -2,6 +2,7 @@
 //! [`Trace`] the rule engine reads.
 
 pub mod event;
+pub mod strace_log;
 
 pub use event::{
     ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,
