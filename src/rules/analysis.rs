@@ -7,6 +7,7 @@ use super::matcher::event_matches;
 use super::pattern::Vars;
 use super::spec::Noise;
 use super::Observation;
+use crate::report::{Exit, Outcome};
 use crate::trace::{Event, EventKind};
 
 /// The trace of an observation, annotated once for all rules.
@@ -23,6 +24,10 @@ pub struct Analysis<'a> {
     pub decisive: HashSet<i32>,
     /// stderr, line by line: the collected tail, else what the trace saw written to fd 2.
     pub stderr_lines: Vec<String>,
+    /// How the main process ended: the producer's facts, completed from the trace when they
+    /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
+    /// `exit_group(N)` call).
+    pub exit: Exit,
 }
 
 impl<'a> Analysis<'a> {
@@ -39,14 +44,16 @@ impl<'a> Analysis<'a> {
             })
             .collect();
         let main_pid = obs.trace.main_pid();
+        let exit = completed_exit(obs, main_pid);
         Analysis {
             obs,
             events,
             recovered: recovered_failures(events),
-            decisive: decisive_pids(obs, main_pid),
+            decisive: decisive_pids(obs, &exit, main_pid),
             main_pid,
             stderr_lines: stderr_lines(obs),
             noise: noise_flags,
+            exit,
         }
     }
 
@@ -103,9 +110,8 @@ impl<'a> Analysis<'a> {
         let Some(path) = self.events[i].path.as_deref() else {
             return false;
         };
-        let name = basename(path);
-        let said = |l: &String| l.contains(path) || (name.len() >= 3 && l.contains(name));
-        self.stderr_lines.iter().any(said) || said(&self.stderr_after(i))
+        let said = |l: &str| mention(l, path).is_some();
+        self.stderr_lines.iter().any(|l| said(l)) || said(&self.stderr_after(i))
     }
 
     pub fn children_alive(&self) -> bool {
@@ -189,6 +195,33 @@ fn recovered_failures(events: &[Event]) -> Vec<bool> {
     out
 }
 
+/// How a text names a path: in full, or by a file name distinctive enough not to be an
+/// ordinary word (`config.yml`, `libpq.so.5`, `docker-entrypoint`, not `exec` or `data`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mention {
+    Path,
+    Name,
+}
+
+pub fn mention(text: &str, path: &str) -> Option<Mention> {
+    if text.contains(path) {
+        return Some(Mention::Path);
+    }
+    let name = basename(path);
+    let distinctive = (name.contains('.') && name.len() >= 5) || name.len() >= 10;
+    if !distinctive {
+        return None;
+    }
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    text.match_indices(name)
+        .any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+        })
+        .then_some(Mention::Name)
+}
+
 pub fn basename(path: &str) -> &str {
     path.trim_end_matches('/')
         .rsplit('/')
@@ -198,7 +231,7 @@ pub fn basename(path: &str) -> &str {
 
 /// The main process, plus children that died the way the main process did (the shell's child
 /// whose exit status the shell passed on).
-fn decisive_pids(obs: &Observation, main_pid: Option<i32>) -> HashSet<i32> {
+fn decisive_pids(obs: &Observation, exit: &Exit, main_pid: Option<i32>) -> HashSet<i32> {
     let mut out: HashSet<i32> = main_pid.into_iter().collect();
     let mut ends: HashMap<i32, (Option<i32>, Option<&str>)> = HashMap::new();
     for e in &obs.trace.events {
@@ -212,7 +245,7 @@ fn decisive_pids(obs: &Observation, main_pid: Option<i32>) -> HashSet<i32> {
             _ => {}
         }
     }
-    let main_end = (obs.exit.code, obs.exit.signal.as_deref());
+    let main_end = (exit.code, exit.signal.as_deref());
     if main_end.0.is_some_and(|c| c != 0) || main_end.1.is_some() {
         // A shell passes a child's death by signal N on as exit status 128 + N.
         let passed_on = |signal: Option<&str>| {
@@ -231,6 +264,29 @@ fn decisive_pids(obs: &Observation, main_pid: Option<i32>) -> HashSet<i32> {
         );
     }
     out
+}
+
+/// The producer's exit facts, or, when it knows neither a code nor a signal, the main process's
+/// last exit or death in the trace.
+fn completed_exit(obs: &Observation, main_pid: Option<i32>) -> Exit {
+    let mut exit = obs.exit.clone();
+    if exit.code.is_some() || exit.signal.is_some() || obs.outcome != Outcome::Exited {
+        return exit;
+    }
+    let last = obs
+        .trace
+        .events
+        .iter()
+        .rev()
+        .filter(|e| Some(e.pid) == main_pid)
+        .find(|e| e.kind == EventKind::Killed || exit_code(e).is_some());
+    if let Some(e) = last {
+        match e.kind {
+            EventKind::Killed => exit.signal = e.signal.clone(),
+            _ => exit.code = exit_code(e),
+        }
+    }
+    exit
 }
 
 fn signal_number(name: &str) -> Option<i32> {

@@ -211,28 +211,26 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
     let failed = match obs.outcome {
         Outcome::Running => false,
         Outcome::NotStarted | Outcome::Killed => true,
-        Outcome::Exited => {
-            obs.exit.code != Some(0) || obs.exit.signal.is_some() || obs.exit.oom_killed
-        }
+        Outcome::Exited => a.exit.code != Some(0) || a.exit.signal.is_some() || a.exit.oom_killed,
     };
     if !is(cond.failed, failed) {
         return None;
     }
     if let Some(c) = cond.exit_code {
-        if !c.test(obs.exit.code? as i64) {
+        if !c.test(a.exit.code? as i64) {
             return None;
         }
     }
     if let Some(signals) = &cond.signal {
         if !signals
             .iter()
-            .any(|s| Some(s.as_str()) == obs.exit.signal.as_deref())
+            .any(|s| Some(s.as_str()) == a.exit.signal.as_deref())
         {
             return None;
         }
     }
     let traced = !a.events.is_empty();
-    if !(is(cond.oom_killed, obs.exit.oom_killed)
+    if !(is(cond.oom_killed, a.exit.oom_killed)
         && is(cond.memory_limit, obs.memory_limit.is_some())
         && is(cond.alive, a.children_alive())
         && is(cond.healthy, obs.healthy)

@@ -20,6 +20,7 @@ use anyhow::Context;
 pub use observation::Observation;
 pub use spec::{Noise, Rule, RuleFile};
 
+use crate::report::redact::redact;
 use crate::report::{Confidence, Finding, Kind, Report, TraceSummary, REPORT_SCHEMA};
 use crate::trace::EventKind;
 use analysis::{is_stderr_write, Analysis};
@@ -103,12 +104,12 @@ pub fn diagnose(obs: &Observation, rules: &RuleSet) -> Report {
         });
     }
     let end = obs.trace.end.as_ref();
-    Report {
+    let mut report = Report {
         schema: REPORT_SCHEMA.into(),
         tool: Default::default(),
         target: obs.target.clone(),
         outcome: obs.outcome,
-        exit: obs.exit.clone(),
+        exit: analysis.exit.clone(),
         duration_ms: obs.duration_ms,
         findings,
         stdout_tail: obs.stdout_tail.clone(),
@@ -119,7 +120,10 @@ pub fn diagnose(obs: &Observation, rules: &RuleSet) -> Report {
             dropped: end.map_or(0, |e| e.dropped),
             calls: notable_calls(&analysis),
         },
-    }
+    };
+    // Findings quote paths, arguments and output: secrets never leave the engine.
+    redact(&mut report, &obs.secrets);
+    report
 }
 
 fn process_count(obs: &Observation) -> u64 {

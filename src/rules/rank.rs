@@ -2,7 +2,7 @@
 //! context (the process that decides the exit, what was written to stderr afterwards, whether
 //! stderr names the same path), and keep the best finding per kind, most likely first.
 
-use super::analysis::{basename, Analysis};
+use super::analysis::{basename, mention, Analysis, Mention};
 use super::matcher::{event_matches, run_matches};
 use super::pattern::{errno_description, Vars};
 use super::spec::{EventCond, Rule};
@@ -158,20 +158,16 @@ fn context_score(a: &Analysis, i: usize) -> (i32, bool) {
         score += 5;
     }
     let said = format!("{after}\n{}", a.stderr_lines.join("\n"));
-    let name = e.path.as_deref().map(basename).filter(|n| n.len() >= 3);
-    score += if e.path.as_deref().is_some_and(|p| said.contains(p)) {
-        40
-    } else if name.is_some_and(|n| said.contains(n)) {
-        25
-    } else if e
+    let errno_said = e
         .errno
         .as_deref()
         .and_then(errno_description)
-        .is_some_and(|t| said.to_lowercase().contains(&t.to_lowercase()))
-    {
-        20
-    } else {
-        0
+        .is_some_and(|t| said.to_lowercase().contains(&t.to_lowercase()));
+    score += match e.path.as_deref().and_then(|p| mention(&said, p)) {
+        Some(Mention::Path) => 40,
+        Some(Mention::Name) => 25,
+        None if errno_said => 20,
+        None => 0,
     };
     if e.errno.is_some() && a.is_last_failure_of_pid(i) {
         score += 10;
@@ -195,8 +191,8 @@ fn run_vars(a: &Analysis) -> Vars {
             v.insert(k.to_string(), val);
         }
     };
-    put("exit_code", obs.exit.code.map(|c| c.to_string()));
-    put("exit_signal", obs.exit.signal.clone());
+    put("exit_code", a.exit.code.map(|c| c.to_string()));
+    put("exit_signal", a.exit.signal.clone());
     put("memory_limit", obs.memory_limit.map(human_bytes));
     put("user", obs.target.user.clone());
     put("image", obs.target.image.clone());

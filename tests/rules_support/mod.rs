@@ -85,3 +85,22 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         trace,
     }
 }
+
+/// Reads a real strace log the way `explain` does.
+pub fn observe_strace(path: &Path) -> Observation {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let log = docker_diagnose::trace::strace_log::read(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    docker_diagnose::cli::explain::observation(log).0
+}
+
+/// The files in a fixture directory with this extension, sorted.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    files.sort();
+    files
+}
