@@ -95,12 +95,12 @@ impl<'a> Analysis<'a> {
         !(i + 1..self.events.len()).any(|j| self.events[j].pid == pid && self.is_open_failure(j))
     }
 
-    /// Whether a call before event `i` succeeded on the same path.
-    pub fn path_seen_before(&self, i: usize) -> bool {
+    /// Whether another call in the trace succeeded on event `i`'s path.
+    pub fn path_seen(&self, i: usize) -> bool {
         let Some(path) = self.events[i].path.as_deref() else {
             return false;
         };
-        self.events[..i]
+        self.events
             .iter()
             .any(|e| e.errno.is_none() && e.ret.is_some() && e.path.as_deref() == Some(path))
     }

@@ -109,9 +109,7 @@ fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
         && call
             .decisive
             .is_none_or(|d| a.decisive.contains(&e.pid) == d)
-        && call
-            .path_seen
-            .is_none_or(|want| a.path_seen_before(i) == want)
+        && call.path_seen.is_none_or(|want| a.path_seen(i) == want)
         && call.mentioned.is_none_or(|want| a.mentioned(i) == want)
         && call
             .main_process
@@ -342,6 +340,7 @@ fn evidence_line(e: &Event, note: Option<String>) -> EvidenceLine {
         call: e.call.clone(),
         errno: e.errno.clone(),
         path: e.path.clone(),
-        note: note.or(from_runner),
+        // The runner's facts about this very file say more than the rule's generic note.
+        note: from_runner.or(note),
     }
 }

@@ -149,7 +149,8 @@ pub struct EventCond {
     pub decisive: Option<bool>,
     /// The main process itself (`true`) or any other (`false`).
     pub main_process: Option<bool>,
-    /// For `call`: an earlier call succeeded on the same path (the file looked present).
+    /// For `call`: another call in the trace succeeded on the same path (the file looked
+    /// present; shells check right after a failed exec).
     pub path_seen: Option<bool>,
     /// For `call`: stderr names the path or its file name.
     pub mentioned: Option<bool>,
