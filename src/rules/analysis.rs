@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::matcher::event_matches;
-use super::pattern::Vars;
-use super::spec::Noise;
+use super::pattern::{errno_description, Vars};
+use super::spec::{EventCond, Noise};
 use super::Observation;
 use crate::report::{Exit, Outcome};
 use crate::trace::{Event, EventKind};
@@ -24,6 +24,20 @@ pub struct Analysis<'a> {
     pub decisive: HashSet<i32>,
     /// stderr, line by line: the collected tail, else what the trace saw written to fd 2.
     pub stderr_lines: Vec<String>,
+    /// The path-like words of those lines.
+    stderr_words: Words,
+    /// The errnos of the trace whose text (`Permission denied`) those lines contain.
+    errnos_said: HashSet<&'a str>,
+    /// Per process: the indices of its writes to fd 2, in order.
+    stderr_writes: HashMap<i32, Vec<usize>>,
+    /// Per process: the index of its last failure worth blaming.
+    last_failure: HashMap<i32, usize>,
+    /// Paths some call succeeded on.
+    seen_paths: HashSet<&'a str>,
+    /// Event indices by system call name and by errno, so that a rule looks only at the events
+    /// it could match.
+    by_syscall: HashMap<&'a str, Vec<usize>>,
+    by_errno: HashMap<&'a str, Vec<usize>>,
     /// How the main process ended: the producer's facts, completed from the trace when they
     /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
     /// `exit_group(N)` call).
@@ -45,13 +59,44 @@ impl<'a> Analysis<'a> {
             .collect();
         let main_pid = obs.trace.main_pid();
         let exit = completed_exit(obs, main_pid);
+        let recovered = recovered_failures(events);
+        let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::new();
+        let mut last_failure = HashMap::new();
+        let mut seen_paths = HashSet::new();
+        let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(name) = e.syscall.as_deref() {
+                by_syscall.entry(name).or_default().push(i);
+            }
+            if let Some(errno) = e.errno.as_deref() {
+                by_errno.entry(errno).or_default().push(i);
+            }
+            if is_stderr_write(e) {
+                stderr_writes.entry(e.pid).or_default().push(i);
+            }
+            if e.errno.is_some() && !noise_flags[i] && !recovered[i] {
+                last_failure.insert(e.pid, i);
+            }
+            if let (None, Some(_), Some(path)) = (&e.errno, e.ret, e.path.as_deref()) {
+                seen_paths.insert(path);
+            }
+        }
+        let stderr_lines = stderr_lines(obs);
         Analysis {
             obs,
             events,
-            recovered: recovered_failures(events),
+            recovered,
             decisive: decisive_pids(obs, &exit, main_pid),
             main_pid,
-            stderr_lines: stderr_lines(obs),
+            stderr_words: Words::new(&stderr_lines.join("\n")),
+            errnos_said: errnos_said(&by_errno, &stderr_lines),
+            stderr_lines,
+            stderr_writes,
+            last_failure,
+            seen_paths,
+            by_syscall,
+            by_errno,
             noise: noise_flags,
             exit,
         }
@@ -62,56 +107,79 @@ impl<'a> Analysis<'a> {
         self.events[i].errno.is_some() && !self.noise[i] && !self.recovered[i]
     }
 
+    /// The indices of the events `cond` could match, in order: those with one of its system
+    /// calls or errnos when it names some, else every event.
+    pub fn candidates(&self, cond: &EventCond) -> Vec<usize> {
+        let pick = |index: &HashMap<&str, Vec<usize>>, names: &[String]| {
+            let mut v: Vec<usize> = names
+                .iter()
+                .filter_map(|n| index.get(n.as_str()))
+                .flatten()
+                .copied()
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        match (&cond.syscall, &cond.errno) {
+            (Some(set), _) => pick(&self.by_syscall, &set.0),
+            (None, Some(set)) => pick(&self.by_errno, &set.0),
+            (None, None) => (0..self.events.len()).collect(),
+        }
+    }
+
     /// Whether any failure worth blaming exists.
     pub fn has_open_failures(&self) -> bool {
-        (0..self.events.len()).any(|i| self.is_open_failure(i))
+        !self.last_failure.is_empty()
     }
 
-    /// The last failures worth blaming, oldest first.
-    pub fn last_open_failures(&self, n: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.events.len())
-            .rev()
-            .filter(|&i| self.is_open_failure(i))
-            .take(n)
-            .collect();
-        v.reverse();
-        v
-    }
-
-    /// The text written to fd 2 by `pid` after event `i`.
+    /// What the process of event `i` wrote to fd 2 next (its first few writes after `i`).
     pub fn stderr_after(&self, i: usize) -> String {
-        let pid = self.events[i].pid;
-        self.events[i + 1..]
+        const WRITES: usize = 16;
+        let Some(writes) = self.stderr_writes.get(&self.events[i].pid) else {
+            return String::new();
+        };
+        let from = writes.partition_point(|&w| w <= i);
+        writes[from..]
             .iter()
-            .filter(|e| e.pid == pid && is_stderr_write(e))
-            .filter_map(|e| e.data.as_deref())
-            .collect::<Vec<_>>()
-            .join("")
+            .take(WRITES)
+            .filter_map(|&w| self.events[w].data.as_deref())
+            .collect()
     }
 
     /// Whether event `i` is the last failure worth blaming in its process.
     pub fn is_last_failure_of_pid(&self, i: usize) -> bool {
-        let pid = self.events[i].pid;
-        !(i + 1..self.events.len()).any(|j| self.events[j].pid == pid && self.is_open_failure(j))
+        self.last_failure.get(&self.events[i].pid) == Some(&i)
     }
 
-    /// Whether another call in the trace succeeded on event `i`'s path.
+    /// Whether some call in the trace succeeded on event `i`'s path.
     pub fn path_seen(&self, i: usize) -> bool {
-        let Some(path) = self.events[i].path.as_deref() else {
-            return false;
-        };
-        self.events
-            .iter()
-            .any(|e| e.errno.is_none() && e.ret.is_some() && e.path.as_deref() == Some(path))
+        self.events[i]
+            .path
+            .as_deref()
+            .is_some_and(|p| self.seen_paths.contains(p))
     }
 
-    /// Whether stderr names event `i`'s path or its file name.
-    pub fn mentioned(&self, i: usize) -> bool {
-        let Some(path) = self.events[i].path.as_deref() else {
-            return false;
-        };
-        let said = |l: &str| mention(l, path).is_some();
-        self.stderr_lines.iter().any(|l| said(l)) || said(&self.stderr_after(i))
+    /// What stderr (the tail, and what the process wrote right after event `i`) says about
+    /// event `i`.
+    pub fn said_about(&self, i: usize) -> Said {
+        let e = &self.events[i];
+        let after = self.stderr_after(i);
+        let mention = e.path.as_deref().and_then(|path| {
+            match (self.stderr_words.mention(path), mention_in(&after, path)) {
+                (Some(Mention::Path), _) | (_, Some(Mention::Path)) => Some(Mention::Path),
+                (a, b) => a.or(b),
+            }
+        });
+        let errno = e.errno.as_deref().is_some_and(|errno| {
+            self.errnos_said.contains(errno)
+                || errno_description(errno).is_some_and(|t| contains_ignore_case(&after, t))
+        });
+        Said {
+            wrote_after: !after.trim().is_empty(),
+            mention,
+            errno,
+        }
     }
 
     pub fn children_alive(&self) -> bool {
@@ -203,23 +271,77 @@ pub enum Mention {
     Name,
 }
 
-pub fn mention(text: &str, path: &str) -> Option<Mention> {
+/// What the program's stderr says about one event.
+#[derive(Debug, Clone, Copy)]
+pub struct Said {
+    /// The process wrote to stderr after the event.
+    pub wrote_after: bool,
+    /// How it names the event's path.
+    pub mention: Option<Mention>,
+    /// It contains the text of the event's errno (`Permission denied`).
+    pub errno: bool,
+}
+
+/// How a short text names a path (see [`Words::mention`]), without building an index.
+fn mention_in(text: &str, path: &str) -> Option<Mention> {
     if text.contains(path) {
         return Some(Mention::Path);
     }
     let name = basename(path);
-    let distinctive = (name.contains('.') && name.len() >= 5) || name.len() >= 10;
-    if !distinctive {
+    if !is_distinctive(name) {
         return None;
     }
-    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let is_path_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-');
     text.match_indices(name)
         .any(|(at, _)| {
             let before = text[..at].chars().next_back();
             let after = text[at + name.len()..].chars().next();
-            !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+            !before.is_some_and(is_path_char) && !after.is_some_and(is_path_char)
         })
         .then_some(Mention::Name)
+}
+
+/// A file name unlikely to be an ordinary word.
+fn is_distinctive(name: &str) -> bool {
+    (name.contains('.') && name.len() >= 5) || name.len() >= 10
+}
+
+/// The path-like words of a text (split at anything a path rarely holds: spaces, quotes,
+/// colons, brackets), and their file names, for looking paths up in it.
+#[derive(Debug, Default)]
+pub struct Words {
+    paths: HashSet<String>,
+    names: HashSet<String>,
+}
+
+impl Words {
+    pub fn new(text: &str) -> Words {
+        let is_path_char = |c: char| {
+            c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@' | '~' | '%')
+        };
+        let mut words = Words::default();
+        for word in text
+            .split(|c: char| !is_path_char(c))
+            .filter(|w| !w.is_empty())
+        {
+            let word = word.trim_end_matches('.');
+            words.names.insert(basename(word).to_string());
+            words.paths.insert(word.to_string());
+        }
+        words
+    }
+
+    pub fn mention(&self, path: &str) -> Option<Mention> {
+        if self.paths.contains(path) {
+            return Some(Mention::Path);
+        }
+        let name = basename(path);
+        (is_distinctive(name) && self.names.contains(name)).then_some(Mention::Name)
+    }
+}
+
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    !text.is_empty() && text.to_lowercase().contains(&needle.to_lowercase())
 }
 
 pub fn basename(path: &str) -> &str {
@@ -266,6 +388,15 @@ fn decisive_pids(obs: &Observation, exit: &Exit, main_pid: Option<i32>) -> HashS
     out
 }
 
+fn errnos_said<'a>(by_errno: &HashMap<&'a str, Vec<usize>>, lines: &[String]) -> HashSet<&'a str> {
+    let text = lines.join("\n").to_lowercase();
+    by_errno
+        .keys()
+        .filter(|name| errno_description(name).is_some_and(|t| text.contains(&t.to_lowercase())))
+        .copied()
+        .collect()
+}
+
 /// The producer's exit facts, or, when it knows neither a code nor a signal, the main process's
 /// last exit or death in the trace.
 fn completed_exit(obs: &Observation, main_pid: Option<i32>) -> Exit {
@@ -307,10 +438,15 @@ fn stderr_lines(obs: &Observation) -> Vec<String> {
     } else {
         obs.stderr_tail.clone()
     };
-    let text = source.join("\n");
-    text.split('\n')
+    // Only the end matters, and a strace log may hold millions of writes.
+    const MAX_LINES: usize = 200;
+    let start = source.len().saturating_sub(MAX_LINES);
+    let text = source[start..].join("\n");
+    let lines: Vec<String> = text
+        .split('\n')
         .flat_map(|l| l.split("\\n"))
         .map(|l| l.trim_end_matches('\r').to_string())
         .filter(|l| !l.trim().is_empty())
-        .collect()
+        .collect();
+    lines[lines.len().saturating_sub(MAX_LINES)..].to_vec()
 }

@@ -9,7 +9,36 @@ use crate::trace::{Event, EventKind, Evidence};
 
 /// Whether `e` meets `cond`; on success, `vars` plus the captures.
 pub fn event_matches(cond: &EventCond, e: &Event, vars: &Vars) -> Option<Vars> {
+    if !plain_match(cond, e) {
+        return None;
+    }
+    // Only now the captures, on a copy of the values: most events fail the plain tests.
     let mut vars = vars.clone();
+    if let Some(re) = &cond.path_regex {
+        if !re.capture(e.path.as_deref()?, &mut vars) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.data {
+        if !re.capture(e.data.as_deref()?, &mut vars) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.text {
+        if !re.capture(&e.call, &mut vars) {
+            return None;
+        }
+    }
+    Some(vars)
+}
+
+/// The conditions that capture nothing.
+pub fn plain_match(cond: &EventCond, e: &Event) -> bool {
+    plain(cond, e).is_some()
+}
+
+/// `Some` when every plain condition holds (`?` reads "the field must be there").
+fn plain(cond: &EventCond, e: &Event) -> Option<()> {
     if let Some(kinds) = &cond.kind {
         let is_exit_call = exit_code(e).is_some() && e.kind == EventKind::Syscall;
         if !(kinds.contains(&e.kind) || is_exit_call && kinds.contains(&EventKind::Exit)) {
@@ -33,11 +62,6 @@ pub fn event_matches(cond: &EventCond, e: &Event, vars: &Vars) -> Option<Vars> {
     }
     if let Some(globs) = &cond.path {
         if !globs.any_match(e.path.as_deref()?) {
-            return None;
-        }
-    }
-    if let Some(re) = &cond.path_regex {
-        if !re.capture(e.path.as_deref()?, &mut vars) {
             return None;
         }
     }
@@ -85,22 +109,12 @@ pub fn event_matches(cond: &EventCond, e: &Event, vars: &Vars) -> Option<Vars> {
             return None;
         }
     }
-    if let Some(re) = &cond.data {
-        if !re.capture(e.data.as_deref()?, &mut vars) {
-            return None;
-        }
-    }
-    if let Some(re) = &cond.text {
-        if !re.capture(&e.call, &mut vars) {
-            return None;
-        }
-    }
     if let Some(ev) = &cond.evidence {
         if !evidence_matches(ev, e.evidence.as_deref()) {
             return None;
         }
     }
-    Some(vars)
+    Some(())
 }
 
 fn flags_match(cond: &EventCond, flags: Option<&str>) -> bool {

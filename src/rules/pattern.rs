@@ -6,8 +6,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
 /// Values a finding's text and later patterns may refer to by name.
@@ -66,14 +67,14 @@ impl<'de> Deserialize<'de> for Glob {
     }
 }
 
-/// One glob or a list of globs; matches when any does.
+/// One glob or a list of globs; matches when any does (one pass over the text).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(from = "OneOrMany<Glob>")]
-pub struct Globs(pub Vec<Glob>);
+#[serde(try_from = "OneOrMany<Glob>")]
+pub struct Globs(RegexSet);
 
 impl Globs {
     pub fn any_match(&self, text: &str) -> bool {
-        self.0.iter().any(|g| g.is_match(text))
+        self.0.is_match(text)
     }
 }
 
@@ -250,12 +251,16 @@ pub enum OneOrMany<T> {
     Many(Vec<T>),
 }
 
-impl From<OneOrMany<Glob>> for Globs {
-    fn from(v: OneOrMany<Glob>) -> Self {
-        match v {
-            OneOrMany::One(g) => Globs(vec![g]),
-            OneOrMany::Many(gs) => Globs(gs),
-        }
+impl TryFrom<OneOrMany<Glob>> for Globs {
+    type Error = String;
+    fn try_from(v: OneOrMany<Glob>) -> Result<Self, String> {
+        let globs = match v {
+            OneOrMany::One(g) => vec![g],
+            OneOrMany::Many(gs) => gs,
+        };
+        RegexSet::new(globs.iter().map(|g| g.0.as_str()))
+            .map(Globs)
+            .map_err(|e| format!("bad glob list: {e}"))
     }
 }
 
@@ -432,10 +437,12 @@ impl<'de> Deserialize<'de> for ErrnoSet {
 
 /// The C library's text for an errno name (`ENOENT` → `No such file or directory`).
 pub fn errno_description(name: &str) -> Option<&'static str> {
-    (1..4096).find_map(|n| {
-        let (n_name, text) = syscalls::Errno::new(n).name_and_description()?;
-        (n_name == name).then_some(text)
-    })
+    static TEXTS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        (1..4096)
+            .filter_map(|n| syscalls::Errno::new(n).name_and_description())
+            .collect()
+    });
+    TEXTS.get(name).copied()
 }
 
 /// A finding's text with `{name}` or `{name|fallback words}` placeholders.

@@ -2,8 +2,8 @@
 //! context (the process that decides the exit, what was written to stderr afterwards, whether
 //! stderr names the same path), and keep the best finding per kind, most likely first.
 
-use super::analysis::{basename, mention, Analysis, Mention};
-use super::matcher::{event_matches, run_matches};
+use super::analysis::{basename, Analysis, Mention};
+use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::{errno_description, Vars};
 use super::spec::{EventCond, Rule};
 use crate::report::{Confidence, EvidenceLine, Finding};
@@ -70,36 +70,32 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
             confidence: rule.confidence,
         });
     };
-    let mut best: Option<Candidate> = None;
-    for (i, e) in a.events.iter().enumerate() {
-        if !eligible(a, call, i) {
-            continue;
-        }
-        let Some(mut v) = event_matches(call, e, &vars) else {
-            continue;
-        };
-        if !follows(a, rule, i, &mut v) {
-            continue;
-        }
-        let (score, decisive) = context_score(a, i);
-        let score = rule.priority + score;
-        if best.as_ref().is_none_or(|b| score >= b.score) {
-            event_vars(e, &mut v);
-            let confidence = if decisive {
-                rule.confidence
-            } else {
-                lower(rule.confidence)
-            };
-            best = Some(Candidate {
-                rule,
-                score,
-                blamed: Some(i),
-                vars: v,
-                confidence,
-            });
-        }
-    }
-    best
+    // Score the events that pass the plain conditions; then, best first (on a tie the later
+    // one, closer to the exit), the first that also passes the captures and the `then` chain.
+    let mut scored: Vec<(i32, usize)> = a
+        .candidates(call)
+        .into_iter()
+        .filter(|&i| plain_match(call, &a.events[i]) && eligible(a, call, i))
+        .map(|i| (rule.priority + context_score(a, i), i))
+        .collect();
+    scored.sort_unstable_by(|x, y| y.cmp(x));
+    let (score, i, mut vars) = scored.into_iter().find_map(|(score, i)| {
+        let mut v = event_matches(call, &a.events[i], &vars)?;
+        follows(a, rule, i, &mut v).then_some((score, i, v))
+    })?;
+    event_vars(&a.events[i], &mut vars);
+    let confidence = if a.decisive.contains(&a.events[i].pid) {
+        rule.confidence
+    } else {
+        lower(rule.confidence)
+    };
+    Some(Candidate {
+        rule,
+        score,
+        blamed: Some(i),
+        vars,
+        confidence,
+    })
 }
 
 fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
@@ -110,7 +106,9 @@ fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
             .decisive
             .is_none_or(|d| a.decisive.contains(&e.pid) == d)
         && call.path_seen.is_none_or(|want| a.path_seen(i) == want)
-        && call.mentioned.is_none_or(|want| a.mentioned(i) == want)
+        && call
+            .mentioned
+            .is_none_or(|want| a.said_about(i).mention.is_some() == want)
         && call
             .main_process
             .is_none_or(|m| (a.main_pid == Some(e.pid)) == m)
@@ -139,9 +137,8 @@ fn follows(a: &Analysis, rule: &Rule, i: usize, vars: &mut Vars) -> bool {
     true
 }
 
-/// How much the context of event `i` says it is the cause, and whether its process decides
-/// the exit.
-fn context_score(a: &Analysis, i: usize) -> (i32, bool) {
+/// How much the context of event `i` says it is the cause.
+fn context_score(a: &Analysis, i: usize) -> i32 {
     let e = &a.events[i];
     let decisive = a.decisive.contains(&e.pid);
     let mut score = if a.main_pid == Some(e.pid) {
@@ -151,26 +148,20 @@ fn context_score(a: &Analysis, i: usize) -> (i32, bool) {
     } else {
         0
     };
-    let after = a.stderr_after(i);
-    if !after.trim().is_empty() {
+    let said = a.said_about(i);
+    if said.wrote_after {
         score += 5;
     }
-    let said = format!("{after}\n{}", a.stderr_lines.join("\n"));
-    let errno_said = e
-        .errno
-        .as_deref()
-        .and_then(errno_description)
-        .is_some_and(|t| said.to_lowercase().contains(&t.to_lowercase()));
-    score += match e.path.as_deref().and_then(|p| mention(&said, p)) {
+    score += match said.mention {
         Some(Mention::Path) => 40,
         Some(Mention::Name) => 25,
-        None if errno_said => 20,
+        None if said.errno => 20,
         None => 0,
     };
     if e.errno.is_some() && a.is_last_failure_of_pid(i) {
         score += 10;
     }
-    (score, decisive)
+    score
 }
 
 fn lower(c: Confidence) -> Confidence {
