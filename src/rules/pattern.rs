@@ -79,7 +79,9 @@ impl Globs {
 }
 
 /// A regular expression whose named groups become placeholders. It may itself contain
-/// `{name}` slots, filled (escaped) from earlier captures when the rule is matched.
+/// `{name}` slots, filled (escaped) from earlier captures when the rule is matched. A group
+/// named `name__2` fills `{name}` too, so that alternatives can capture the same value (a regex
+/// may not repeat a group name).
 #[derive(Debug, Clone)]
 pub struct TextRegex {
     source: String,
@@ -109,7 +111,8 @@ impl TextRegex {
         };
         for name in re.capture_names().flatten() {
             if let Some(m) = caps.name(name) {
-                vars.insert(name.to_string(), m.as_str().to_string());
+                let var = name.split("__").next().unwrap_or(name);
+                vars.insert(var.to_string(), m.as_str().to_string());
             }
         }
         true
@@ -554,6 +557,11 @@ mod tests {
             !re.capture("/usr/lib/libfooXso.1", &mut vars),
             "the dot is escaped"
         );
+
+        let either =
+            TextRegex::try_from(r"^(?:a=(?P<v>\w+)|b=(?P<v__2>\w+))$".to_string()).unwrap();
+        assert!(either.capture("b=seven", &mut vars));
+        assert_eq!(vars["v"], "seven");
 
         let counted = TextRegex::try_from(r"^x{2}(?P<rest>.*)$".to_string()).unwrap();
         assert!(counted.capture("xxyz", &mut vars));
