@@ -3,6 +3,7 @@
 //! [`End`] of the main process.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use anyhow::bail;
 
@@ -16,6 +17,29 @@ use crate::trace::{End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEM
 const MAX_WRAPPED: usize = 8;
 /// The longest tail line kept, in bytes.
 const MAX_TAIL_LINE: usize = 1000;
+
+/// Pids are small integers chosen by the kernel, not by an attacker who could flood one bucket:
+/// a multiplicative hash is enough and several times faster than SipHash, on every line.
+#[derive(Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i32(&mut self, pid: i32) {
+        self.0 = u64::from(pid as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type PidMap<V> = HashMap<i32, V, BuildHasherDefault<PidHasher>>;
 
 #[derive(Debug, Default)]
 struct Proc {
@@ -43,7 +67,7 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct Reader {
     events: Vec<Event>,
-    procs: HashMap<i32, Proc>,
+    procs: PidMap<Proc>,
     /// The process undecorated lines belong to.
     implicit: Option<i32>,
     /// The pid named by the last `==> file.PID <==` header.
@@ -52,7 +76,7 @@ pub struct Reader {
     placeholders: i32,
     /// The first placeholder, until the log names its process.
     unresolved: Option<i32>,
-    alias: HashMap<i32, i32>,
+    alias: PidMap<i32>,
     /// The log is per-process files one after the other: line order is not time order.
     segmented: bool,
     clock: Clock,
@@ -67,13 +91,15 @@ pub struct Reader {
 
 impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
+        // Real logs run about a hundred bytes a line.
+        self.events.reserve(input.len() / 128);
         let mut lines = Lines {
             data: input,
             pos: 0,
         };
         while let Some(raw) = lines.next() {
             self.lines += 1;
-            let text = String::from_utf8_lossy(raw);
+            let text = utf8(raw);
             self.physical_line(&text, &mut lines);
         }
         if self.events.is_empty() {
@@ -116,7 +142,7 @@ impl Reader {
             let Some(raw) = ahead.next() else {
                 return false;
             };
-            let next = String::from_utf8_lossy(raw);
+            let next = utf8(raw);
             let cont = prefix::unquote(&next).trim_end();
             if cont.is_empty() || starts_new_line(cont) {
                 return false;
@@ -235,12 +261,18 @@ impl Reader {
 
     fn call(&mut self, pid: i32, time: Option<u64>, name: &str, args: &str, result: Outcome<'_>) {
         let args = decode::without_program_output(name, args);
+        let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
+        call.push_str(name);
+        call.push('(');
+        call.push_str(args);
+        call.push_str(") = ");
+        call.push_str(result.text);
         let mut ev = Event {
             pid,
             time_us: time,
             kind: EventKind::Syscall,
             syscall: Some(name.to_string()),
-            call: format!("{name}({args}) = {}", result.text),
+            call,
             ret: result.ret,
             errno: result.errno.map(String::from),
             ..Event::default()
@@ -304,8 +336,10 @@ impl Reader {
     }
 
     fn push(&mut self, mut ev: Event) {
-        if let Some(pid) = self.alias.get(&ev.pid) {
-            ev.pid = *pid; // the call itself named its process (getpid)
+        if !self.alias.is_empty() {
+            if let Some(pid) = self.alias.get(&ev.pid) {
+                ev.pid = *pid; // the call itself named its process (getpid)
+            }
         }
         ev.seq = self.events.len() as u64;
         let proc = self.proc(ev.pid);
@@ -586,6 +620,14 @@ fn file_header(text: &str) -> Option<&str> {
         .strip_prefix("==> ")?
         .strip_suffix(" <==")
         .map(str::trim)
+}
+
+/// A line as text; bytes that are not UTF-8 (a path in Latin-1, binary noise) become U+FFFD.
+fn utf8(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
 }
 
 /// Physical lines, split with memchr, without their `\n` or `\r\n`.
