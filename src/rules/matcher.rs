@@ -29,6 +29,11 @@ pub fn event_matches(cond: &EventCond, e: &Event, vars: &Vars) -> Option<Vars> {
             return None;
         }
     }
+    if let Some(re) = &cond.argv0 {
+        if !re.capture(e.argv.as_ref()?.first()?, &mut vars) {
+            return None;
+        }
+    }
     Some(vars)
 }
 

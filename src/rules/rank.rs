@@ -48,11 +48,33 @@ pub fn findings(a: &Analysis, rules: &[Rule]) -> Vec<Finding> {
     for c in found {
         let same_kind = kept.iter().any(|k| k.rule.kind == c.rule.kind);
         let same_event = c.blamed.is_some() && kept.iter().any(|k| k.blamed == c.blamed);
-        if !same_kind && !same_event && kept.len() < MAX_FINDINGS {
+        let restated = c.blamed.is_none() && kept.iter().any(|k| restates(&c, k));
+        // A guess adds nothing under a sure answer.
+        let guess_under_sure = kept
+            .first()
+            .is_some_and(|k| k.confidence == Confidence::High)
+            && c.confidence == Confidence::Low;
+        if !(same_kind || same_event || restated || guess_under_sure) && kept.len() < MAX_FINDINGS {
             kept.push(c);
         }
     }
     kept.into_iter().map(|c| to_finding(a, c)).collect()
+}
+
+/// The placeholders that name what a finding is about.
+const SUBJECTS: [&str; 7] = [
+    "path", "library", "command", "module", "host", "script", "addr",
+];
+
+/// Whether a finding drawn from stderr only says again what `kept` already says: its quoted
+/// line or its subject names `kept`'s subject.
+fn restates(c: &Candidate, kept: &Candidate) -> bool {
+    let line = c.vars.get("line").map(String::as_str).unwrap_or("");
+    SUBJECTS
+        .iter()
+        .filter_map(|k| kept.vars.get(*k))
+        .filter(|s| s.len() >= 3)
+        .any(|s| line.contains(s.as_str()) || SUBJECTS.iter().any(|k| c.vars.get(*k) == Some(s)))
 }
 
 /// The rule's best match in this run, if any.

@@ -144,6 +144,8 @@ pub struct EventCond {
     pub data: Option<TextRegex>,
     /// A regex over the strace-style line (the way to match runner notes).
     pub text: Option<TextRegex>,
+    /// A regex over an exec's `argv[0]` (a bare name means a `PATH` search).
+    pub argv0: Option<TextRegex>,
     pub evidence: Option<EvidenceCond>,
     /// Only in the process chain that decides the exit.
     pub decisive: Option<bool>,
