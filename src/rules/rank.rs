@@ -214,7 +214,20 @@ fn run_vars(a: &Analysis) -> Vars {
         .map(|h| h.argv.clone())
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| [obs.target.entrypoint.clone(), obs.target.command.clone()].concat());
-    put("program", argv.first().cloned());
+    // A log that starts mid-trace names no command: the first program started stands in.
+    let first_exec = || {
+        a.events
+            .iter()
+            .find(|e| e.syscall.as_deref() == Some("execve") && e.errno.is_none())
+            .and_then(|e| e.path.clone())
+    };
+    put(
+        "program",
+        argv.first()
+            .cloned()
+            .or_else(first_exec)
+            .or_else(|| Some("the program".into())),
+    );
     put("argv", (!argv.is_empty()).then(|| argv.join(" ")));
     put(
         "last_stderr",
@@ -245,16 +258,12 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("name", e.path.as_deref().map(|p| basename(p).to_string()));
     put(
         "dir",
-        e.path
-            .as_deref()
-            .and_then(|p| p.rsplit_once('/'))
-            .map(|(d, _)| {
-                if d.is_empty() {
-                    "/".into()
-                } else {
-                    d.to_string()
-                }
-            }),
+        e.path.as_deref().map(|p| match p.rsplit_once('/') {
+            Some(("", _)) => "/".into(),
+            Some((d, _)) => d.to_string(),
+            // A relative name lives in the working directory.
+            None => ".".into(),
+        }),
     );
     put("addr", e.addr.clone());
     put("port", e.port.map(|p| p.to_string()));
