@@ -1,6 +1,7 @@
 //! Traces recorded by the real runner on this host (`tests/rules/runner/*.jsonl`, expectations
 //! in `expect.toml`): the runner's evidence about a failed exec must turn into the precise
-//! finding, and its healthy starts must stay clean.
+//! finding, and its healthy starts (prefiltered and `--full`) must stay clean and blame no
+//! probe even when the same run is said to have failed.
 
 mod rules_support;
 
@@ -49,11 +50,22 @@ fn runner_traces_are_explained_with_their_evidence() {
                 failures.push(format!("{name}: summary lacks {word:?}: {}", top.summary));
             }
         }
-        if want.kind == "exited-cleanly" && report.findings.len() != 1 {
-            failures.push(format!(
-                "{name}: a clean start has other findings: {:#?}",
-                report.findings
-            ));
+        if want.kind == "exited-cleanly" {
+            if report.findings.len() != 1 {
+                failures.push(format!(
+                    "{name}: a clean start has other findings: {:#?}",
+                    report.findings
+                ));
+            }
+            // The same calls in a run that failed: none of its probes may be blamed.
+            let mut obs = observe(read_jsonl(&path), &Facts::default());
+            obs.exit.code = Some(1);
+            let report = diagnose(&obs, &rules);
+            for f in &report.findings {
+                for e in f.evidence.iter().filter(|e| e.errno.is_some()) {
+                    failures.push(format!("{name}: {} blames the probe {}", f.rule, e.call));
+                }
+            }
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
