@@ -302,3 +302,31 @@ fn secret_values_never_reach_the_report() {
     assert!(!json.contains(secret), "{json}");
     assert_eq!(report.findings[0].kind, Kind::AppError);
 }
+
+#[test]
+fn an_exit_status_of_128_plus_n_reads_as_signal_n() {
+    let rules = RuleSet::builtin().unwrap();
+    let facts = Facts {
+        memory_limit: Some(64 << 20),
+        ..Facts::default()
+    };
+    let report = diagnose(&observe(trace(Vec::new(), 137, &[]), &facts), &rules);
+    assert_eq!(
+        report.findings[0].kind,
+        Kind::OomKilled,
+        "{:#?}",
+        report.findings
+    );
+    let report = diagnose(
+        &observe(trace(Vec::new(), 139, &[]), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(report.findings[0].kind, Kind::Crashed);
+    assert!(report.findings[0].summary.contains("SIGSEGV"));
+    // A plain failure status is no signal.
+    let report = diagnose(
+        &observe(trace(Vec::new(), 3, &[]), &Facts::default()),
+        &rules,
+    );
+    assert_ne!(report.findings[0].kind, Kind::Crashed);
+}

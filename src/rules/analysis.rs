@@ -128,6 +128,18 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// The signal the main process died from: reported, or read from an exit status of 128 + N
+    /// (how Docker and shells report a death by signal N).
+    pub fn exit_signal(&self) -> Option<String> {
+        if self.exit.signal.is_some() {
+            return self.exit.signal.clone();
+        }
+        let n = self.exit.code.filter(|c| (129..=128 + 31).contains(c))? - 128;
+        nix::sys::signal::Signal::try_from(n)
+            .ok()
+            .map(|s| s.as_str().to_string())
+    }
+
     /// Whether any failure worth blaming exists.
     pub fn has_open_failures(&self) -> bool {
         !self.last_failure.is_empty()

@@ -243,7 +243,7 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
     if let Some(signals) = &cond.signal {
         if !signals
             .iter()
-            .any(|s| Some(s.as_str()) == a.exit.signal.as_deref())
+            .any(|s| Some(s.as_str()) == a.exit_signal().as_deref())
         {
             return None;
         }

@@ -203,7 +203,7 @@ fn run_vars(a: &Analysis) -> Vars {
         }
     };
     put("exit_code", a.exit.code.map(|c| c.to_string()));
-    put("exit_signal", a.exit.signal.clone());
+    put("exit_signal", a.exit_signal());
     put("memory_limit", obs.memory_limit.map(human_bytes));
     put("user", obs.target.user.clone());
     put("image", obs.target.image.clone());
