@@ -330,3 +330,88 @@ fn an_exit_status_of_128_plus_n_reads_as_signal_n() {
     );
     assert_ne!(report.findings[0].kind, Kind::Crashed);
 }
+
+const ORDERED_RULE: &str = r#"
+[[rule]]
+id = "site.token-unreadable"
+kind = "missing-file"
+priority = 900
+summary = "{path} is missing and the program said so before exiting {code}."
+explanation = "e"
+fix = "f"
+[rule.call]
+syscall = "@open"
+errno = "ENOENT"
+path = "/run/secrets/*"
+[[rule.then]]
+syscall = "write"
+fd = 2
+data = "(?i)token"
+[[rule.then]]
+kind = ["exit"]
+code = "!= 0"
+"#;
+
+fn exit_event(seq: u64, pid: i32, code: i32) -> Event {
+    Event {
+        seq,
+        pid,
+        kind: EventKind::Exit,
+        code: Some(code),
+        call: format!("+++ exited with {code} +++"),
+        ..Event::default()
+    }
+}
+
+#[test]
+fn then_conditions_must_follow_in_order_in_the_same_process() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule_file(dir.path(), "ordered.toml", ORDERED_RULE);
+    let rules = RuleSet::builtin().unwrap().with_dir(dir.path()).unwrap();
+    let run = |events: Vec<Event>| {
+        let report = diagnose(&observe(trace(events, 1, &[]), &Facts::default()), &rules);
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == "site.token-unreadable")
+            .map(|f| f.summary.clone())
+    };
+    let open = || syscall(0, 1, "openat", "/run/secrets/token", Some("ENOENT"));
+    // open, then the complaint, then a failing exit: matches, with the exit's code.
+    let hit = run(vec![
+        open(),
+        stderr_write(1, 1, "no token\n"),
+        exit_event(2, 1, 3),
+    ]);
+    assert_eq!(
+        hit.as_deref(),
+        Some("/run/secrets/token is missing and the program said so before exiting 3.")
+    );
+    // The complaint after the exit is out of order.
+    assert_eq!(
+        run(vec![
+            open(),
+            exit_event(1, 1, 3),
+            stderr_write(2, 1, "no token\n")
+        ]),
+        None
+    );
+    // The complaint from another process does not count.
+    assert_eq!(
+        run(vec![
+            open(),
+            stderr_write(1, 2, "no token\n"),
+            exit_event(2, 1, 3)
+        ]),
+        None
+    );
+    // A clean exit does not satisfy `code = "!= 0"`.
+    assert_eq!(
+        run(vec![
+            open(),
+            stderr_write(1, 1, "no token\n"),
+            exit_event(2, 1, 0)
+        ]),
+        None
+    );
+}

@@ -101,11 +101,16 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
         .map(|i| (rule.priority + context_score(a, i), i))
         .collect();
     scored.sort_unstable_by(|x, y| y.cmp(x));
-    let (score, i, mut vars) = scored.into_iter().find_map(|(score, i)| {
+    let (score, i, mut vars, then) = scored.into_iter().find_map(|(score, i)| {
         let mut v = event_matches(call, &a.events[i], &vars)?;
-        follows(a, rule, i, &mut v).then_some((score, i, v))
+        let then = follows(a, rule, i, &mut v)?;
+        Some((score, i, v, then))
     })?;
+    // The blamed event's values first; the `then` events fill in the rest (an exit's code).
     event_vars(&a.events[i], &mut vars);
+    for j in then {
+        event_vars(&a.events[j], &mut vars);
+    }
     let confidence = if a.decisive.contains(&a.events[i].pid) {
         rule.confidence
     } else {
@@ -136,10 +141,11 @@ fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
             .is_none_or(|m| (a.main_pid == Some(e.pid)) == m)
 }
 
-/// Whether the rule's `then` events follow event `i`, in order.
-fn follows(a: &Analysis, rule: &Rule, i: usize, vars: &mut Vars) -> bool {
+/// The events that meet the rule's `then` conditions after event `i`, in order, if all do.
+fn follows(a: &Analysis, rule: &Rule, i: usize, vars: &mut Vars) -> Option<Vec<usize>> {
     let pid = a.events[i].pid;
     let mut at = i + 1;
+    let mut matched = Vec::new();
     for cond in &rule.then {
         let hit = (at..a.events.len()).find_map(|j| {
             let e = &a.events[j];
@@ -148,15 +154,12 @@ fn follows(a: &Analysis, rule: &Rule, i: usize, vars: &mut Vars) -> bool {
             }
             event_matches(cond, e, vars).map(|v| (j, v))
         });
-        match hit {
-            Some((j, v)) => {
-                *vars = v;
-                at = j + 1;
-            }
-            None => return false,
-        }
+        let (j, v) = hit?;
+        *vars = v;
+        matched.push(j);
+        at = j + 1;
     }
-    true
+    Some(matched)
 }
 
 /// How much the context of event `i` says it is the cause.
