@@ -32,11 +32,13 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
         | "fchmod" | "fchown" | "fcntl" | "ioctl" | "lseek" | "dup" | "dup2" | "dup3"
         | "getdents64" | "fallocate" | "listen" | "shutdown" | "setsockopt" | "getsockopt"
         | "flock" | "fchdir" | "fstatfs" | "sendfile" | "splice" => {
-            let a = split_args(args);
-            ev.fd = a.first().and_then(|s| fd_number(s));
-            ev.path = a.first().and_then(|s| fd_path(s));
+            // Only the first arguments matter: the rest (a read's data) is never scanned.
+            let mut a = ArgIter::new(args);
+            let fd = a.next().unwrap_or("");
+            ev.fd = fd_number(fd);
+            ev.path = fd_path(fd);
             if name == "fchmod" {
-                ev.mode = a.get(1).and_then(|s| octal(s));
+                ev.mode = a.next().and_then(octal);
             }
         }
         "connect" | "bind" | "sendto" | "sendmsg" | "recvfrom" | "recvmsg" | "accept"
@@ -51,10 +53,8 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
             }
         }
         "socket" | "socketpair" => {
-            ev.family = args
-                .split(',')
+            ev.family = ArgIter::new(args)
                 .next()
-                .map(str::trim)
                 .filter(|f| f.starts_with("AF_") || f.starts_with("PF_"))
                 .map(String::from);
         }
@@ -147,8 +147,9 @@ fn is_data_call(name: &str) -> bool {
 /// `*at` calls a relative path is resolved against the directory argument before it.
 fn path_call(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
     if memchr::memchr(b'"', args.as_bytes()).is_none() {
-        if let Some(first) = args.split(',').next() {
-            ev.path = fd_path(first.trim());
+        // No string: at most a `-y` path on the first argument (fstat(3</etc/passwd>, ...)).
+        if memchr::memchr(b'<', args.as_bytes()).is_some() {
+            ev.path = ArgIter::new(args).next().and_then(fd_path);
         }
         return;
     }

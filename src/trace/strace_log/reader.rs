@@ -2,7 +2,7 @@
 //! calls, each process's working directory, the clock, the output tails, and at the end the
 //! [`End`] of the main process.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use anyhow::bail;
@@ -68,6 +68,8 @@ struct Pending {
 pub struct Reader {
     events: Vec<Event>,
     procs: PidMap<Proc>,
+    /// The processes that have not ended and are not threads, lowest pid first.
+    live: BTreeSet<i32>,
     /// The process undecorated lines belong to.
     implicit: Option<i32>,
     /// The pid named by the last `==> file.PID <==` header.
@@ -92,7 +94,7 @@ pub struct Reader {
 impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
-        self.events.reserve(input.len() / 128);
+        self.events.reserve(input.len() / 96);
         let mut lines = Lines {
             data: input,
             pos: 0,
@@ -231,6 +233,7 @@ impl Reader {
         let proc = self.proc(pid);
         proc.exited = true;
         proc.exit_seq.get_or_insert(seq);
+        self.live.remove(&pid);
         let kind = match signal {
             Some(_) => EventKind::Killed,
             None => EventKind::Exit,
@@ -319,6 +322,9 @@ impl Reader {
                 if proc.cwd.is_none() {
                     proc.cwd = cwd;
                 }
+                if proc.thread {
+                    self.live.remove(&child);
+                }
             }
             "getpid" if pid < 0 && ret > 0 => self.resolve(pid, ret as i32),
             "getuid" | "geteuid" if self.is_first(pid) => {
@@ -350,7 +356,11 @@ impl Reader {
     }
 
     fn proc(&mut self, pid: i32) -> &mut Proc {
-        self.procs.entry(pid).or_default()
+        let live = &mut self.live;
+        self.procs.entry(pid).or_insert_with(|| {
+            live.insert(pid);
+            Proc::default()
+        })
     }
 
     /// The pid of a line: the one it names, else the process strace was following alone.
@@ -371,12 +381,7 @@ impl Reader {
             return pid;
         }
         // The process that had the log to itself ended: the one left carries on.
-        let next = self
-            .procs
-            .iter()
-            .filter(|(_, p)| !p.exited && !p.thread)
-            .map(|(pid, _)| *pid)
-            .min();
+        let next = self.live.first().copied();
         let pid = match next {
             Some(pid) => {
                 // Its lines were never seen next to its parent's: per-process files, concatenated.
@@ -454,6 +459,11 @@ impl Reader {
                 .or(new.first_seq.or(old.first_seq));
             new.last_seq = new.last_seq.max(old.last_seq);
             new.exit_seq = new.exit_seq.max(old.exit_seq);
+            let gone = new.exited || new.thread;
+            self.live.remove(&from);
+            if gone {
+                self.live.remove(&to);
+            }
         }
         self.alias.insert(from, to);
         if self.implicit == Some(from) {
@@ -527,10 +537,11 @@ impl Reader {
     fn name_placeholders(&mut self) {
         let mut unnamed: Vec<i32> = self.procs.keys().copied().filter(|p| *p < 0).collect();
         unnamed.sort_unstable_by(|a, b| b.cmp(a));
+        let mut highest = self.procs.keys().copied().max().unwrap_or(0).max(1);
         for placeholder in unnamed {
-            let highest = self.procs.keys().copied().max().unwrap_or(0);
             let pid = if self.procs.contains_key(&1) {
-                highest.max(1) + 1
+                highest = highest.saturating_add(1);
+                highest
             } else {
                 1
             };
@@ -616,8 +627,8 @@ fn without_strace_notice(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `==> trace.1234 <==`, the header `head` and `tail` print between files.
 fn file_header(text: &str) -> Option<&str> {
-    text.trim()
-        .strip_prefix("==> ")?
+    text.strip_prefix("==> ")?
+        .trim_end()
         .strip_suffix(" <==")
         .map(str::trim)
 }
@@ -676,10 +687,9 @@ impl Clock {
             Stamp::Clock(t) => {
                 let first = *self.first.get_or_insert(t);
                 // A log that runs past midnight starts the clock again.
-                Some(if t >= first {
-                    t - first
-                } else {
-                    t + DAY_US - first
+                Some(match t.checked_sub(first) {
+                    Some(since) => since,
+                    None => t.saturating_add(DAY_US).saturating_sub(first),
                 })
             }
             Stamp::Epoch(t) => {

@@ -150,12 +150,19 @@ pub fn skip_string(b: &[u8], open: usize) -> Option<usize> {
 /// Parses `-1 ENOENT (No such file or directory) <0.000012>` and the like.
 fn outcome(text: &str) -> Outcome<'_> {
     let text = strip_duration(text.trim_end());
-    let mut words = text.splitn(3, ' ');
-    let ret_word = words.next().unwrap_or("");
+    let (ret_word, rest) = match memchr::memchr(b' ', text.as_bytes()) {
+        Some(space) => (&text[..space], &text[space + 1..]),
+        None => (text, ""),
+    };
     let ret = parse_ret(ret_word);
-    let errno = words
-        .next()
-        .filter(|w| w.len() > 1 && w.starts_with('E') && w.bytes().all(is_errno_byte));
+    let errno_word = match memchr::memchr(b' ', rest.as_bytes()) {
+        Some(space) => &rest[..space],
+        None => rest,
+    };
+    let errno = (errno_word.len() > 1
+        && errno_word.starts_with('E')
+        && errno_word.bytes().all(is_errno_byte))
+    .then_some(errno_word);
     Outcome { text, ret, errno }
 }
 
@@ -166,7 +173,7 @@ fn is_errno_byte(c: u8) -> bool {
 /// Removes a trailing `-T` duration (`<0.000012>`).
 fn strip_duration(text: &str) -> &str {
     if let Some(head) = text.strip_suffix('>') {
-        if let Some(open) = head.rfind('<') {
+        if let Some(open) = memchr::memrchr(b'<', head.as_bytes()) {
             let inner = &head[open + 1..];
             if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
                 return head[..open].trim_end();
