@@ -321,13 +321,13 @@ fn is_distinctive(name: &str) -> bool {
 /// The path-like words of a text (split at anything a path rarely holds: spaces, quotes,
 /// colons, brackets), and their file names, for looking paths up in it.
 #[derive(Debug, Default)]
-pub struct Words {
+struct Words {
     paths: HashSet<String>,
     names: HashSet<String>,
 }
 
 impl Words {
-    pub fn new(text: &str) -> Words {
+    fn new(text: &str) -> Words {
         let is_path_char = |c: char| {
             c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@' | '~' | '%')
         };
@@ -343,7 +343,7 @@ impl Words {
         words
     }
 
-    pub fn mention(&self, path: &str) -> Option<Mention> {
+    fn mention(&self, path: &str) -> Option<Mention> {
         if self.paths.contains(path) {
             return Some(Mention::Path);
         }

@@ -5,11 +5,11 @@
 //! [`analysis`] annotates the trace once (noise, recovery, the deciding processes) and [`rank`]
 //! turns matches into ordered findings.
 
-pub mod analysis;
+mod analysis;
 mod builtin;
-pub mod matcher;
+mod matcher;
 pub mod observation;
-pub mod pattern;
+mod pattern;
 mod rank;
 pub mod spec;
 
