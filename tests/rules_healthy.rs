@@ -70,3 +70,22 @@ fn probes_are_never_blamed_even_when_the_run_failed() {
         assert_ne!(report.findings[0].kind, Kind::ExitedCleanly);
     }
 }
+
+#[test]
+fn a_healthy_start_still_running_is_healthy_and_nothing_else() {
+    let rules = RuleSet::builtin().unwrap();
+    for log in healthy_logs() {
+        let mut obs = observe_strace(&log);
+        obs.outcome = docker_diagnose::report::Outcome::Running;
+        obs.exit = Default::default();
+        let report = diagnose(&obs, &rules);
+        let kinds: Vec<Kind> = report.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![Kind::Healthy],
+            "{}: {:#?}",
+            log.display(),
+            report.findings
+        );
+    }
+}
