@@ -88,6 +88,11 @@ fn a_users_rules_are_added_after_the_builtin_ones() {
     let dir = tempfile::tempdir().unwrap();
     write_rule_file(dir.path(), "site.toml", USER_RULE);
     let rules = RuleSet::builtin().unwrap().with_dir(dir.path()).unwrap();
+    let one_file = RuleSet::builtin()
+        .unwrap()
+        .with_dir(&dir.path().join("site.toml"))
+        .unwrap();
+    assert_eq!(one_file.rules().len(), rules.rules().len());
     let events = vec![
         syscall(0, 1, "openat", "/etc/acme/license.key", Some("ENOENT")),
         stderr_write(1, 1, "starting\n"),

@@ -45,16 +45,19 @@ impl RuleSet {
         Ok(set)
     }
 
-    /// The built-in rules followed by every `*.toml` rule file in `dir`, in name order. A rule
-    /// with the id of an earlier one replaces it.
+    /// The built-in rules followed by every `*.toml` rule file in `dir`, in name order (or by
+    /// the one file `dir` names). A rule with the id of an earlier one replaces it.
     pub fn with_dir(mut self, dir: &Path) -> anyhow::Result<RuleSet> {
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the rules directory {}", dir.display()))?;
-        let mut files: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
+        let mut files: Vec<_> = if dir.is_file() {
+            vec![dir.to_path_buf()]
+        } else {
+            std::fs::read_dir(dir)
+                .with_context(|| format!("cannot read the rules directory {}", dir.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        };
         files.sort();
         for path in files {
             let text = std::fs::read_to_string(&path)
