@@ -1,5 +1,5 @@
 //! Every rule has a fixture directory `tests/rules/<rule-id>/` (hadolint style): `catches.jsonl`
-//! must make that rule the primary finding, with the expected kind and a summary that names the
+//! must make that rule the primary finding (or the one at `rank`), with the expected kind and a summary that names the
 //! expected path, port or name (`expect.toml`); `catches-not.jsonl`, a near miss, must not
 //! produce a finding from that rule at all.
 
@@ -24,6 +24,9 @@ struct Expect {
 struct Catches {
     kind: String,
     mentions: Vec<String>,
+    /// Where the rule's finding must be: 1 (the primary cause) unless said otherwise.
+    #[serde(default = "first")]
+    rank: usize,
     #[serde(default)]
     observation: Facts,
 }
@@ -33,6 +36,10 @@ struct Catches {
 struct CatchesNot {
     #[serde(default)]
     observation: Facts,
+}
+
+fn first() -> usize {
+    1
 }
 
 fn expect(dir: &Path) -> Expect {
@@ -74,7 +81,10 @@ fn each_rule_catches_its_fixture_and_not_its_near_miss() {
             &want.catches.observation,
         );
         let report = diagnose(&obs, &rules);
-        let top = &report.findings[0];
+        let Some(top) = report.findings.get(want.catches.rank - 1) else {
+            failures.push(format!("{}: catches.jsonl gave too few findings", rule.id));
+            continue;
+        };
         if top.rule != rule.id || top.kind.as_str() != want.catches.kind {
             failures.push(format!(
                 "{}: catches.jsonl gave {} ({}) first: {}",

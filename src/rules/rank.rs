@@ -31,12 +31,14 @@ pub fn findings(a: &Analysis, rules: &[Rule]) -> Vec<Finding> {
         .filter(|r| !r.fallback)
         .filter_map(|r| best_match(a, r, &base))
         .collect();
-    if found.is_empty() {
-        found = rules
-            .iter()
-            .filter(|r| r.fallback)
-            .filter_map(|r| best_match(a, r, &base))
-            .collect();
+    // Guesses alone explain nothing: then the fallback rules speak too.
+    if found.iter().all(|c| c.confidence == Confidence::Low) {
+        found.extend(
+            rules
+                .iter()
+                .filter(|r| r.fallback)
+                .filter_map(|r| best_match(a, r, &base)),
+        );
     }
     found.sort_by(|x, y| {
         y.score
@@ -288,6 +290,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("shebang", Some(sb.line.clone()));
     }
     put("mode", ev.mode.map(|m| format!("{:04o}", m & 0o7777)));
+    put("magic", ev.magic.clone());
     put("owner", ev.uid.map(|u| u.to_string()));
     put("process_uid", ev.process_uid.map(|u| u.to_string()));
     if let Some(m) = &ev.mount {

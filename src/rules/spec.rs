@@ -33,7 +33,7 @@ pub struct Rule {
     /// Higher wins; the engine adds to it for a call's context (see `rank`).
     #[serde(default = "default_priority")]
     pub priority: i32,
-    /// Reported only when no other rule matched.
+    /// Reported only when no other rule gave more than a low-confidence guess.
     #[serde(default)]
     pub fallback: bool,
     pub summary: Template,
