@@ -1,7 +1,7 @@
-//! Traces recorded by the real runner on this host (`tests/rules/runner/*.jsonl`, expectations
-//! in `expect.toml`): the runner's evidence about a failed exec must turn into the precise
-//! finding, and its healthy starts (prefiltered and `--full`) must stay clean and blame no
-//! probe even when the same run is said to have failed.
+//! Traces recorded by the real runner, on this host and as the entrypoint of the fixture images
+//! (`tests/rules/runner/*.jsonl`, expectations in `expect.toml`): the runner's evidence about a
+//! failed exec must turn into the precise finding, and its healthy starts (prefiltered and
+//! `--full`) must stay clean and blame no probe even when the same run is said to have failed.
 
 mod rules_support;
 
@@ -17,6 +17,8 @@ struct Expect {
     kind: String,
     mentions: Vec<String>,
     rule: Option<String>,
+    /// The container's memory limit, for traces recorded under `-m`.
+    memory_limit: Option<u64>,
 }
 
 #[test]
@@ -37,7 +39,11 @@ fn runner_traces_are_explained_with_their_evidence() {
         let want = expect
             .get(&name)
             .unwrap_or_else(|| panic!("no expectation for {name}"));
-        let report = diagnose(&observe(read_jsonl(&path), &Facts::default()), &rules);
+        let facts = Facts {
+            memory_limit: want.memory_limit,
+            ..Facts::default()
+        };
+        let report = diagnose(&observe(read_jsonl(&path), &facts), &rules);
         let top = &report.findings[0];
         if top.kind.as_str() != want.kind || want.rule.as_ref().is_some_and(|r| *r != top.rule) {
             failures.push(format!(
