@@ -5,6 +5,7 @@
 pub mod args;
 pub mod explain;
 pub mod output;
+mod trace_cmd;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -61,8 +62,8 @@ fn dispatch(mut argv: Vec<OsString>) -> anyhow::Result<u8> {
             explain::run(&args)
         }
         "trace" => {
-            let _args = parse::<TraceArgs>(&argv[1..])?;
-            anyhow::bail!("trace is not built yet")
+            let args = parse::<TraceArgs>(&argv[1..])?;
+            trace_cmd::run(&args)
         }
         "demo" => {
             let _args = parse::<DemoArgs>(&argv[1..])?;
