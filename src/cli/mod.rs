@@ -3,6 +3,7 @@
 //! 1 did not, 2 could not do the job).
 
 pub mod args;
+pub mod diagnose;
 pub mod output;
 
 use std::ffi::OsString;
@@ -64,12 +65,12 @@ fn dispatch(mut argv: Vec<OsString>) -> anyhow::Result<u8> {
             anyhow::bail!("trace is not built yet")
         }
         "demo" => {
-            let _args = parse::<DemoArgs>(&argv[1..])?;
-            anyhow::bail!("demo is not built yet")
+            let args = parse::<DemoArgs>(&argv[1..])?;
+            diagnose::demo(args)
         }
         _ => {
-            let _args = parse::<DiagnoseArgs>(&argv)?;
-            anyhow::bail!("diagnose is not built yet")
+            let args = parse::<DiagnoseArgs>(&argv)?;
+            diagnose::diagnose(args)
         }
     }
 }
