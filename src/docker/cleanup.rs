@@ -21,6 +21,20 @@ struct Resources {
     containers: Vec<String>,
     volumes: Vec<String>,
     images: Vec<String>,
+    /// Containers already reported kept (a later `finish` lists them again by label).
+    kept: Vec<String>,
+}
+
+/// Sets the invocation's id (the value of the [`RUN_LABEL`] label), so that a test or a CI job
+/// can look for leftovers of exactly its own run.
+pub const RUN_ID_ENV: &str = "DOCKER_DIAGNOSE_RUN_ID";
+
+/// Keeps what is valid in an image tag (the id also names built images).
+fn sanitize(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .take(100)
+        .collect()
 }
 
 /// What this invocation created, to be removed at the end.
@@ -44,13 +58,19 @@ impl Drop for InFlight {
 
 impl Cleanup {
     pub fn new(docker: Docker, keep: bool) -> Cleanup {
-        let run_id = format!(
-            "{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
+        let run_id = std::env::var(RUN_ID_ENV)
+            .ok()
+            .map(|id| sanitize(&id))
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    std::process::id(),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos())
+                )
+            });
         Cleanup {
             docker,
             run_id,
@@ -110,12 +130,21 @@ impl Cleanup {
         containers.extend(self.labelled().await);
         containers.sort();
         containers.dedup();
-        let Resources {
-            volumes, images, ..
-        } = std::mem::take(&mut *self.lock());
+        let (volumes, images) = {
+            let mut created = self.lock();
+            (
+                std::mem::take(&mut created.volumes),
+                std::mem::take(&mut created.images),
+            )
+        };
         if self.keep {
-            for id in &containers {
-                eprintln!("docker-diagnose: kept container {}", short(id));
+            let mut created = self.lock();
+            containers.retain(|id| !created.kept.contains(id));
+            created.kept.extend(containers.iter().cloned());
+            for id in containers.iter().map(|id| short(id)) {
+                eprintln!(
+                    "docker-diagnose: kept container {id} (remove it with: docker rm -fv {id})"
+                );
             }
             for name in &volumes {
                 eprintln!("docker-diagnose: kept volume {name}");

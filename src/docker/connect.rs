@@ -19,9 +19,15 @@ pub async fn connect() -> Result<Docker> {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| DEFAULT_HOST.to_string());
-    let docker = Docker::connect_with_host(&host)
-        .map_err(|e| anyhow!("cannot use DOCKER_HOST {host}: {e}"))?
-        .with_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS));
+    let docker = match Docker::connect_with_host(&host) {
+        Ok(d) => d.with_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS)),
+        Err(bollard::errors::Error::SocketNotFoundError(_)) => {
+            return Err(anyhow!(
+            "no Docker engine answers at {host}: the socket does not exist (is dockerd running?)"
+        ))
+        }
+        Err(e) => return Err(anyhow!("cannot use DOCKER_HOST {host}: {e}")),
+    };
     let negotiated =
         tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version()).await;
     match negotiated {
@@ -44,11 +50,12 @@ fn no_engine(host: &str, err: &bollard::errors::Error) -> String {
         )
     } else if host.starts_with("unix://") {
         format!("no Docker engine answers at {host} (is dockerd running?)")
+    } else if lower.contains("connection refused") || lower.contains("connect") {
+        format!("no Docker engine answers at {host} (is dockerd running and listening there?)")
     } else {
-        format!("no Docker engine answers at {host}: {}", one_line(&text))
+        format!(
+            "no Docker engine answers at {host}: {}",
+            super::engine_message(err)
+        )
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -22,10 +22,17 @@ pub async fn resolve(
         Ok(image) => return Ok(image),
         Err(e) if is_not_found(&e) => {}
         Err(e) => {
-            return Err(anyhow!(
-                "cannot inspect image {reference}: {}",
-                engine_message(&e)
-            ))
+            let message = engine_message(&e);
+            if let Some((_, why)) = message.split_once("invalid reference format") {
+                let why = why.trim_start_matches(':').trim();
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                };
+                return Err(anyhow!("invalid image reference {reference:?}{why}"));
+            }
+            return Err(anyhow!("cannot inspect image {reference}: {message}"));
         }
     }
     pull(docker, reference, platform).await.map_err(|why| {

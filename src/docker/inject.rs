@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 use bollard::body_full;
-use bollard::models::{Mount, MountType};
+use bollard::models::{Mount, MountType, MountVolumeOptions};
 use bollard::query_parameters::UploadToContainerOptions;
 use bollard::Docker;
 
@@ -25,11 +25,16 @@ pub fn entrypoint() -> Vec<String> {
         .to_vec()
 }
 
-/// The anonymous volume the runner lives in; it goes with the container (`remove -v`).
-pub fn mount() -> Mount {
+/// The anonymous volume the runner lives in; it goes with the container (`remove -v`). It
+/// carries our labels so that a leftover could be found.
+pub fn mount(labels: &[(String, String)]) -> Mount {
     Mount {
         target: Some(DIR.to_string()),
         typ: Some(MountType::VOLUME),
+        volume_options: Some(MountVolumeOptions {
+            labels: Some(labels.iter().cloned().collect()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }

@@ -102,7 +102,7 @@ fn runner_config(spec: &RunSpec, labels: &[(String, String)]) -> ContainerCreate
     let host = config.host_config.get_or_insert_with(Default::default);
     host.mounts
         .get_or_insert_with(Vec::new)
-        .push(inject::mount());
+        .push(inject::mount(labels));
     // Never removed by the engine behind our back: we collect the trace after it exits.
     host.auto_remove = Some(false);
     config
