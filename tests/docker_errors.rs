@@ -1,0 +1,160 @@
+//! Bad input and faults on the Docker path: one clear line on stderr and exit 2, never a panic;
+//! and nothing left behind when interrupted.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Asserts the run failed the way REPORT.md says: status 2, one line on stderr, no report.
+fn assert_one_line_error(run: &Run, needle: &str) {
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim_end().lines().count(),
+        1,
+        "not one line: {:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.starts_with("docker-diagnose: "),
+        "{:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "{:?} lacks {needle:?}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn no_engine_is_one_line() {
+    let run = diagnose_env(&["busybox"], &[("DOCKER_HOST", "unix:///nonexistent.sock")]);
+    assert_one_line_error(&run, "no Docker engine answers at unix:///nonexistent.sock");
+    let run = diagnose_env(&["busybox"], &[("DOCKER_HOST", "tcp://127.0.0.1:1")]);
+    assert_one_line_error(&run, "no Docker engine answers at tcp://127.0.0.1:1");
+}
+
+#[test]
+fn missing_image_is_one_line() {
+    let run = diagnose(&["dd-test-docker/no-such-image:never"]);
+    assert_one_line_error(&run, "no such image: dd-test-docker/no-such-image:never");
+}
+
+#[test]
+fn invalid_reference_is_one_line() {
+    let run = diagnose(&["Not:A/Valid Reference"]);
+    assert_one_line_error(&run, "invalid image reference");
+}
+
+#[test]
+fn bad_flag_values_are_one_line() {
+    ensure_busybox_image();
+    for (args, needle) in [
+        (&["-m", "1x", BUSYBOX][..], "--memory"),
+        (&["--wait", "soon", BUSYBOX][..], "--wait"),
+        (&["--ulimit", "nofile", BUSYBOX][..], "--ulimit"),
+        (&["-p", "x:y", BUSYBOX][..], "--publish"),
+        (
+            &["--mount", "type=bind,src=/a", BUSYBOX][..],
+            "target is required",
+        ),
+        (
+            &["--env-file", "/nonexistent/env", BUSYBOX][..],
+            "--env-file",
+        ),
+        (
+            &["--from-container", "dd-test-docker-no-such-container"][..],
+            "no such container",
+        ),
+        (&[][..], "no IMAGE"),
+    ] {
+        let run = diagnose(args);
+        assert_one_line_error(&run, needle);
+        assert_nothing_left(&run);
+    }
+}
+
+#[test]
+fn socket_permission_denied_is_one_line() {
+    // As an unprivileged user (nobody), the root-owned socket refuses us.
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            bin(),
+            "busybox",
+        ])
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("setpriv runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        run_id: String::new(),
+    };
+    assert_one_line_error(&run, "permission denied");
+}
+
+#[test]
+fn detach_and_tty_flags_are_ignored_with_a_note() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "-d", "-it", BUSYBOX, "true"]);
+    assert_eq!(run.report()["target"]["command"][0], "true");
+    assert!(
+        run.stderr.contains("-d/--detach is ignored"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("-t/--tty is ignored"), "{}", run.stderr);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn sigint_mid_run_leaves_nothing_behind() {
+    ensure_busybox_image();
+    let run_id = new_run_id();
+    let child = std::process::Command::new(bin())
+        .args([
+            "--format", "json", "--wait", "120s", BUSYBOX, "sleep", "120",
+        ])
+        .env("DOCKER_DIAGNOSE_RUN_ID", &run_id)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("our binary starts");
+    // Interrupt once its container is running.
+    let filter = format!("label=io.docker-diagnose.run={run_id}");
+    let give_up = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = docker(&[
+            "ps",
+            "-q",
+            "--filter",
+            &filter,
+            "--filter",
+            "status=running",
+        ]);
+        if !String::from_utf8_lossy(&out.stdout).trim().is_empty() {
+            break;
+        }
+        assert!(Instant::now() < give_up, "the container never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
+    let left = leftovers(&run_id);
+    assert!(left.is_empty(), "left {left:?} behind");
+}
