@@ -96,28 +96,7 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         docker_error: None,
         memory_limit,
         healthy: false,
-        secrets: secret_values(&spec.env),
+        secrets: crate::report::redact::secret_values(&spec.env),
     }
 }
 
-/// The values of secret-looking variables (REPORT.md's list of names), never to be shown.
-// TODO(merge): replace with `crate::report::redact::secret_values` once the report branch is in main.
-fn secret_values(env: &[String]) -> Vec<String> {
-    const NAMES: [&str; 7] = [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "KEY",
-        "CREDENTIAL",
-        "AUTH",
-    ];
-    env.iter()
-        .filter_map(|e| e.split_once('='))
-        .filter(|(name, value)| {
-            let name = name.to_ascii_uppercase();
-            !value.is_empty() && NAMES.iter().any(|n| name.contains(n))
-        })
-        .map(|(_, value)| value.to_string())
-        .collect()
-}
