@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 /// Asserts the run failed the way REPORT.md says: status 2, one line on stderr, no report.
-fn assert_one_line_error(run: &Run, needle: &str) {
+fn assert_one_line_error(run: &Diagnosis, needle: &str) {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert_eq!(
         run.stderr.trim_end().lines().count(),
@@ -92,7 +92,7 @@ fn socket_permission_denied_is_one_line() {
         .env_remove("DOCKER_HOST")
         .output()
         .expect("setpriv runs");
-    let run = Run {
+    let run = Diagnosis {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -11,6 +11,7 @@ use bollard::Docker;
 use super::args::{DemoArgs, DiagnoseArgs, OutputOpts};
 use crate::docker::cleanup::Cleanup;
 use crate::docker::launch::RunSpec;
+use crate::docker::run::Settings;
 use crate::docker::{build, connect, demo, from_container, image, inject, run, spec};
 use crate::report::Report;
 use crate::rules::{self, RuleSet};
@@ -29,7 +30,11 @@ pub fn diagnose(args: DiagnoseArgs) -> Result<u8> {
     let rules = rule_set(&args.output)?;
     session(args.keep, |docker, cleanup| async move {
         let specs = specs(&docker, &args, &cleanup).await?;
-        let reports = observe_all(&docker, &specs, args.wait, &cleanup, &rules).await?;
+        let settings = Settings {
+            wait: args.wait,
+            full: args.full,
+        };
+        let reports = observe_all(&docker, &specs, settings, &cleanup, &rules).await?;
         Ok(super::output::print_reports(&reports, &args.output))
     })
 }
@@ -44,7 +49,11 @@ pub fn demo(args: DemoArgs) -> Result<u8> {
         let reference = demo::build_image(&docker, &cleanup).await?;
         let image = image::resolve(&docker, &reference, None).await?;
         let spec = spec::from_run_line(&reference, &image, &Default::default(), &[])?;
-        let reports = observe_all(&docker, &[spec], DEMO_WAIT, &cleanup, &rules).await?;
+        let settings = Settings {
+            wait: DEMO_WAIT,
+            full: false,
+        };
+        let reports = observe_all(&docker, &[spec], settings, &cleanup, &rules).await?;
         Ok(super::output::print_reports(&reports, &args.output))
     })
 }
@@ -145,14 +154,14 @@ async fn all_local(docker: &Docker, references: &[String]) -> bool {
 async fn observe_all(
     docker: &Docker,
     specs: &[RunSpec],
-    wait: Duration,
+    settings: Settings,
     cleanup: &Arc<Cleanup>,
     rules: &RuleSet,
 ) -> Result<Vec<Report>> {
     let payload = Arc::new(inject::payload()?);
     let mut reports = Vec::new();
     for spec in specs {
-        let observation = run::observe(docker, spec, wait, cleanup, &payload).await?;
+        let observation = run::observe(docker, spec, settings, cleanup, &payload).await?;
         reports.push(rules::diagnose(&observation, rules));
         // One image's container goes before the next starts.
         cleanup.finish().await;

@@ -18,11 +18,15 @@ pub const OUT: &str = "/.docker-diagnose/out";
 /// The trace file, relative to [`DIR`].
 pub const EVENTS: &str = "out/events.jsonl";
 
-/// The container's entrypoint: the runner, which then runs the real argv given as `Cmd`.
-pub fn entrypoint() -> Vec<String> {
-    [RUNNER, crate::runner::RUNNER_MODE, "--out", OUT, "--"]
-        .map(str::to_string)
-        .to_vec()
+/// The container's entrypoint: the runner, which then runs the real argv given as `Cmd`;
+/// `full` stops on every system call.
+pub fn entrypoint(full: bool) -> Vec<String> {
+    let mut argv = vec![RUNNER, crate::runner::RUNNER_MODE, "--out", OUT];
+    if full {
+        argv.push("--full");
+    }
+    argv.push("--");
+    argv.into_iter().map(str::to_string).collect()
 }
 
 /// The anonymous volume the runner lives in; it goes with the container (`remove -v`). It

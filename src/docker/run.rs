@@ -15,16 +15,25 @@ use crate::report::{Exit, Outcome};
 use crate::rules::Observation;
 use crate::trace::Trace;
 
+/// How a run is watched.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// `--wait`: how long the container must stay up to count as started.
+    pub wait: Duration,
+    /// `--full`: the runner stops on every system call.
+    pub full: bool,
+}
+
 /// Runs `spec` and observes how it starts.
 pub async fn observe(
     docker: &Docker,
     spec: &RunSpec,
-    wait_for: Duration,
+    settings: Settings,
     cleanup: &Arc<Cleanup>,
     payload: &Arc<Vec<u8>>,
 ) -> Result<Observation> {
     let started = Instant::now();
-    let id = match launch(docker, spec, cleanup, payload).await? {
+    let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
         Launched::Started { id } => id,
         Launched::Refused { id, message } => {
             let (stdout_tail, stderr_tail) = match &id {
@@ -43,7 +52,7 @@ pub async fn observe(
             return Ok(obs);
         }
     };
-    let waited = wait::wait(docker, &id, wait_for, spec.healthcheck).await?;
+    let waited = wait::wait(docker, &id, settings.wait, spec.healthcheck).await?;
     let duration_ms = started.elapsed().as_millis() as u64;
     if matches!(waited, Waited::Running { .. }) {
         wait::stop(docker, &id).await?;
@@ -99,4 +108,3 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         secrets: crate::report::redact::secret_values(&spec.env),
     }
 }
-

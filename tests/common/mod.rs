@@ -1,12 +1,132 @@
-//! Helpers shared by the integration tests that use the real Docker engine: the busybox base
-//! image, tiny test images built from it, running our binary with a run id of its own, and
-//! checking that a run left nothing behind.
-#![allow(dead_code)] // each test binary uses its own subset
+//! Helpers shared by the integration tests.
+//!
+//! The runner's: the binary, the C test programs compiled once per test process, running a
+//! command under the runner and reading its records. The Docker path's: the busybox base image,
+//! tiny test images built from it, running our binary with a run id of its own, and checking
+//! that a run left nothing behind.
+#![allow(dead_code)] // each test crate uses its own subset
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use docker_diagnose::trace::{read_records, Event, Trace};
+
+/// Our binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_docker-diagnose")
+}
+
+/// A directory the test programs are compiled into, kept for the test process's life.
+fn programs_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("dd-runner-programs-")
+            .tempdir()
+            .unwrap();
+        // World-readable: some tests run the programs as another user.
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        dir
+    })
+    .path()
+}
+
+/// Compiles `tests/programs/NAME.c` (once) and returns the executable.
+pub fn program(name: &str) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let out = programs_dir().join(name);
+    if !out.exists() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/programs")
+            .join(format!("{name}.c"));
+        let status = Command::new("gcc")
+            .args(["-O1", "-pthread", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .expect("gcc runs");
+        assert!(status.success(), "gcc failed on {}", src.display());
+    }
+    out
+}
+
+/// A scratch directory for one test.
+pub fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("dd-runner-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    dir
+}
+
+/// What one run under the runner gave.
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub trace: Trace,
+}
+
+impl Run {
+    /// The events that failed.
+    pub fn failures(&self) -> Vec<&Event> {
+        self.trace
+            .events
+            .iter()
+            .filter(|e| e.errno.is_some())
+            .collect()
+    }
+
+    /// The first event of `syscall` whose path is `path`.
+    pub fn event(&self, syscall: &str, path: &str) -> Option<&Event> {
+        self.trace
+            .events
+            .iter()
+            .find(|e| e.syscall.as_deref() == Some(syscall) && e.path.as_deref() == Some(path))
+    }
+}
+
+/// Runs `argv` under `__run --events FILE [extra...]`, capturing its output.
+pub fn run(extra: &[&str], argv: &[&str]) -> Run {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let out = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(extra)
+        .arg("--")
+        .args(argv)
+        .output()
+        .expect("runner starts");
+    finish(out, &events)
+}
+
+pub fn finish(out: Output, events: &Path) -> Run {
+    let file = std::fs::File::open(events).expect("the runner wrote its events");
+    let trace = read_records(std::io::BufReader::new(file)).expect("the events parse");
+    Run {
+        status: out.status,
+        stdout: out.stdout,
+        stderr: out.stderr,
+        trace,
+    }
+}
+
+// ---- The Docker path ----
 
 /// The base of the test images: Debian's static busybox with its applets in `/bin`, a root and
 /// an `app` (1000) user. The fixtures build on it too.
@@ -20,11 +140,6 @@ RUN mkdir -p /tmp /root /home/app /var/run /etc && chmod 1777 /tmp && chown 1000
 COPY passwd group /etc/
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ";
-
-/// Our binary.
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_docker-diagnose")
-}
 
 /// Runs the docker CLI.
 pub fn docker(args: &[&str]) -> Output {
@@ -105,7 +220,7 @@ pub fn busybox_image(tag: &str, lines: &str) {
 }
 
 /// What one run of our binary gave.
-pub struct Run {
+pub struct Diagnosis {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -113,7 +228,7 @@ pub struct Run {
     pub run_id: String,
 }
 
-impl Run {
+impl Diagnosis {
     /// The JSON report (the run must have used `--format json`).
     pub fn report(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
@@ -137,7 +252,7 @@ pub fn new_run_id() -> String {
 }
 
 /// Runs our binary with `args`, a fresh run id and `extra_env`.
-pub fn diagnose_env(args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+pub fn diagnose_env(args: &[&str], extra_env: &[(&str, &str)]) -> Diagnosis {
     let run_id = new_run_id();
     let out = Command::new(bin())
         .args(args)
@@ -147,7 +262,7 @@ pub fn diagnose_env(args: &[&str], extra_env: &[(&str, &str)]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("our binary runs");
-    Run {
+    Diagnosis {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -155,7 +270,7 @@ pub fn diagnose_env(args: &[&str], extra_env: &[(&str, &str)]) -> Run {
     }
 }
 
-pub fn diagnose(args: &[&str]) -> Run {
+pub fn diagnose(args: &[&str]) -> Diagnosis {
     diagnose_env(args, &[])
 }
 
@@ -181,7 +296,7 @@ pub fn leftovers(run_id: &str) -> Vec<String> {
 }
 
 /// Asserts that the run left no container and no volume behind.
-pub fn assert_nothing_left(run: &Run) {
+pub fn assert_nothing_left(run: &Diagnosis) {
     let left = leftovers(&run.run_id);
     assert!(left.is_empty(), "run {} left {left:?} behind", run.run_id);
 }
