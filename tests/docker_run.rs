@@ -325,3 +325,36 @@ fn demo_builds_diagnoses_and_removes_its_image() {
     )));
     assert_nothing_left(&run);
 }
+
+#[test]
+fn exec_failures_give_the_status_bare_docker_run_gives() {
+    ensure_busybox_image();
+    // A missing program and a file that is not executable: docker run says 127 and 126.
+    for (program, expected) in [("/nonexistent-program", 127), ("/etc/passwd", 126)] {
+        let bare = bare_docker_run(&[BUSYBOX, program]);
+        assert_eq!(bare, expected, "{program}");
+        let run = diagnose(&["--format", "json", BUSYBOX, program]);
+        let report = run.report();
+        assert_eq!(
+            exit_code(&report),
+            Some(bare as i64),
+            "{program}: {}",
+            run.stderr
+        );
+        assert_eq!(report["outcome"], "exited", "{program}");
+        assert_nothing_left(&run);
+    }
+}
+
+#[test]
+fn oom_kill_is_reported_like_the_engine_sees_it() {
+    ensure_busybox_image();
+    let hog = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived";
+    let bare = bare_docker_run(&["-m", "8m", BUSYBOX, "sh", "-c", hog]);
+    let run = diagnose(&["--format", "json", "-m", "8m", BUSYBOX, "sh", "-c", hog]);
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(bare as i64), "{}", run.stderr);
+    assert_eq!(report["exit"]["oom_killed"], true);
+    assert_eq!(report["outcome"], "killed");
+    assert_nothing_left(&run);
+}
