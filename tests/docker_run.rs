@@ -358,3 +358,33 @@ fn oom_kill_is_reported_like_the_engine_sees_it() {
     assert_eq!(report["outcome"], "killed");
     assert_nothing_left(&run);
 }
+
+#[test]
+fn volumes_the_run_created_go_and_existing_ones_stay() {
+    ensure_busybox_image();
+    let existing = "dd-test-docker-existing-volume";
+    let created = "dd-test-docker-created-volume";
+    assert!(docker(&["volume", "create", existing]).status.success());
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "-v",
+        &format!("{created}:/new"),
+        "--mount",
+        &format!("type=volume,source={existing},target=/old"),
+        BUSYBOX,
+        "sh",
+        "-c",
+        "touch /new/x /old/x && exit 2",
+    ]);
+    let existing_stayed = docker(&["volume", "inspect", existing]).status.success();
+    let created_stayed = docker(&["volume", "inspect", created]).status.success();
+    docker(&["volume", "rm", existing]);
+    assert_eq!(exit_code(&run.report()), Some(2), "{}", run.stderr);
+    assert!(existing_stayed, "a volume that existed before was removed");
+    assert!(
+        !created_stayed,
+        "the volume the engine created for the run stayed"
+    );
+    assert_nothing_left(&run);
+}
