@@ -158,3 +158,61 @@ fn sigint_mid_run_leaves_nothing_behind() {
     let left = leftovers(&run_id);
     assert!(left.is_empty(), "left {left:?} behind");
 }
+
+/// Runs interrupted at random moments (SIGINT or SIGTERM, from the first milliseconds to well
+/// into the run) leave nothing behind. `DOCKER_DIAGNOSE_INTERRUPT_RUNS` sets how many (200 for
+/// the full hardening run; the default keeps the suite short).
+#[test]
+fn runs_interrupted_at_random_points_leave_nothing_behind() {
+    use nix::sys::signal::{kill, Signal};
+    ensure_busybox_image();
+    let runs: usize = std::env::var("DOCKER_DIAGNOSE_INTERRUPT_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(24);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("seed {seed}");
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut run_ids = Vec::new();
+    // Four at a time, as a CI machine running several jobs would.
+    for _ in 0..runs.div_ceil(4) {
+        let mut batch = Vec::new();
+        for _ in 0..4 {
+            let run_id = new_run_id();
+            let child = std::process::Command::new(bin())
+                .args(["--format", "json", "--wait", "30s", BUSYBOX, "sleep", "30"])
+                .env("DOCKER_DIAGNOSE_RUN_ID", &run_id)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let delay = Duration::from_millis(next() % 3000);
+            let signal = if next() % 2 == 0 { Signal::SIGINT } else { Signal::SIGTERM };
+            batch.push((child, delay, signal));
+            run_ids.push(run_id);
+        }
+        let start = Instant::now();
+        for (child, delay, signal) in &batch {
+            if let Some(left) = delay.checked_sub(start.elapsed()) {
+                std::thread::sleep(left);
+            }
+            let _ = kill(nix::unistd::Pid::from_raw(child.id() as i32), *signal);
+        }
+        for (child, _, _) in batch {
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_ne!(out.status.code(), Some(0), "{stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+    for run_id in run_ids {
+        let left = leftovers(&run_id);
+        assert!(left.is_empty(), "run {run_id} left {left:?} behind");
+    }
+}
