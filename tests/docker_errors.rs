@@ -176,7 +176,9 @@ fn runs_interrupted_at_random_points_leave_nothing_behind() {
         .as_nanos() as u64;
     eprintln!("seed {seed}");
     let mut next = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         seed >> 33
     };
     let mut run_ids = Vec::new();
@@ -193,7 +195,11 @@ fn runs_interrupted_at_random_points_leave_nothing_behind() {
                 .spawn()
                 .unwrap();
             let delay = Duration::from_millis(next() % 3000);
-            let signal = if next() % 2 == 0 { Signal::SIGINT } else { Signal::SIGTERM };
+            let signal = if next() % 2 == 0 {
+                Signal::SIGINT
+            } else {
+                Signal::SIGTERM
+            };
             batch.push((child, delay, signal));
             run_ids.push(run_id);
         }

@@ -31,11 +31,29 @@ pub async fn connect() -> Result<Docker> {
     let negotiated =
         tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version()).await;
     match negotiated {
-        Ok(Ok(docker)) => Ok(docker),
+        Ok(Ok(docker)) => {
+            same_architecture(&docker, &host).await?;
+            Ok(docker)
+        }
         Ok(Err(e)) => Err(anyhow!(no_engine(&host, &e))),
         Err(_) => Err(anyhow!(
             "the Docker engine at {host} did not answer within 10s"
         )),
+    }
+}
+
+/// Our runner is this very binary, so it only runs on an engine of our architecture.
+async fn same_architecture(docker: &Docker, host: &str) -> Result<()> {
+    let ours = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    match docker.version().await.ok().and_then(|v| v.arch) {
+        Some(arch) if arch != ours => Err(anyhow!(
+            "the Docker engine at {host} runs {arch} containers, and this docker-diagnose is built for {ours}: use a {arch} build of it"
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -57,9 +57,12 @@ pub async fn observe(
     if matches!(waited, Waited::Running { .. }) {
         wait::stop(docker, &id).await?;
     }
-    let trace = collect::trace(docker, &id).await?;
-    let (stdout_tail, stderr_tail) = collect::tails(docker, &id).await;
-    let state = collect::state(docker, &id).await?;
+    let (trace, (stdout_tail, stderr_tail), state) = tokio::join!(
+        collect::trace(docker, &id),
+        collect::tails(docker, &id),
+        collect::state(docker, &id)
+    );
+    let (trace, state) = (trace?, state?);
     let mut obs = match waited {
         Waited::Running { healthy } => {
             let mut obs = observation(spec, Outcome::Running, trace);
