@@ -158,7 +158,7 @@ async fn observe_all(
     cleanup: &Arc<Cleanup>,
     rules: &RuleSet,
 ) -> Result<Vec<Report>> {
-    let payload = Arc::new(inject::payload()?);
+    let payload = inject::prepare();
     let mut reports = Vec::new();
     for spec in specs {
         let observation = run::observe(docker, spec, settings, cleanup, &payload).await?;

@@ -63,7 +63,7 @@ pub async fn launch(
     spec: &RunSpec,
     full: bool,
     cleanup: &Arc<Cleanup>,
-    payload: &Arc<Vec<u8>>,
+    payload: &inject::Payload,
 ) -> Result<Launched> {
     if spec.argv().is_empty() {
         // The engine's own refusal for an image with neither ENTRYPOINT nor CMD; with our runner
@@ -81,7 +81,7 @@ pub async fn launch(
     for name in missing_volumes {
         cleanup.volume(&name);
     }
-    inject::upload(docker, &id, payload.as_ref().clone()).await?;
+    inject::upload(docker, &id, payload).await?;
     if let Err(e) = docker.start_container(&id, None).await {
         return Ok(Launched::Refused {
             id: Some(id),

@@ -8,9 +8,9 @@ use anyhow::Result;
 use bollard::Docker;
 
 use super::cleanup::Cleanup;
-use super::collect;
 use super::launch::{launch, Launched, RunSpec};
 use super::wait::{self, Waited};
+use super::{collect, inject};
 use crate::report::{Exit, Outcome};
 use crate::rules::Observation;
 use crate::trace::Trace;
@@ -30,7 +30,7 @@ pub async fn observe(
     spec: &RunSpec,
     settings: Settings,
     cleanup: &Arc<Cleanup>,
-    payload: &Arc<Vec<u8>>,
+    payload: &inject::Payload,
 ) -> Result<Observation> {
     let started = Instant::now();
     let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
