@@ -281,11 +281,11 @@ fn build_diagnoses_the_built_image_then_removes_it() {
     write_file(dir.path(), "ignored.txt", "x");
     write_file(dir.path(), ".dockerignore", "ignored.txt\n");
     let run = diagnose(&["--format", "json", "--build", dir.path().to_str().unwrap()]);
-    assert_eq!(exit_code(&run.report()), Some(9), "{}", run.stderr);
-    assert!(!image_exists(&format!(
-        "docker-diagnose-build:{}",
-        run.run_id
-    )));
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(9), "{}", run.stderr);
+    let built = format!("docker-diagnose-build:{}", run.run_id);
+    assert_eq!(report["target"]["image"], built.as_str());
+    assert!(!image_exists(&built), "the built image stayed");
     assert_nothing_left(&run);
 }
 
@@ -319,10 +319,9 @@ fn demo_builds_diagnoses_and_removes_its_image() {
     );
     assert_ne!(report["outcome"], "running");
     assert_eq!(run.code, 1);
-    assert!(!image_exists(&format!(
-        "docker-diagnose-build:{}",
-        run.run_id
-    )));
+    let built = format!("docker-diagnose-demo:{}", run.run_id);
+    assert_eq!(report["target"]["image"], built.as_str());
+    assert!(!image_exists(&built), "the demo image stayed");
     assert_nothing_left(&run);
 }
 

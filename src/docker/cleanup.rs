@@ -63,12 +63,13 @@ impl Cleanup {
             .map(|id| sanitize(&id))
             .filter(|id| !id.is_empty())
             .unwrap_or_else(|| {
+                // The pid and the clock's low bits: unique among the runs of one host.
                 format!(
-                    "{}-{}",
+                    "{}-{:x}",
                     std::process::id(),
                     std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_nanos())
+                        .map_or(0, |d| d.as_nanos() as u32)
                 )
             });
         Cleanup {
