@@ -387,3 +387,48 @@ fn volumes_the_run_created_go_and_existing_ones_stay() {
     );
     assert_nothing_left(&run);
 }
+
+#[test]
+fn the_runner_adds_no_privilege_and_no_host_path() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "--keep", BUSYBOX, "true"]);
+    let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
+    let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
+        .trim()
+        .to_string();
+    let inspect = docker(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Privileged}} {{json .HostConfig.CapAdd}} {{json .HostConfig.Binds}} {{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}",
+        &id,
+    ]);
+    remove_kept(&run.run_id);
+    assert!(!id.is_empty(), "--keep kept no container: {}", run.stderr);
+    let facts = String::from_utf8_lossy(&inspect.stdout).trim().to_string();
+    assert_eq!(facts, "false null null volume:/.docker-diagnose");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn secret_environment_values_never_reach_a_report() {
+    ensure_busybox_image();
+    for format in ["human", "json", "markdown", "junit"] {
+        let run = diagnose(&[
+            "--format",
+            format,
+            "-e",
+            "API_TOKEN=hunter2-not-for-reports",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo token is $API_TOKEN; echo $API_TOKEN >&2; exit 3",
+        ]);
+        assert!(!run.stdout.is_empty(), "{format}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("hunter2-not-for-reports"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert_nothing_left(&run);
+    }
+}
