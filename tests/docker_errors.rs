@@ -222,3 +222,44 @@ fn runs_interrupted_at_random_points_leave_nothing_behind() {
         assert!(left.is_empty(), "run {run_id} left {left:?} behind");
     }
 }
+
+#[test]
+fn the_docker_cli_context_is_followed() {
+    let config = tempfile::tempdir().unwrap();
+    let config_dir = config.path().to_str().unwrap();
+    for args in [
+        &[
+            "context",
+            "create",
+            "dd-test-ctx",
+            "--docker",
+            "host=unix:///nonexistent-ctx.sock",
+        ][..],
+        &["context", "use", "dd-test-ctx"][..],
+    ] {
+        let out = std::process::Command::new("docker")
+            .args(args)
+            .env("DOCKER_CONFIG", config_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let run = diagnose_env(
+        &["busybox"],
+        &[("DOCKER_CONFIG", config_dir), ("DOCKER_HOST", "")],
+    );
+    assert_one_line_error(&run, "unix:///nonexistent-ctx.sock");
+    // DOCKER_HOST wins over the context, as with the docker CLI.
+    let run = diagnose_env(
+        &["busybox"],
+        &[
+            ("DOCKER_CONFIG", config_dir),
+            ("DOCKER_HOST", "unix:///nonexistent-host.sock"),
+        ],
+    );
+    assert_one_line_error(&run, "unix:///nonexistent-host.sock");
+}

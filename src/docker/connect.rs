@@ -18,6 +18,7 @@ pub async fn connect() -> Result<Docker> {
     let host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
+        .or_else(context_host)
         .unwrap_or_else(|| DEFAULT_HOST.to_string());
     let docker = match Docker::connect_with_host(&host) {
         Ok(d) => d.with_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS)),
@@ -40,6 +41,35 @@ pub async fn connect() -> Result<Docker> {
             "the Docker engine at {host} did not answer within 10s"
         )),
     }
+}
+
+/// The engine address of the docker CLI's current context (`DOCKER_CONTEXT`, else
+/// `currentContext` in `config.json`), when it is not the default one.
+fn context_host() -> Option<String> {
+    let config_dir = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
+    let name = std::env::var("DOCKER_CONTEXT").ok().or_else(|| {
+        let config = std::fs::read(config_dir.join("config.json")).ok()?;
+        let config: serde_json::Value = serde_json::from_slice(&config).ok()?;
+        config["currentContext"].as_str().map(str::to_string)
+    })?;
+    if name.is_empty() || name == "default" {
+        return None;
+    }
+    // Each context is a directory named by a hash of its name; its meta.json holds the name.
+    let contexts = std::fs::read_dir(config_dir.join("contexts").join("meta")).ok()?;
+    contexts.flatten().find_map(|dir| {
+        let meta = std::fs::read(dir.path().join("meta.json")).ok()?;
+        let meta: serde_json::Value = serde_json::from_slice(&meta).ok()?;
+        (meta["Name"].as_str() == Some(name.as_str()))
+            .then(|| {
+                meta["Endpoints"]["docker"]["Host"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .flatten()
+    })
 }
 
 /// Our runner is this very binary, so it only runs on an engine of our architecture.
