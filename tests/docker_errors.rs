@@ -263,3 +263,30 @@ fn the_docker_cli_context_is_followed() {
     );
     assert_one_line_error(&run, "unix:///nonexistent-host.sock");
 }
+
+#[test]
+fn pull_never_and_ignored_flags() {
+    ensure_busybox_image();
+    let run = diagnose(&["--pull", "never", "dd-test-docker/not-here:1"]);
+    assert_one_line_error(&run, "--pull never");
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--restart",
+        "always",
+        "--cidfile",
+        "/tmp/x",
+        BUSYBOX,
+        "true",
+    ]);
+    assert_eq!(run.report()["exit"]["code"], 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--restart is ignored"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !std::path::Path::new("/tmp/x").exists() || run.stderr.contains("--cidfile is ignored")
+    );
+    assert_nothing_left(&run);
+}

@@ -432,3 +432,39 @@ fn secret_environment_values_never_reach_a_report() {
         assert_nothing_left(&run);
     }
 }
+
+#[test]
+fn health_flags_replace_the_image_healthcheck() {
+    ensure_busybox_image();
+    // --health-cmd makes a plain image count as started once healthy, before it exits with 1.
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--wait",
+        "60s",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 10; exit 1",
+    ]);
+    assert_eq!(run.report()["outcome"], "running", "{}", run.stderr);
+    assert_nothing_left(&run);
+    // --no-healthcheck: the same command now runs to its exit within the wait.
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--wait",
+        "60s",
+        "--no-healthcheck",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 1; exit 1",
+    ]);
+    assert_eq!(run.report()["outcome"], "exited", "{}", run.stderr);
+    assert_nothing_left(&run);
+}

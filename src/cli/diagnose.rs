@@ -8,8 +8,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use bollard::Docker;
 
-use super::args::{DemoArgs, DiagnoseArgs, OutputOpts};
+use super::args::{DemoArgs, DiagnoseArgs, OutputOpts, RunFlags};
 use crate::docker::cleanup::Cleanup;
+use crate::docker::image::Pull;
 use crate::docker::launch::RunSpec;
 use crate::docker::run::Settings;
 use crate::docker::{build, connect, demo, from_container, image, inject, run, spec};
@@ -18,15 +19,7 @@ use crate::rules::{self, RuleSet};
 
 /// `docker-diagnose [OPTIONS] [DOCKER-RUN FLAGS] IMAGE [COMMAND...]`.
 pub fn diagnose(args: DiagnoseArgs) -> Result<u8> {
-    for (set, flag) in [
-        (args.run.detach, "-d/--detach"),
-        (args.run.interactive, "-i/--interactive"),
-        (args.run.tty, "-t/--tty"),
-    ] {
-        if set {
-            eprintln!("docker-diagnose: note: {flag} is ignored (the container runs detached and is watched)");
-        }
-    }
+    note_ignored(&args.run);
     let rules = rule_set(&args.output)?;
     session(args.keep, |docker, cleanup| async move {
         let specs = specs(&docker, &args, &cleanup).await?;
@@ -47,7 +40,7 @@ pub fn demo(args: DemoArgs) -> Result<u8> {
     let rules = rule_set(&args.output)?;
     session(false, |docker, cleanup| async move {
         let reference = demo::build_image(&docker, &cleanup).await?;
-        let image = image::resolve(&docker, &reference, None).await?;
+        let image = image::resolve(&docker, &reference, None, Pull::Never).await?;
         let spec = spec::from_run_line(&reference, &image, &Default::default(), &[])?;
         let settings = Settings {
             wait: DEMO_WAIT,
@@ -56,6 +49,38 @@ pub fn demo(args: DemoArgs) -> Result<u8> {
         let reports = observe_all(&docker, &[spec], settings, &cleanup, &rules).await?;
         Ok(super::output::print_reports(&reports, &args.output))
     })
+}
+
+/// Says on stderr which docker-run flags are accepted but have no effect here.
+fn note_ignored(run: &RunFlags) {
+    let attached = "the container runs detached and is watched";
+    for (set, flag, why) in [
+        (run.detach, "-d/--detach", attached),
+        (run.interactive, "-i/--interactive", attached),
+        (run.tty, "-t/--tty", attached),
+        (!run.attach.is_empty(), "-a/--attach", attached),
+        (run.sig_proxy.is_some(), "--sig-proxy", attached),
+        (run.detach_keys.is_some(), "--detach-keys", attached),
+        (
+            run.restart.is_some(),
+            "--restart",
+            "a diagnosis runs the container once",
+        ),
+        (
+            run.cidfile.is_some(),
+            "--cidfile",
+            "the container is removed afterwards",
+        ),
+        (
+            run.gpus.is_some(),
+            "--gpus",
+            "GPUs are not given to the diagnosis container",
+        ),
+    ] {
+        if set {
+            eprintln!("docker-diagnose: note: {flag} is ignored ({why})");
+        }
+    }
 }
 
 fn rule_set(opts: &OutputOpts) -> Result<RuleSet> {
@@ -118,23 +143,31 @@ async fn specs(
     }
     if let Some(dir) = &args.build {
         let reference = build::build(docker, dir, cleanup).await?;
-        let image = image::resolve(docker, &reference, args.run.platform.as_deref()).await?;
+        let image = image::resolve(
+            docker,
+            &reference,
+            args.run.platform.as_deref(),
+            Pull::Never,
+        )
+        .await?;
         return Ok(vec![spec::from_run_line(
             &reference, &image, &args.run, &args.args,
         )?]);
     }
+    let pull = Pull::from_flag(args.run.pull.as_deref());
     let Some((first, command)) = args.args.split_first() else {
         bail!("no IMAGE given (usage: docker-diagnose [OPTIONS] IMAGE [COMMAND...], see --help)");
     };
     if !command.is_empty() && all_local(docker, &args.args).await {
         let mut specs = Vec::new();
         for reference in &args.args {
-            let image = image::resolve(docker, reference, args.run.platform.as_deref()).await?;
+            let image =
+                image::resolve(docker, reference, args.run.platform.as_deref(), pull).await?;
             specs.push(spec::from_run_line(reference, &image, &args.run, &[])?);
         }
         return Ok(specs);
     }
-    let image = image::resolve(docker, first, args.run.platform.as_deref()).await?;
+    let image = image::resolve(docker, first, args.run.platform.as_deref(), pull).await?;
     Ok(vec![spec::from_run_line(
         first, &image, &args.run, command,
     )?])

@@ -47,6 +47,7 @@ pub fn from_run_line(
         platform: applied.platform,
         named_volumes: applied.named_volumes,
         env,
-        healthcheck: image::has_healthcheck(image),
+        healthcheck: !run.no_healthcheck
+            && (run.health_cmd.is_some() || image::has_healthcheck(image)),
     })
 }
