@@ -468,3 +468,37 @@ fn health_flags_replace_the_image_healthcheck() {
     assert_eq!(run.report()["outcome"], "exited", "{}", run.stderr);
     assert_nothing_left(&run);
 }
+
+#[test]
+fn a_port_already_allocated_is_the_engines_refusal() {
+    ensure_busybox_image();
+    // A container of ours holds the host port; the diagnosed one asks for the same.
+    let holder = docker(&[
+        "run",
+        "-d",
+        "--label",
+        "dd-test-docker=1",
+        "-p",
+        "127.0.0.1:38517:80",
+        BUSYBOX,
+        "sleep",
+        "120",
+    ]);
+    assert!(
+        holder.status.success(),
+        "{}",
+        String::from_utf8_lossy(&holder.stderr)
+    );
+    let holder = String::from_utf8_lossy(&holder.stdout).trim().to_string();
+    let args = ["-p", "127.0.0.1:38517:80", BUSYBOX, "true"];
+    let bare = bare_docker_run(&args);
+    let mut all = vec!["--format", "json"];
+    all.extend(args);
+    let run = diagnose(&all);
+    docker(&["rm", "-fv", &holder]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "not-started", "{}", run.stderr);
+    assert_eq!(exit_code(&report), Some(bare as i64));
+    assert_eq!(run.code, 1);
+    assert_nothing_left(&run);
+}

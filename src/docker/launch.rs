@@ -144,8 +144,11 @@ async fn create(
 async fn missing_volumes(docker: &Docker, names: &[String]) -> Vec<String> {
     let mut missing = Vec::new();
     for name in names {
-        if docker.inspect_volume(name).await.is_err() {
-            missing.push(name.clone());
+        // Only a clear "no such volume": a volume we could not inspect is not ours to remove.
+        if let Err(e) = docker.inspect_volume(name).await {
+            if super::is_not_found(&e) {
+                missing.push(name.clone());
+            }
         }
     }
     missing
