@@ -32,7 +32,7 @@ pub async fn observe(
     cleanup: &Arc<Cleanup>,
     payload: &inject::Payload,
 ) -> Result<Observation> {
-    let started = Instant::now();
+    let launched = Instant::now();
     let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
         Launched::Started { id } => id,
         Launched::Refused { id, message } => {
@@ -48,12 +48,14 @@ pub async fn observe(
             obs.docker_error = Some(message);
             obs.stdout_tail = stdout_tail;
             obs.stderr_tail = stderr_tail;
-            obs.duration_ms = started.elapsed().as_millis() as u64;
+            obs.duration_ms = launched.elapsed().as_millis() as u64;
             return Ok(obs);
         }
     };
+    // The program's time counts from its start, not from our create and upload.
+    let started = Instant::now();
     let waited = wait::wait(docker, &id, settings.wait, spec.healthcheck).await?;
-    let duration_ms = started.elapsed().as_millis() as u64;
+    let measured_ms = started.elapsed().as_millis() as u64;
     if matches!(waited, Waited::Running { .. }) {
         wait::stop(docker, &id).await?;
     }
@@ -76,7 +78,11 @@ pub async fn observe(
             obs
         }
     };
-    obs.duration_ms = duration_ms;
+    // The runner's own measure is exact when it wrote one.
+    obs.duration_ms = match (&obs.trace.end, waited) {
+        (Some(end), Waited::Exited) => end.duration_ms,
+        _ => measured_ms,
+    };
     obs.stdout_tail = stdout_tail;
     obs.stderr_tail = stderr_tail;
     if obs.stdout_tail.is_empty() && obs.stderr_tail.is_empty() {
