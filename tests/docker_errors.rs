@@ -292,3 +292,106 @@ fn pull_never_and_ignored_flags() {
     );
     assert_nothing_left(&run);
 }
+
+/// A socket that forwards to the real engine until [`EngineProxy::stop`], which makes the engine
+/// look as if it stopped mid-run (without stopping the real one).
+struct EngineProxy {
+    dir: tempfile::TempDir,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<std::os::unix::net::UnixStream>>>,
+}
+
+impl EngineProxy {
+    fn start() -> EngineProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let dir = tempfile::tempdir().unwrap();
+        let listener = UnixListener::bind(dir.path().join("docker.sock")).unwrap();
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let registry = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    return;
+                };
+                let mut list = registry.lock().unwrap();
+                list.push(client.try_clone().unwrap());
+                list.push(engine.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), engine.try_clone().unwrap()),
+                    (engine, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        EngineProxy { dir, connections }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.dir.path().join("docker.sock").display())
+    }
+
+    /// Cuts every connection and takes the socket away.
+    fn stop(&self) {
+        let _ = std::fs::remove_file(self.dir.path().join("docker.sock"));
+        for stream in self.connections.lock().unwrap().iter() {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn the_engine_stopping_mid_run_is_one_line() {
+    ensure_busybox_image();
+    let proxy = EngineProxy::start();
+    let run_id = new_run_id();
+    let child = std::process::Command::new(bin())
+        .args([
+            "--format", "json", "--wait", "120s", BUSYBOX, "sleep", "120",
+        ])
+        .env("DOCKER_HOST", proxy.host())
+        .env("DOCKER_DIAGNOSE_RUN_ID", &run_id)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let filter = format!("label=io.docker-diagnose.run={run_id}");
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while String::from_utf8_lossy(
+        &docker(&[
+            "ps",
+            "-q",
+            "--filter",
+            &filter,
+            "--filter",
+            "status=running",
+        ])
+        .stdout,
+    )
+    .trim()
+    .is_empty()
+    {
+        assert!(Instant::now() < give_up, "the container never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    proxy.stop();
+    let out = child.wait_with_output().unwrap();
+    // The engine is really still there: remove what the tool could not.
+    remove_kept(&run_id);
+    let run = Diagnosis {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        run_id,
+    };
+    assert_one_line_error(&run, "the Docker engine stopped answering");
+    assert!(
+        run.stderr.contains("could not remove container"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("docker rm -fv"), "{}", run.stderr);
+}

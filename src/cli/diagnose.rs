@@ -109,8 +109,19 @@ where
             result = work(docker, Arc::clone(&cleanup)) => result,
             signal = interrupted() => Err(anyhow!("interrupted by {signal}; removed what this run created")),
         };
-        cleanup.finish().await;
-        result
+        let left = cleanup.finish().await;
+        if left.is_empty() {
+            return result;
+        }
+        // Still one line: what failed, and what is left and how to remove it.
+        let left = format!("could not remove {}", left.join(", "));
+        match result {
+            Err(e) => Err(anyhow!("{e:#}; {left}")),
+            Ok(code) => {
+                eprintln!("docker-diagnose: {left}");
+                Ok(code)
+            }
+        }
     })
 }
 
@@ -197,7 +208,10 @@ async fn observe_all(
         let observation = run::observe(docker, spec, settings, cleanup, &payload).await?;
         reports.push(rules::diagnose(&observation, rules));
         // One image's container goes before the next starts.
-        cleanup.finish().await;
+        let left = cleanup.finish().await;
+        if !left.is_empty() {
+            eprintln!("docker-diagnose: could not remove {}", left.join(", "));
+        }
     }
     Ok(reports)
 }
