@@ -1,28 +1,23 @@
 //! The diagnose form and `demo`: a thin layer that reads the arguments, runs a Docker session
-//! (connect, observe each image, clean up on every way out, Ctrl-C included) and prints.
+//! (see `docker::session`) and prints the reports.
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
-use bollard::Docker;
+use anyhow::Result;
 
 use super::args::{DemoArgs, DiagnoseArgs, OutputOpts, RunFlags};
-use crate::docker::cleanup::Cleanup;
-use crate::docker::image::Pull;
-use crate::docker::launch::RunSpec;
+use crate::docker::image::{self, Pull};
 use crate::docker::run::Settings;
-use crate::docker::{build, connect, demo, from_container, image, inject, run, spec};
-use crate::report::Report;
-use crate::rules::{self, RuleSet};
+use crate::docker::session::{observe_all, session};
+use crate::docker::{demo, spec};
+use crate::rules::RuleSet;
 
 /// `docker-diagnose [OPTIONS] [DOCKER-RUN FLAGS] IMAGE [COMMAND...]`.
 pub fn diagnose(args: DiagnoseArgs) -> Result<u8> {
     note_ignored(&args.run);
     let rules = rule_set(&args.output)?;
     session(args.keep, |docker, cleanup| async move {
-        let specs = specs(&docker, &args, &cleanup).await?;
+        let specs = spec::from_args(&docker, &args, &cleanup).await?;
         let settings = Settings {
             wait: args.wait,
             full: args.full,
@@ -89,129 +84,4 @@ fn rule_set(opts: &OutputOpts) -> Result<RuleSet> {
         Some(dir) => rules.with_dir(dir),
         None => Ok(rules),
     }
-}
-
-/// Runs `work` against the engine on a runtime of its own, then removes what it created —
-/// whether it succeeded, failed, or SIGINT/SIGTERM cut it short.
-fn session<F, Fut>(keep: bool, work: F) -> Result<u8>
-where
-    F: FnOnce(Docker, Arc<Cleanup>) -> Fut,
-    Fut: Future<Output = Result<u8>>,
-{
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(async {
-        let docker = connect::connect().await?;
-        let cleanup = Arc::new(Cleanup::new(docker.clone(), keep));
-        let result = tokio::select! {
-            result = work(docker, Arc::clone(&cleanup)) => result,
-            signal = interrupted() => Err(anyhow!("interrupted by {signal}; removed what this run created")),
-        };
-        let left = cleanup.finish().await;
-        if left.is_empty() {
-            return result;
-        }
-        // Still one line: what failed, and what is left and how to remove it.
-        let left = format!("could not remove {}", left.join(", "));
-        match result {
-            Err(e) => Err(anyhow!("{e:#}; {left}")),
-            Ok(code) => {
-                eprintln!("docker-diagnose: {left}");
-                Ok(code)
-            }
-        }
-    })
-}
-
-/// Resolves on the first SIGINT or SIGTERM, with its name.
-async fn interrupted() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-    }
-}
-
-/// What to run: a copy of an existing container, a freshly built image, or the images named.
-async fn specs(
-    docker: &Docker,
-    args: &DiagnoseArgs,
-    cleanup: &Arc<Cleanup>,
-) -> Result<Vec<RunSpec>> {
-    if let Some(id) = &args.from_container {
-        if !args.args.is_empty() || args.build.is_some() {
-            bail!("--from-container takes no IMAGE and no --build");
-        }
-        return Ok(vec![from_container::spec(docker, id).await?]);
-    }
-    if let Some(dir) = &args.build {
-        let reference = build::build(docker, dir, cleanup).await?;
-        let image = image::resolve(
-            docker,
-            &reference,
-            args.run.platform.as_deref(),
-            Pull::Never,
-        )
-        .await?;
-        return Ok(vec![spec::from_run_line(
-            &reference, &image, &args.run, &args.args,
-        )?]);
-    }
-    let pull = Pull::from_flag(args.run.pull.as_deref());
-    let Some((first, command)) = args.args.split_first() else {
-        bail!("no IMAGE given (usage: docker-diagnose [OPTIONS] IMAGE [COMMAND...], see --help)");
-    };
-    if !command.is_empty() && all_local(docker, &args.args).await {
-        let mut specs = Vec::new();
-        for reference in &args.args {
-            let image =
-                image::resolve(docker, reference, args.run.platform.as_deref(), pull).await?;
-            specs.push(spec::from_run_line(reference, &image, &args.run, &[])?);
-        }
-        return Ok(specs);
-    }
-    let image = image::resolve(docker, first, args.run.platform.as_deref(), pull).await?;
-    Ok(vec![spec::from_run_line(
-        first, &image, &args.run, command,
-    )?])
-}
-
-/// Whether every positional names a local image (then each is diagnosed, none is a command).
-async fn all_local(docker: &Docker, references: &[String]) -> bool {
-    for reference in references {
-        if !image::is_local(docker, reference).await {
-            return false;
-        }
-    }
-    true
-}
-
-/// Observes each spec in turn and explains it.
-async fn observe_all(
-    docker: &Docker,
-    specs: &[RunSpec],
-    settings: Settings,
-    cleanup: &Arc<Cleanup>,
-    rules: &RuleSet,
-) -> Result<Vec<Report>> {
-    let payload = inject::prepare();
-    let mut reports = Vec::new();
-    for spec in specs {
-        let observation = run::observe(docker, spec, settings, cleanup, &payload).await?;
-        reports.push(rules::diagnose(&observation, rules));
-        // One image's container goes before the next starts.
-        let left = cleanup.finish().await;
-        if !left.is_empty() {
-            eprintln!("docker-diagnose: could not remove {}", left.join(", "));
-        }
-    }
-    Ok(reports)
 }

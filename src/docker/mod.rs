@@ -17,6 +17,7 @@ pub mod inject;
 pub mod launch;
 pub mod mounts;
 pub mod run;
+pub mod session;
 pub mod spec;
 pub mod wait;
 
