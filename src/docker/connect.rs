@@ -20,6 +20,12 @@ pub async fn connect() -> Result<Docker> {
         .filter(|h| !h.is_empty())
         .or_else(context_host)
         .unwrap_or_else(|| DEFAULT_HOST.to_string());
+    let tls = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty());
+    if tls || host.starts_with("https://") {
+        return Err(anyhow!(
+            "the Docker engine at {host} wants TLS, which this build of docker-diagnose does not speak (use a unix socket or an ssh tunnel)"
+        ));
+    }
     let docker = match Docker::connect_with_host(&host) {
         Ok(d) => d.with_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS)),
         Err(bollard::errors::Error::SocketNotFoundError(_)) => {
