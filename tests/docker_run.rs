@@ -16,6 +16,8 @@ fn exit_code_matches_bare_docker_run() {
     let bare = bare_docker_run(&[BUSYBOX, "sh", "-c", "echo out; echo err >&2; exit 3"]);
     assert_eq!(bare, 3);
     let run = diagnose(&[
+        "--wait",
+        "60s",
         "--format",
         "json",
         BUSYBOX,
@@ -35,7 +37,9 @@ fn exit_code_matches_bare_docker_run() {
 #[test]
 fn exit0_meets_expect_exit0() {
     ensure_busybox_image();
-    let run = diagnose(&["--format", "json", "--expect", "exit0", BUSYBOX, "true"]);
+    let run = diagnose(&[
+        "--wait", "60s", "--format", "json", "--expect", "exit0", BUSYBOX, "true",
+    ]);
     assert_eq!(run.report()["exit"]["code"], 0, "{}", run.stderr);
     assert_eq!(run.code, 0);
     assert_nothing_left(&run);
@@ -99,6 +103,8 @@ fn read_only_root_filesystem_works() {
     let bare = bare_docker_run(&["--read-only", BUSYBOX, "sh", "-c", script]);
     assert_eq!(bare, 4);
     let run = diagnose(&[
+        "--wait",
+        "60s",
         "--format",
         "json",
         "--read-only",
@@ -116,7 +122,7 @@ fn non_root_user_works() {
     ensure_busybox_image();
     let script = "[ \"$(id -u)\" = 1000 ] && exit 6; exit 1";
     let run = diagnose(&[
-        "--format", "json", "-u", "1000", BUSYBOX, "sh", "-c", script,
+        "--wait", "60s", "--format", "json", "-u", "1000", BUSYBOX, "sh", "-c", script,
     ]);
     let report = run.report();
     assert_eq!(exit_code(&report), Some(6), "{}", run.stderr);
@@ -139,6 +145,8 @@ fn env_workdir_and_limits_reach_the_program() {
     );
     let run = diagnose_env(
         &[
+            "--wait",
+            "60s",
             "--format",
             "json",
             "-e",
@@ -253,7 +261,14 @@ fn from_container_runs_a_fresh_copy_and_leaves_the_original() {
     ]);
     assert!(out.status.success());
     let original = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let run = diagnose(&["--format", "json", "--from-container", &original]);
+    let run = diagnose(&[
+        "--wait",
+        "60s",
+        "--format",
+        "json",
+        "--from-container",
+        &original,
+    ]);
     let report = run.report();
     let state = docker(&["inspect", "-f", "{{.State.Status}}", &original]);
     docker(&["rm", "-v", &original]);
@@ -280,7 +295,14 @@ fn build_diagnoses_the_built_image_then_removes_it() {
     write_file(dir.path(), "run.sh", "exit 9\n");
     write_file(dir.path(), "ignored.txt", "x");
     write_file(dir.path(), ".dockerignore", "ignored.txt\n");
-    let run = diagnose(&["--format", "json", "--build", dir.path().to_str().unwrap()]);
+    let run = diagnose(&[
+        "--wait",
+        "60s",
+        "--format",
+        "json",
+        "--build",
+        dir.path().to_str().unwrap(),
+    ]);
     let report = run.report();
     assert_eq!(exit_code(&report), Some(9), "{}", run.stderr);
     let built = format!("docker-diagnose-build:{}", run.run_id);
@@ -295,7 +317,9 @@ fn several_local_images_give_one_report_each() {
     let second = "dd-test-docker/multi-b:latest";
     busybox_image(first, "CMD [\"true\"]");
     busybox_image(second, "CMD [\"sh\", \"-c\", \"exit 5\"]");
-    let run = diagnose(&["--format", "junit", "--expect", "exit0", first, second]);
+    let run = diagnose(&[
+        "--wait", "60s", "--format", "junit", "--expect", "exit0", first, second,
+    ]);
     docker(&["rmi", first, second]);
     assert_eq!(
         run.stdout.matches("<testcase").count(),
@@ -332,7 +356,7 @@ fn exec_failures_give_the_status_bare_docker_run_gives() {
     for (program, expected) in [("/nonexistent-program", 127), ("/etc/passwd", 126)] {
         let bare = bare_docker_run(&[BUSYBOX, program]);
         assert_eq!(bare, expected, "{program}");
-        let run = diagnose(&["--format", "json", BUSYBOX, program]);
+        let run = diagnose(&["--wait", "60s", "--format", "json", BUSYBOX, program]);
         let report = run.report();
         assert_eq!(
             exit_code(&report),
@@ -348,9 +372,18 @@ fn exec_failures_give_the_status_bare_docker_run_gives() {
 #[test]
 fn oom_kill_is_reported_like_the_engine_sees_it() {
     ensure_busybox_image();
-    let hog = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived";
-    let bare = bare_docker_run(&["-m", "8m", BUSYBOX, "sh", "-c", hog]);
-    let run = diagnose(&["--format", "json", "-m", "8m", BUSYBOX, "sh", "-c", hog]);
+    // One process that doubles a string until the limit: the OOM killer has one choice.
+    let hog = "BEGIN { s = \"a\"; while (1) s = s s }";
+    // No swap, so the limit is reached at once; a long wait, so a loaded machine cannot make
+    // it look "still running".
+    let limits = ["-m", "8m", "--memory-swap", "8m"];
+    let mut bare_args = limits.to_vec();
+    bare_args.extend([BUSYBOX, "awk", hog]);
+    let bare = bare_docker_run(&bare_args);
+    assert_eq!(bare, 137);
+    let mut args = vec!["--format", "json", "--wait", "120s"];
+    args.extend(bare_args);
+    let run = diagnose(&args);
     let report = run.report();
     assert_eq!(exit_code(&report), Some(bare as i64), "{}", run.stderr);
     assert_eq!(report["exit"]["oom_killed"], true);
@@ -365,6 +398,8 @@ fn volumes_the_run_created_go_and_existing_ones_stay() {
     let created = "dd-test-docker-created-volume";
     assert!(docker(&["volume", "create", existing]).status.success());
     let run = diagnose(&[
+        "--wait",
+        "60s",
         "--format",
         "json",
         "-v",
@@ -414,6 +449,8 @@ fn secret_environment_values_never_reach_a_report() {
     ensure_busybox_image();
     for format in ["human", "json", "markdown", "junit"] {
         let run = diagnose(&[
+            "--wait",
+            "60s",
             "--format",
             format,
             "-e",
