@@ -270,6 +270,8 @@ fn pull_never_and_ignored_flags() {
     let run = diagnose(&["--pull", "never", "dd-test-docker/not-here:1"]);
     assert_one_line_error(&run, "--pull never");
     let run = diagnose(&[
+        "--wait",
+        "60s",
         "--format",
         "json",
         "--restart",

@@ -39,7 +39,8 @@ fn docker_lists_and_runs_the_plugin() {
     let out = docker_with(
         &config,
         &[
-            "diagnose", "--format", "json", "--expect", "exit0", BUSYBOX, "sh", "-c", "exit 0",
+            "diagnose", "--wait", "60s", "--format", "json", "--expect", "exit0", BUSYBOX, "sh",
+            "-c", "exit 0",
         ],
         &run_id,
     );
