@@ -57,12 +57,12 @@ fn still_running_at_the_deadline_counts_as_started() {
 
 #[test]
 fn healthy_by_its_healthcheck_counts_as_started_before_the_deadline() {
-    // Healthy after about a second, exits with 1 after ten: only a run that watches the
+    // Healthy after about a second, exits with 1 after thirty: only a run that watches the
     // HEALTHCHECK calls it started within the 60 s wait.
     let tag = "dd-test-docker/healthy:latest";
     busybox_image(
         tag,
-        "HEALTHCHECK --interval=1s --timeout=1s CMD true\nCMD [\"sh\", \"-c\", \"sleep 10; exit 1\"]",
+        "HEALTHCHECK --interval=1s --timeout=1s CMD true\nCMD [\"sh\", \"-c\", \"sleep 30; exit 1\"]",
     );
     let run = diagnose(&["--format", "json", "--wait", "60s", tag]);
     assert_eq!(run.report()["outcome"], "running", "{}", run.stderr);
@@ -486,7 +486,7 @@ fn health_flags_replace_the_image_healthcheck() {
         BUSYBOX,
         "sh",
         "-c",
-        "sleep 10; exit 1",
+        "sleep 30; exit 1",
     ]);
     assert_eq!(run.report()["outcome"], "running", "{}", run.stderr);
     assert_nothing_left(&run);
