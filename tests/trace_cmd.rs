@@ -199,3 +199,23 @@ fn the_command_keeps_default_signal_dispositions() {
     assert_eq!(report["outcome"], "killed");
     assert_eq!(report["exit"]["signal"], "SIGINT");
 }
+
+#[test]
+fn children_waited_for_are_not_alive() {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let prog = common::program("spawn");
+    let (out, _tmp) = trace(&[
+        "--events",
+        events.to_str().unwrap(),
+        "--",
+        prog.to_str().unwrap(),
+        "/bin/busybox",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    let end = trace.end.unwrap();
+    assert_eq!((end.exit.code, end.processes), (Some(0), 2));
+    assert!(end.alive.is_empty(), "{:?}", end.alive);
+}

@@ -423,7 +423,7 @@ impl Tracer {
         let alive = self
             .tasks
             .iter()
-            .filter(|(pid, t)| **pid != self.main && !t.thread)
+            .filter(|(pid, t)| **pid != self.main && !t.thread && still_running(**pid))
             .map(|(pid, _)| pid.as_raw())
             .collect();
         let end = End {
@@ -552,6 +552,15 @@ fn syscall_info(pid: Pid) -> Option<libc::ptrace_syscall_info> {
 fn file_id(path: &str) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether a process is alive and not a zombie (its exit may not have been reported to us yet).
+fn still_running(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+            .is_some_and(|state| !matches!(state, 'Z' | 'X'))
+    })
 }
 
 /// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
