@@ -138,12 +138,14 @@ pub fn docker(args: &[&str]) -> Output {
 }
 
 /// Builds [`BUSYBOX`] unless it exists. Safe when several test binaries call it at once: the
-/// build runs under an exclusive lock on a file in the temp dir.
+/// build runs under an exclusive lock on a file in cargo's target temp dir.
 pub fn ensure_busybox_image() {
     if image_exists(BUSYBOX) {
         return;
     }
-    let lock_path = std::env::temp_dir().join("docker-diagnose-test-busybox.lock");
+    // In the target dir, not /tmp: the tests leave nothing in the temp dir.
+    let lock_path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("docker-diagnose-test-busybox.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
