@@ -264,13 +264,15 @@ fn exec(path: &Path, argv: &[OsString]) -> u8 {
         "exec {}: {lower}",
         String::from_utf8_lossy(&OsString::from(path).into_vec())
     );
-    exec_failure_code(errno as i32)
+    exec_failure_code(errno as i32, path.exists())
 }
 
-/// Docker's exit code for an entrypoint that could not be executed.
-pub fn exec_failure_code(errno: i32) -> u8 {
+/// Docker's exit code for an entrypoint that could not be executed: 127 when the file is not
+/// found, 126 when it may not be executed, and 1 when the kernel refuses a file that exists
+/// (an absent ELF or `#!` interpreter also says ENOENT, but runc had found the file).
+pub fn exec_failure_code(errno: i32, file_exists: bool) -> u8 {
     match errno {
-        libc::ENOENT => 127,
+        libc::ENOENT if !file_exists => 127,
         libc::EACCES | libc::EPERM | libc::EISDIR | libc::ETXTBSY => 126,
         _ => 1,
     }
@@ -287,8 +289,9 @@ mod tests {
         assert_eq!(resolve(OsStr::new("no-such-command-xyz")), None);
         let sh = resolve(OsStr::new("sh")).unwrap();
         assert!(sh.is_absolute() && sh.ends_with("sh"));
-        assert_eq!(exec_failure_code(libc::ENOENT), 127);
-        assert_eq!(exec_failure_code(libc::EACCES), 126);
-        assert_eq!(exec_failure_code(libc::ENOEXEC), 1);
+        assert_eq!(exec_failure_code(libc::ENOENT, false), 127);
+        assert_eq!(exec_failure_code(libc::ENOENT, true), 1);
+        assert_eq!(exec_failure_code(libc::EACCES, true), 126);
+        assert_eq!(exec_failure_code(libc::ENOEXEC, true), 1);
     }
 }

@@ -1,0 +1,464 @@
+//! Facts about a trace that every rule needs: which failures are probes (noise), which were
+//! recovered from, which processes decide the exit, and what was written to stderr.
+
+use std::collections::{HashMap, HashSet};
+
+use super::matcher::event_matches;
+use super::pattern::{errno_description, Vars};
+use super::spec::{EventCond, Noise};
+use super::Observation;
+use crate::report::{Exit, Outcome};
+use crate::trace::{Event, EventKind};
+
+/// The trace of an observation, annotated once for all rules.
+pub struct Analysis<'a> {
+    pub obs: &'a Observation,
+    pub events: &'a [Event],
+    /// Per event: it matches a noise pattern.
+    pub noise: Vec<bool>,
+    /// Per event: a failure that a later success on the same target cancelled.
+    pub recovered: Vec<bool>,
+    pub main_pid: Option<i32>,
+    /// The processes whose fate decides the exit: the main one and children that died the
+    /// same way.
+    pub decisive: HashSet<i32>,
+    /// stderr, line by line: the collected tail, else what the trace saw written to fd 2.
+    pub stderr_lines: Vec<String>,
+    /// The path-like words of those lines.
+    stderr_words: Words,
+    /// The errnos of the trace whose text (`Permission denied`) those lines contain.
+    errnos_said: HashSet<&'a str>,
+    /// Per process: the indices of its writes to fd 2, in order.
+    stderr_writes: HashMap<i32, Vec<usize>>,
+    /// Per process: the index of its last failure worth blaming.
+    last_failure: HashMap<i32, usize>,
+    /// Paths some call succeeded on.
+    seen_paths: HashSet<&'a str>,
+    /// Event indices by system call name and by errno, so that a rule looks only at the events
+    /// it could match.
+    by_syscall: HashMap<&'a str, Vec<usize>>,
+    by_errno: HashMap<&'a str, Vec<usize>>,
+    /// How the main process ended: the producer's facts, completed from the trace when they
+    /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
+    /// `exit_group(N)` call).
+    pub exit: Exit,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(obs: &'a Observation, noise: &[Noise]) -> Analysis<'a> {
+        let events = obs.trace.events.as_slice();
+        let empty = Vars::new();
+        let noise_flags: Vec<bool> = events
+            .iter()
+            .map(|e| {
+                e.errno.is_some()
+                    && noise
+                        .iter()
+                        .any(|n| event_matches(&n.call, e, &empty).is_some())
+            })
+            .collect();
+        let main_pid = obs.trace.main_pid();
+        let exit = completed_exit(obs, main_pid);
+        let recovered = recovered_failures(events);
+        let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::new();
+        let mut last_failure = HashMap::new();
+        let mut seen_paths = HashSet::new();
+        let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(name) = e.syscall.as_deref() {
+                by_syscall.entry(name).or_default().push(i);
+            }
+            if let Some(errno) = e.errno.as_deref() {
+                by_errno.entry(errno).or_default().push(i);
+            }
+            if is_stderr_write(e) {
+                stderr_writes.entry(e.pid).or_default().push(i);
+            }
+            if e.errno.is_some() && !noise_flags[i] && !recovered[i] {
+                last_failure.insert(e.pid, i);
+            }
+            if let (None, Some(_), Some(path)) = (&e.errno, e.ret, e.path.as_deref()) {
+                seen_paths.insert(path);
+            }
+        }
+        let stderr_lines = stderr_lines(obs);
+        Analysis {
+            obs,
+            events,
+            recovered,
+            decisive: decisive_pids(obs, &exit, main_pid),
+            main_pid,
+            stderr_words: Words::new(&stderr_lines.join("\n")),
+            errnos_said: errnos_said(&by_errno, &stderr_lines),
+            stderr_lines,
+            stderr_writes,
+            last_failure,
+            seen_paths,
+            by_syscall,
+            by_errno,
+            noise: noise_flags,
+            exit,
+        }
+    }
+
+    /// A failure worth blaming: failed, not a probe, not recovered from.
+    pub fn is_open_failure(&self, i: usize) -> bool {
+        self.events[i].errno.is_some() && !self.noise[i] && !self.recovered[i]
+    }
+
+    /// The indices of the events `cond` could match, in order: those with one of its system
+    /// calls or errnos when it names some, else every event.
+    pub fn candidates(&self, cond: &EventCond) -> Vec<usize> {
+        let pick = |index: &HashMap<&str, Vec<usize>>, names: &[String]| {
+            let mut v: Vec<usize> = names
+                .iter()
+                .filter_map(|n| index.get(n.as_str()))
+                .flatten()
+                .copied()
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        match (&cond.syscall, &cond.errno) {
+            (Some(set), _) => pick(&self.by_syscall, &set.0),
+            (None, Some(set)) => pick(&self.by_errno, &set.0),
+            (None, None) => (0..self.events.len()).collect(),
+        }
+    }
+
+    /// The signal the main process died from: reported, or read from an exit status of 128 + N
+    /// (how Docker and shells report a death by signal N).
+    pub fn exit_signal(&self) -> Option<String> {
+        if self.exit.signal.is_some() {
+            return self.exit.signal.clone();
+        }
+        let n = self.exit.code.filter(|c| (129..=128 + 31).contains(c))? - 128;
+        nix::sys::signal::Signal::try_from(n)
+            .ok()
+            .map(|s| s.as_str().to_string())
+    }
+
+    /// Whether any failure worth blaming exists.
+    pub fn has_open_failures(&self) -> bool {
+        !self.last_failure.is_empty()
+    }
+
+    /// What the process of event `i` wrote to fd 2 next (its first few writes after `i`).
+    pub fn stderr_after(&self, i: usize) -> String {
+        const WRITES: usize = 16;
+        let Some(writes) = self.stderr_writes.get(&self.events[i].pid) else {
+            return String::new();
+        };
+        let from = writes.partition_point(|&w| w <= i);
+        writes[from..]
+            .iter()
+            .take(WRITES)
+            .filter_map(|&w| self.events[w].data.as_deref())
+            .collect()
+    }
+
+    /// Whether event `i` is the last failure worth blaming in its process.
+    pub fn is_last_failure_of_pid(&self, i: usize) -> bool {
+        self.last_failure.get(&self.events[i].pid) == Some(&i)
+    }
+
+    /// Whether some call in the trace succeeded on event `i`'s path.
+    pub fn path_seen(&self, i: usize) -> bool {
+        self.events[i]
+            .path
+            .as_deref()
+            .is_some_and(|p| self.seen_paths.contains(p))
+    }
+
+    /// What stderr (the tail, and what the process wrote right after event `i`) says about
+    /// event `i`.
+    pub fn said_about(&self, i: usize) -> Said {
+        let e = &self.events[i];
+        let after = self.stderr_after(i);
+        let mention = e.path.as_deref().and_then(|path| {
+            match (self.stderr_words.mention(path), mention_in(&after, path)) {
+                (Some(Mention::Path), _) | (_, Some(Mention::Path)) => Some(Mention::Path),
+                (a, b) => a.or(b),
+            }
+        });
+        let errno = e.errno.as_deref().is_some_and(|errno| {
+            self.errnos_said.contains(errno)
+                || errno_description(errno).is_some_and(|t| contains_ignore_case(&after, t))
+        });
+        Said {
+            wrote_after: !after.trim().is_empty(),
+            mention,
+            errno,
+        }
+    }
+
+    pub fn children_alive(&self) -> bool {
+        self.obs
+            .trace
+            .end
+            .as_ref()
+            .is_some_and(|e| !e.alive.is_empty())
+    }
+}
+
+pub fn is_stderr_write(e: &Event) -> bool {
+    e.fd == Some(2)
+        && e.syscall
+            .as_deref()
+            .is_some_and(|s| matches!(s, "write" | "writev" | "pwrite64"))
+}
+
+/// The exit code an event reports: an exit event's, or an `exit_group(N)` call's argument.
+pub fn exit_code(e: &Event) -> Option<i32> {
+    if e.code.is_some() {
+        return e.code;
+    }
+    let name = e.syscall.as_deref()?;
+    if !matches!(name, "exit_group" | "exit") {
+        return None;
+    }
+    let args = e.call.strip_prefix(name)?.strip_prefix('(')?;
+    args.split(')').next()?.trim().parse().ok()
+}
+
+/// The family of calls whose success cancels an earlier failure on the same target.
+fn family(syscall: &str) -> &str {
+    match syscall {
+        "execve" | "execveat" => "exec",
+        "open" | "openat" | "openat2" | "creat" => "open",
+        "stat" | "lstat" | "newfstatat" | "fstatat64" | "statx" | "access" | "faccessat"
+        | "faccessat2" => "stat",
+        "connect" | "sendto" | "sendmsg" => "connect",
+        other => other,
+    }
+}
+
+/// Marks failures cancelled by a later success: the same family of call on the same path (any
+/// process), or, in the same process, on the same file name elsewhere (a search along `PATH` or
+/// a list of config directories) or the same port (a retry on another address).
+fn recovered_failures(events: &[Event]) -> Vec<bool> {
+    let mut by_path: HashSet<(&str, &str)> = HashSet::new();
+    let mut by_name: HashSet<(i32, &str, &str)> = HashSet::new();
+    let mut by_port: HashSet<(i32, &str, u16)> = HashSet::new();
+    let mut out = vec![false; events.len()];
+    for (i, e) in events.iter().enumerate().rev() {
+        let Some(sc) = e.syscall.as_deref() else {
+            continue;
+        };
+        let fam = family(sc);
+        let path = e.path.as_deref();
+        let name = path.map(basename);
+        if e.errno.is_none() && e.ret.is_some() {
+            if let Some(p) = path {
+                by_path.insert((fam, p));
+                // Opening a file proves it exists: that cancels a failed stat too.
+                if fam == "open" {
+                    by_path.insert(("stat", p));
+                }
+            }
+            if let Some(n) = name {
+                by_name.insert((e.pid, fam, n));
+            }
+            if let Some(port) = e.port {
+                by_port.insert((e.pid, fam, port));
+            }
+            continue;
+        }
+        if e.errno.is_some() {
+            out[i] = path.is_some_and(|p| by_path.contains(&(fam, p)))
+                || name.is_some_and(|n| by_name.contains(&(e.pid, fam, n)))
+                || e.port.is_some_and(|p| by_port.contains(&(e.pid, fam, p)));
+        }
+    }
+    out
+}
+
+/// How a text names a path: in full, or by a file name distinctive enough not to be an
+/// ordinary word (`config.yml`, `libpq.so.5`, `docker-entrypoint`, not `exec` or `data`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mention {
+    Path,
+    Name,
+}
+
+/// What the program's stderr says about one event.
+#[derive(Debug, Clone, Copy)]
+pub struct Said {
+    /// The process wrote to stderr after the event.
+    pub wrote_after: bool,
+    /// How it names the event's path.
+    pub mention: Option<Mention>,
+    /// It contains the text of the event's errno (`Permission denied`).
+    pub errno: bool,
+}
+
+/// How a short text names a path (see [`Words::mention`]), without building an index.
+fn mention_in(text: &str, path: &str) -> Option<Mention> {
+    if text.contains(path) {
+        return Some(Mention::Path);
+    }
+    let name = basename(path);
+    if !is_distinctive(name) {
+        return None;
+    }
+    let is_path_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-');
+    text.match_indices(name)
+        .any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            !before.is_some_and(is_path_char) && !after.is_some_and(is_path_char)
+        })
+        .then_some(Mention::Name)
+}
+
+/// A file name unlikely to be an ordinary word.
+fn is_distinctive(name: &str) -> bool {
+    (name.contains('.') && name.len() >= 5) || name.len() >= 10
+}
+
+/// The path-like words of a text (split at anything a path rarely holds: spaces, quotes,
+/// colons, brackets), and their file names, for looking paths up in it.
+#[derive(Debug, Default)]
+struct Words {
+    paths: HashSet<String>,
+    names: HashSet<String>,
+}
+
+impl Words {
+    fn new(text: &str) -> Words {
+        let is_path_char = |c: char| {
+            c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | '@' | '~' | '%')
+        };
+        let mut words = Words::default();
+        for word in text
+            .split(|c: char| !is_path_char(c))
+            .filter(|w| !w.is_empty())
+        {
+            let word = word.trim_end_matches('.');
+            words.names.insert(basename(word).to_string());
+            words.paths.insert(word.to_string());
+        }
+        words
+    }
+
+    fn mention(&self, path: &str) -> Option<Mention> {
+        if self.paths.contains(path) {
+            return Some(Mention::Path);
+        }
+        let name = basename(path);
+        (is_distinctive(name) && self.names.contains(name)).then_some(Mention::Name)
+    }
+}
+
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    !text.is_empty() && text.to_lowercase().contains(&needle.to_lowercase())
+}
+
+pub fn basename(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+}
+
+/// The main process, plus children that died the way the main process did (the shell's child
+/// whose exit status the shell passed on).
+fn decisive_pids(obs: &Observation, exit: &Exit, main_pid: Option<i32>) -> HashSet<i32> {
+    let mut out: HashSet<i32> = main_pid.into_iter().collect();
+    let mut ends: HashMap<i32, (Option<i32>, Option<&str>)> = HashMap::new();
+    for e in &obs.trace.events {
+        match e.kind {
+            EventKind::Exit | EventKind::Syscall if exit_code(e).is_some() => {
+                ends.insert(e.pid, (exit_code(e), None));
+            }
+            EventKind::Killed => {
+                ends.insert(e.pid, (None, e.signal.as_deref()));
+            }
+            _ => {}
+        }
+    }
+    let main_end = (exit.code, exit.signal.as_deref());
+    if main_end.0.is_some_and(|c| c != 0) || main_end.1.is_some() {
+        // A shell passes a child's death by signal N on as exit status 128 + N.
+        let passed_on = |signal: Option<&str>| {
+            signal
+                .and_then(signal_number)
+                .is_some_and(|n| main_end.0 == Some(128 + n))
+        };
+        out.extend(
+            ends.iter()
+                .filter(|(_, end)| {
+                    **end == main_end
+                        || (end.0.is_some() && end.0 == main_end.0)
+                        || passed_on(end.1)
+                })
+                .map(|(pid, _)| *pid),
+        );
+    }
+    out
+}
+
+fn errnos_said<'a>(by_errno: &HashMap<&'a str, Vec<usize>>, lines: &[String]) -> HashSet<&'a str> {
+    let text = lines.join("\n").to_lowercase();
+    by_errno
+        .keys()
+        .filter(|name| errno_description(name).is_some_and(|t| text.contains(&t.to_lowercase())))
+        .copied()
+        .collect()
+}
+
+/// The producer's exit facts, or, when it knows neither a code nor a signal, the main process's
+/// last exit or death in the trace.
+fn completed_exit(obs: &Observation, main_pid: Option<i32>) -> Exit {
+    let mut exit = obs.exit.clone();
+    if exit.code.is_some() || exit.signal.is_some() || obs.outcome != Outcome::Exited {
+        return exit;
+    }
+    let last = obs
+        .trace
+        .events
+        .iter()
+        .rev()
+        .filter(|e| Some(e.pid) == main_pid)
+        .find(|e| e.kind == EventKind::Killed || exit_code(e).is_some());
+    if let Some(e) = last {
+        match e.kind {
+            EventKind::Killed => exit.signal = e.signal.clone(),
+            _ => exit.code = exit_code(e),
+        }
+    }
+    exit
+}
+
+fn signal_number(name: &str) -> Option<i32> {
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|s| s as i32)
+}
+
+/// stderr as lines: the tail the producer collected, else the trace's writes to fd 2.
+fn stderr_lines(obs: &Observation) -> Vec<String> {
+    let source: Vec<String> = if obs.stderr_tail.is_empty() {
+        obs.trace
+            .events
+            .iter()
+            .filter(|e| is_stderr_write(e))
+            .filter_map(|e| e.data.clone())
+            .collect()
+    } else {
+        obs.stderr_tail.clone()
+    };
+    // Only the end matters, and a strace log may hold millions of writes.
+    const MAX_LINES: usize = 200;
+    let start = source.len().saturating_sub(MAX_LINES);
+    let text = source[start..].join("\n");
+    let lines: Vec<String> = text
+        .split('\n')
+        .flat_map(|l| l.split("\\n"))
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(MAX_LINES)..].to_vec()
+}

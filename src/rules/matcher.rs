@@ -1,0 +1,411 @@
+//! Testing one condition against one event or against the run, collecting the values the
+//! condition captured (paths, ports, regex groups) as placeholders.
+
+use super::analysis::{exit_code, Analysis};
+use super::pattern::Vars;
+use super::spec::{EventCond, EvidenceCond, RunCond};
+use crate::report::Outcome;
+use crate::trace::{Event, EventKind, Evidence};
+
+/// Whether `e` meets `cond`; on success, `vars` plus the captures.
+pub fn event_matches(cond: &EventCond, e: &Event, vars: &Vars) -> Option<Vars> {
+    if !plain_match(cond, e) {
+        return None;
+    }
+    // Only now the captures, on a copy of the values: most events fail the plain tests.
+    let mut vars = vars.clone();
+    if let Some(re) = &cond.path_regex {
+        if !re.capture(e.path.as_deref()?, &mut vars) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.data {
+        if !re.capture(e.data.as_deref()?, &mut vars) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.text {
+        if !re.capture(&e.call, &mut vars) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.argv0 {
+        if !re.capture(e.argv.as_ref()?.first()?, &mut vars) {
+            return None;
+        }
+    }
+    Some(vars)
+}
+
+/// The conditions that capture nothing.
+pub fn plain_match(cond: &EventCond, e: &Event) -> bool {
+    plain(cond, e).is_some()
+}
+
+/// `Some` when every plain condition holds (`?` reads "the field must be there").
+fn plain(cond: &EventCond, e: &Event) -> Option<()> {
+    if let Some(kinds) = &cond.kind {
+        let is_exit_call = exit_code(e).is_some() && e.kind == EventKind::Syscall;
+        if !(kinds.contains(&e.kind) || is_exit_call && kinds.contains(&EventKind::Exit)) {
+            return None;
+        }
+    }
+    if let Some(set) = &cond.syscall {
+        if !set.contains(e.syscall.as_deref()?) {
+            return None;
+        }
+    }
+    if let Some(set) = &cond.errno {
+        if !set.contains(e.errno.as_deref()?) {
+            return None;
+        }
+    }
+    if let Some(failed) = cond.failed {
+        if e.errno.is_some() != failed || (!failed && e.ret.is_none()) {
+            return None;
+        }
+    }
+    if let Some(globs) = &cond.path {
+        if !globs.any_match(e.path.as_deref()?) {
+            return None;
+        }
+    }
+    if let Some(globs) = &cond.not_path {
+        if e.path.as_deref().is_some_and(|p| globs.any_match(p)) {
+            return None;
+        }
+    }
+    if let Some(globs) = &cond.addr {
+        if !globs.any_match(e.addr.as_deref()?) {
+            return None;
+        }
+    }
+    if let Some(c) = cond.port {
+        if !c.test(e.port? as i64) {
+            return None;
+        }
+    }
+    if let Some(families) = &cond.family {
+        if !families
+            .iter()
+            .any(|f| Some(f.as_str()) == e.family.as_deref())
+        {
+            return None;
+        }
+    }
+    if !flags_match(cond, e.flags.as_deref()) {
+        return None;
+    }
+    if let Some(c) = cond.fd {
+        if !c.test(e.fd? as i64) {
+            return None;
+        }
+    }
+    if let Some(c) = cond.code {
+        if !c.test(exit_code(e)? as i64) {
+            return None;
+        }
+    }
+    if let Some(signals) = &cond.signal {
+        if !signals
+            .iter()
+            .any(|s| Some(s.as_str()) == e.signal.as_deref())
+        {
+            return None;
+        }
+    }
+    if let Some(ev) = &cond.evidence {
+        if !evidence_matches(ev, e.evidence.as_deref()) {
+            return None;
+        }
+    }
+    Some(())
+}
+
+fn flags_match(cond: &EventCond, flags: Option<&str>) -> bool {
+    let set: Vec<&str> = flags
+        .map(|f| f.split('|').map(str::trim).collect())
+        .unwrap_or_default();
+    let has = |f: &String| set.contains(&f.as_str());
+    cond.flags_any.as_ref().is_none_or(|fs| fs.iter().any(has))
+        && cond.flags_all.as_ref().is_none_or(|fs| fs.iter().all(has))
+        && cond
+            .flags_none
+            .as_ref()
+            .is_none_or(|fs| !fs.iter().any(has))
+}
+
+fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
+    if let Some(present) = cond.present {
+        if ev.is_some() != present {
+            return false;
+        }
+    }
+    let Some(ev) = ev else {
+        // Only `present = false` can hold without evidence.
+        return cond.present == Some(false) && no_fact_asked(cond);
+    };
+    let is = |want: Option<bool>, have: Option<bool>| want.is_none_or(|w| have == Some(w));
+    let one_of = |want: &Option<Vec<String>>, have: Option<&str>| {
+        want.as_ref()
+            .is_none_or(|w| have.is_some_and(|h| w.iter().any(|x| x == h)))
+    };
+    let elf = ev.elf.as_ref();
+    let shebang = ev.shebang.as_ref();
+    let mount = ev.mount.as_ref();
+    is(cond.exists, Some(ev.exists))
+        && one_of(&cond.file_type, ev.file_type.as_deref())
+        && one_of(&cond.magic, ev.magic.as_deref())
+        && is(cond.executable, ev.mode.map(|m| m & 0o111 != 0))
+        && is(
+            cond.owned_by_process,
+            ev.uid.zip(ev.process_uid).map(|(owner, me)| owner == me),
+        )
+        && is(cond.elf, Some(elf.is_some()))
+        && is(
+            cond.elf_interpreter_exists,
+            elf.and_then(|f| f.interpreter_exists),
+        )
+        && is(cond.elf_runnable_machine, elf.map(|f| f.runnable_machine))
+        && is(cond.elf_truncated, elf.map(|f| f.truncated))
+        && is(cond.shebang, Some(shebang.is_some()))
+        && is(
+            cond.shebang_interpreter_exists,
+            shebang.map(|s| s.interpreter_exists),
+        )
+        && is(cond.shebang_trailing_cr, shebang.map(|s| s.trailing_cr))
+        && is(cond.mount_noexec, mount.map(|m| m.noexec))
+        && is(cond.mount_read_only, mount.map(|m| m.read_only))
+}
+
+fn no_fact_asked(cond: &EvidenceCond) -> bool {
+    let EvidenceCond {
+        present: _,
+        exists,
+        file_type,
+        magic,
+        executable,
+        owned_by_process,
+        elf,
+        elf_interpreter_exists,
+        elf_runnable_machine,
+        elf_truncated,
+        shebang,
+        shebang_interpreter_exists,
+        shebang_trailing_cr,
+        mount_noexec,
+        mount_read_only,
+    } = cond;
+    [
+        exists,
+        executable,
+        owned_by_process,
+        elf,
+        elf_interpreter_exists,
+        elf_runnable_machine,
+        elf_truncated,
+        shebang,
+        shebang_interpreter_exists,
+        shebang_trailing_cr,
+        mount_noexec,
+        mount_read_only,
+    ]
+    .iter()
+    .all(|c| c.is_none())
+        && file_type.is_none()
+        && magic.is_none()
+}
+
+/// Whether the run meets `cond`; on success, the captured values (`line`, `docker_error`,
+/// regex groups).
+pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
+    let obs = a.obs;
+    let mut vars = Vars::new();
+    let is = |want: Option<bool>, have: bool| want.is_none_or(|w| w == have);
+    if let Some(outcomes) = &cond.outcome {
+        if !outcomes.contains(&obs.outcome) {
+            return None;
+        }
+    }
+    let failed = match obs.outcome {
+        Outcome::Running => false,
+        Outcome::NotStarted | Outcome::Killed => true,
+        Outcome::Exited => a.exit.code != Some(0) || a.exit.signal.is_some() || a.exit.oom_killed,
+    };
+    if !is(cond.failed, failed) {
+        return None;
+    }
+    if let Some(c) = cond.exit_code {
+        if !c.test(a.exit.code? as i64) {
+            return None;
+        }
+    }
+    if let Some(signals) = &cond.signal {
+        if !signals
+            .iter()
+            .any(|s| Some(s.as_str()) == a.exit_signal().as_deref())
+        {
+            return None;
+        }
+    }
+    let traced = !a.events.is_empty();
+    if !(is(cond.oom_killed, a.exit.oom_killed)
+        && is(cond.memory_limit, obs.memory_limit.is_some())
+        && is(cond.alive, a.children_alive())
+        && is(cond.healthy, obs.healthy)
+        && is(cond.traced, traced)
+        && is(cond.full, obs.trace.header.as_ref().is_some_and(|h| h.full)))
+    {
+        return None;
+    }
+    if let Some(want) = cond.failed_calls {
+        if a.has_open_failures() != want {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.docker_error {
+        let text = obs.docker_error.as_deref()?;
+        if !re.capture(text, &mut vars) {
+            return None;
+        }
+        vars.insert("docker_error".into(), text.trim().to_string());
+    }
+    if let Some(re) = &cond.stderr {
+        // The program's last word counts: search from the end.
+        let found = a.stderr_lines.iter().rev().any(|line| {
+            let mut v = vars.clone();
+            if re.capture(line, &mut v) {
+                v.insert("line".into(), line.trim().to_string());
+                vars = v;
+                true
+            } else {
+                false
+            }
+        });
+        if !found {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.stderr_not {
+        if a.stderr_lines
+            .iter()
+            .any(|l| re.capture(l, &mut Vars::new()))
+        {
+            return None;
+        }
+    }
+    Some(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::spec::RuleFile;
+    use crate::trace::{ElfFacts, Evidence};
+
+    fn cond(toml_text: &str) -> EventCond {
+        let text = format!(
+            "[[rule]]\nid='t'\nkind='unknown'\nsummary='s'\nexplanation='e'\nfix='f'\n[rule.call]\n{toml_text}"
+        );
+        RuleFile::parse("t.toml", &text)
+            .unwrap()
+            .rule
+            .remove(0)
+            .call
+            .unwrap()
+    }
+
+    fn open_fail(path: &str, flags: &str, errno: &str) -> Event {
+        Event {
+            syscall: Some("openat".into()),
+            path: Some(path.into()),
+            flags: Some(flags.into()),
+            errno: Some(errno.into()),
+            ret: Some(-1),
+            call: format!("openat(AT_FDCWD, \"{path}\", {flags}) = -1 {errno}"),
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn syscall_errno_path_and_flags() {
+        let c = cond("syscall = '@open'\nerrno = ['EACCES', 'EPERM']\npath = '/var/log/**'\nflags_any = ['O_WRONLY', 'O_RDWR', 'O_CREAT']");
+        let hit = open_fail(
+            "/var/log/app/out.log",
+            "O_WRONLY|O_CREAT|O_APPEND",
+            "EACCES",
+        );
+        assert!(event_matches(&c, &hit, &Vars::new()).is_some());
+        let read_only = open_fail("/var/log/app/out.log", "O_RDONLY", "EACCES");
+        assert!(event_matches(&c, &read_only, &Vars::new()).is_none());
+        let other_errno = open_fail("/var/log/app/out.log", "O_WRONLY", "ENOENT");
+        assert!(event_matches(&c, &other_errno, &Vars::new()).is_none());
+        let elsewhere = open_fail("/etc/app.conf", "O_WRONLY", "EACCES");
+        assert!(event_matches(&c, &elsewhere, &Vars::new()).is_none());
+    }
+
+    #[test]
+    fn ports_and_captures() {
+        let c = cond("syscall = 'bind'\nport = '< 1024'\naddr = ['0.0.0.0', '::']");
+        let mut bind = Event {
+            syscall: Some("bind".into()),
+            addr: Some("0.0.0.0".into()),
+            port: Some(80),
+            errno: Some("EACCES".into()),
+            ..Event::default()
+        };
+        assert!(event_matches(&c, &bind, &Vars::new()).is_some());
+        bind.port = Some(8080);
+        assert!(event_matches(&c, &bind, &Vars::new()).is_none());
+
+        let c = cond("path_regex = '^/usr/lib/(?P<lib>[^/]+)$'");
+        let e = open_fail("/usr/lib/libssl.so.3", "O_RDONLY", "ENOENT");
+        assert_eq!(
+            event_matches(&c, &e, &Vars::new()).unwrap()["lib"],
+            "libssl.so.3"
+        );
+    }
+
+    #[test]
+    fn evidence_conditions_need_evidence_unless_asking_for_its_absence() {
+        let c = cond("evidence = { exists = true, elf_interpreter_exists = false }");
+        let mut e = Event {
+            syscall: Some("execve".into()),
+            errno: Some("ENOENT".into()),
+            ..Event::default()
+        };
+        assert!(event_matches(&c, &e, &Vars::new()).is_none());
+        e.evidence = Some(Box::new(Evidence {
+            path: "/app/server".into(),
+            exists: true,
+            elf: Some(ElfFacts {
+                interpreter: Some("/lib64/ld-linux-x86-64.so.2".into()),
+                interpreter_exists: Some(false),
+                ..ElfFacts::default()
+            }),
+            ..Evidence::default()
+        }));
+        assert!(event_matches(&c, &e, &Vars::new()).is_some());
+        let absent = cond("evidence = { present = false }");
+        assert!(event_matches(&absent, &e, &Vars::new()).is_none());
+        e.evidence = None;
+        assert!(event_matches(&absent, &e, &Vars::new()).is_some());
+    }
+
+    #[test]
+    fn exit_calls_count_as_exit_events() {
+        let c = cond("kind = ['exit']\ncode = '!= 0'");
+        let e = Event {
+            syscall: Some("exit_group".into()),
+            call: "exit_group(127)".into(),
+            ret: None,
+            ..Event::default()
+        };
+        assert!(event_matches(&c, &e, &Vars::new()).is_some());
+        let ok = Event {
+            call: "exit_group(0)".into(),
+            ..e.clone()
+        };
+        assert!(event_matches(&c, &ok, &Vars::new()).is_none());
+    }
+}

@@ -1,0 +1,233 @@
+//! The rule file format: what a `rules/*.toml` file may say, and reading it with errors that
+//! name the file and the line.
+//!
+//! A file holds `[[rule]]` tables (a finding to report when its conditions hold) and `[[noise]]`
+//! tables (failures a healthy start makes all the time, never blamed). Conditions are plain data
+//! compared against the trace: a rule file cannot run anything.
+
+use serde::Deserialize;
+
+use super::pattern::{ErrnoSet, Globs, NumCond, SyscallSet, Template, TextRegex};
+use crate::report::{Confidence, Kind, Outcome};
+use crate::trace::EventKind;
+
+/// One rule file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+    #[serde(default)]
+    pub noise: Vec<Noise>,
+}
+
+/// A finding and the conditions under which it is reported.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `family.name`, e.g. `exec.missing-interpreter`.
+    pub id: String,
+    pub kind: Kind,
+    #[serde(default = "medium")]
+    pub confidence: Confidence,
+    /// Higher wins; the engine adds to it for a call's context (see `rank`).
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Reported only when no other rule gave more than a low-confidence guess.
+    #[serde(default)]
+    pub fallback: bool,
+    pub summary: Template,
+    pub explanation: Template,
+    pub fix: Template,
+    /// The note on the blamed call's evidence line.
+    #[serde(default)]
+    pub note: Option<Template>,
+    /// Documentation in the style of clippy's lint pages.
+    #[serde(default)]
+    pub docs: Option<Docs>,
+    /// Facts about the whole run that must hold.
+    #[serde(default)]
+    pub run: RunCond,
+    /// The event to blame; without it the rule is about the run as a whole.
+    #[serde(default)]
+    pub call: Option<EventCond>,
+    /// Events that must follow the blamed call, in this order.
+    #[serde(default)]
+    pub then: Vec<EventCond>,
+    /// Further events shown as evidence (the last few that match).
+    #[serde(default)]
+    pub also: Vec<EventCond>,
+}
+
+fn medium() -> Confidence {
+    Confidence::Medium
+}
+
+fn default_priority() -> i32 {
+    50
+}
+
+/// What a rule detects, why it matters, what to do, and an example.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    pub detects: String,
+    pub why: String,
+    pub action: String,
+    pub example: String,
+}
+
+/// A failure pattern that healthy programs produce (probes), excluded from blame.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Noise {
+    pub id: String,
+    pub reason: String,
+    pub call: EventCond,
+}
+
+/// Conditions on the run as a whole. Every field present must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunCond {
+    pub outcome: Option<Vec<Outcome>>,
+    /// The run did not meet a good start: exited non-zero, killed, or never started.
+    pub failed: Option<bool>,
+    pub exit_code: Option<NumCond>,
+    pub signal: Option<Vec<String>>,
+    pub oom_killed: Option<bool>,
+    /// A memory limit was set on the container.
+    pub memory_limit: Option<bool>,
+    /// Processes were left alive when the main process ended.
+    pub alive: Option<bool>,
+    pub healthy: Option<bool>,
+    /// The engine's refusal text; named groups become placeholders, `{docker_error}` is the text.
+    pub docker_error: Option<TextRegex>,
+    /// Some stderr line matches (the last such line is `{line}`).
+    pub stderr: Option<TextRegex>,
+    /// No stderr line matches.
+    pub stderr_not: Option<TextRegex>,
+    /// Some call failed and was never recovered from (noise aside).
+    pub failed_calls: Option<bool>,
+    /// A trace exists (a run that never started has none).
+    pub traced: Option<bool>,
+    /// Every call was traced (`--full`), not only the prefiltered set.
+    pub full: Option<bool>,
+}
+
+/// Conditions on one event. Every field present must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventCond {
+    pub kind: Option<Vec<EventKind>>,
+    pub syscall: Option<SyscallSet>,
+    pub errno: Option<ErrnoSet>,
+    /// The call failed (`true`) or succeeded (`false`).
+    pub failed: Option<bool>,
+    /// Globs over the call's path.
+    pub path: Option<Globs>,
+    pub path_regex: Option<TextRegex>,
+    pub not_path: Option<Globs>,
+    /// Globs over the socket address (an IP address or a unix socket path).
+    pub addr: Option<Globs>,
+    pub port: Option<NumCond>,
+    pub family: Option<Vec<String>>,
+    /// Decoded flags: at least one of, all of, none of.
+    pub flags_any: Option<Vec<String>>,
+    pub flags_all: Option<Vec<String>>,
+    pub flags_none: Option<Vec<String>>,
+    pub fd: Option<NumCond>,
+    /// An exit's code (exit events and `exit_group` calls).
+    pub code: Option<NumCond>,
+    pub signal: Option<Vec<String>>,
+    /// A regex over the text a write carried.
+    pub data: Option<TextRegex>,
+    /// A regex over the strace-style line (the way to match runner notes).
+    pub text: Option<TextRegex>,
+    /// A regex over an exec's `argv[0]` (a bare name means a `PATH` search).
+    pub argv0: Option<TextRegex>,
+    pub evidence: Option<EvidenceCond>,
+    /// Only in the process chain that decides the exit.
+    pub decisive: Option<bool>,
+    /// The main process itself (`true`) or any other (`false`).
+    pub main_process: Option<bool>,
+    /// For `call`: another call in the trace succeeded on the same path (the file looked
+    /// present; shells check right after a failed exec).
+    pub path_seen: Option<bool>,
+    /// For `call`: stderr names the path or its file name.
+    pub mentioned: Option<bool>,
+    /// For `then`: the event may come from another process (default: the same one).
+    #[serde(default)]
+    pub any_process: bool,
+    /// For `call`: also consider failures the noise list excludes.
+    #[serde(default)]
+    pub include_noise: bool,
+    /// For `call`: also consider failures a later success cancelled.
+    #[serde(default)]
+    pub include_recovered: bool,
+}
+
+/// Conditions on the runner's evidence about a call's target.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceCond {
+    /// The runner gathered evidence at all (a strace log never has any).
+    pub present: Option<bool>,
+    pub exists: Option<bool>,
+    pub file_type: Option<Vec<String>>,
+    pub magic: Option<Vec<String>>,
+    /// Some execute bit is set.
+    pub executable: Option<bool>,
+    /// The calling process's uid owns the file.
+    pub owned_by_process: Option<bool>,
+    pub elf: Option<bool>,
+    pub elf_interpreter_exists: Option<bool>,
+    pub elf_runnable_machine: Option<bool>,
+    pub elf_truncated: Option<bool>,
+    pub shebang: Option<bool>,
+    pub shebang_interpreter_exists: Option<bool>,
+    pub shebang_trailing_cr: Option<bool>,
+    pub mount_noexec: Option<bool>,
+    pub mount_read_only: Option<bool>,
+}
+
+impl RuleFile {
+    /// Reads one rule file; an error names the file and the line.
+    pub fn parse(name: &str, text: &str) -> anyhow::Result<RuleFile> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let message = e.message().trim().to_string();
+            match line {
+                Some(line) => anyhow::anyhow!("bad rule file {name}:{line}: {message}"),
+                None => anyhow::anyhow!("bad rule file {name}: {message}"),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_names_the_file_and_line() {
+        let text = "[[rule]]\nid = \"x.y\"\nkind = \"crashed\"\nsummary = \"s\"\nexplanation = \"e\"\nfix = \"f\"\n[rule.call]\nsycall = [\"openat\"]\n";
+        let err = RuleFile::parse("rules/x.toml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rules/x.toml:8"), "{err}");
+        assert!(err.contains("sycall"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_line() {
+        let text = "[[rule]]\nid = \"x.y\"\nkind = \"crashed\"\nsummary = \"s\"\nexplanation = \"e\"\nfix = \"f\"\n[rule.call]\nport = \"below 1024\"\n";
+        let err = RuleFile::parse("x.toml", text).unwrap_err().to_string();
+        assert!(err.contains("x.toml:8"), "{err}");
+        let text = "[[rule]]\nid = \"x.y\"\nkind = \"no-such-kind\"\n";
+        let err = RuleFile::parse("x.toml", text).unwrap_err().to_string();
+        assert!(err.contains("x.toml:3"), "{err}");
+    }
+}

@@ -1,0 +1,422 @@
+//! The engine as a library: user rule directories, errors in rule files, the ranking rules that
+//! keep noise out of the blame, and the bounds of a report.
+
+mod rules_support;
+
+use docker_diagnose::report::{Confidence, Kind, Outcome};
+use docker_diagnose::rules::{diagnose, RuleSet};
+use docker_diagnose::trace::{End, Event, EventKind, ExitFacts, Header, Trace};
+use rules_support::{observe, Facts};
+
+fn syscall(seq: u64, pid: i32, name: &str, path: &str, errno: Option<&str>) -> Event {
+    let result = match errno {
+        Some(e) => format!("-1 {e}"),
+        None => "3".into(),
+    };
+    Event {
+        seq,
+        pid,
+        kind: EventKind::Syscall,
+        syscall: Some(name.into()),
+        call: format!("{name}(AT_FDCWD, \"{path}\", O_RDONLY) = {result}"),
+        path: Some(path.into()),
+        ret: Some(if errno.is_some() { -1 } else { 3 }),
+        errno: errno.map(String::from),
+        flags: Some("O_RDONLY".into()),
+        ..Event::default()
+    }
+}
+
+fn stderr_write(seq: u64, pid: i32, text: &str) -> Event {
+    Event {
+        seq,
+        pid,
+        syscall: Some("write".into()),
+        call: format!("write(2, {text:?}, {}) = {}", text.len(), text.len()),
+        fd: Some(2),
+        data: Some(text.into()),
+        ret: Some(text.len() as i64),
+        ..Event::default()
+    }
+}
+
+fn trace(events: Vec<Event>, code: i32, stderr: &[&str]) -> Trace {
+    Trace {
+        header: Some(Header {
+            argv: vec!["/app/server".into()],
+            main_pid: 1,
+            ..Header::default()
+        }),
+        end: Some(End {
+            exit: ExitFacts {
+                code: Some(code),
+                signal: None,
+                oom_killed: false,
+            },
+            events: events.len() as u64,
+            processes: 1,
+            stderr_tail: stderr.iter().map(|s| s.to_string()).collect(),
+            ..End::default()
+        }),
+        events,
+    }
+}
+
+fn write_rule_file(dir: &std::path::Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const USER_RULE: &str = r#"
+[[rule]]
+id = "site.license-missing"
+kind = "missing-file"
+confidence = "high"
+priority = 500
+summary = "The license file {path} is missing."
+explanation = "Our server refuses to start without its license."
+fix = "Mount the license: -v ./license.key:/etc/acme/license.key:ro"
+[rule.run]
+failed = true
+[rule.call]
+syscall = "@open"
+errno = "ENOENT"
+path = "/etc/acme/*.key"
+"#;
+
+#[test]
+fn a_users_rules_are_added_after_the_builtin_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule_file(dir.path(), "site.toml", USER_RULE);
+    let rules = RuleSet::builtin().unwrap().with_dir(dir.path()).unwrap();
+    let one_file = RuleSet::builtin()
+        .unwrap()
+        .with_dir(&dir.path().join("site.toml"))
+        .unwrap();
+    assert_eq!(one_file.rules().len(), rules.rules().len());
+    let events = vec![
+        syscall(0, 1, "openat", "/etc/acme/license.key", Some("ENOENT")),
+        stderr_write(1, 1, "starting\n"),
+    ];
+    let report = diagnose(
+        &observe(trace(events, 1, &["starting"]), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(report.findings[0].rule, "site.license-missing");
+    assert_eq!(
+        report.findings[0].summary,
+        "The license file /etc/acme/license.key is missing."
+    );
+    // Without the user's directory the built-in missing-file rule explains it less specifically.
+    let report = diagnose(
+        &observe(
+            trace(
+                vec![syscall(
+                    0,
+                    1,
+                    "openat",
+                    "/etc/acme/license.key",
+                    Some("ENOENT"),
+                )],
+                1,
+                &[],
+            ),
+            &Facts::default(),
+        ),
+        &RuleSet::builtin().unwrap(),
+    );
+    assert_eq!(report.findings[0].rule, "file.missing");
+}
+
+#[test]
+fn a_user_rule_with_a_builtin_id_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let replaced = USER_RULE.replace("site.license-missing", "outcome.exited-cleanly");
+    write_rule_file(dir.path(), "override.toml", &replaced);
+    let rules = RuleSet::builtin().unwrap().with_dir(dir.path()).unwrap();
+    let count = rules
+        .rules()
+        .iter()
+        .filter(|r| r.id == "outcome.exited-cleanly")
+        .count();
+    assert_eq!(count, 1);
+    let rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.id == "outcome.exited-cleanly")
+        .unwrap();
+    assert_eq!(rule.kind, Kind::MissingFile);
+}
+
+#[test]
+fn a_broken_user_rule_file_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = USER_RULE.replace("errno = \"ENOENT\"", "errno = \"ENOPE\"");
+    write_rule_file(dir.path(), "broken.toml", &broken);
+    let err = RuleSet::builtin()
+        .unwrap()
+        .with_dir(dir.path())
+        .unwrap_err();
+    let text = format!("{err:#}");
+    let line = broken.lines().position(|l| l.contains("ENOPE")).unwrap() + 1;
+    assert!(text.contains(&format!("broken.toml:{line}")), "{text}");
+    assert!(text.contains("ENOPE"), "{text}");
+    assert_eq!(text.lines().count(), 1, "one clear line: {text}");
+
+    let err = RuleSet::builtin()
+        .unwrap()
+        .with_dir(&dir.path().join("nope"))
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("nope"));
+}
+
+#[test]
+fn a_rule_file_cannot_smuggle_in_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let sneaky = USER_RULE.replace("[rule.run]", "command = \"rm -rf /\"\n[rule.run]");
+    write_rule_file(dir.path(), "sneaky.toml", &sneaky);
+    let err = format!(
+        "{:#}",
+        RuleSet::builtin()
+            .unwrap()
+            .with_dir(dir.path())
+            .unwrap_err()
+    );
+    assert!(
+        err.contains("sneaky.toml:") && err.contains("command"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_later_success_on_the_same_file_cancels_the_failure() {
+    let rules = RuleSet::builtin().unwrap();
+    let events = vec![
+        syscall(0, 1, "openat", "/etc/app/config.yml", Some("ENOENT")),
+        syscall(1, 1, "openat", "/etc/app/config.yml", None),
+        syscall(2, 1, "openat", "/srv/data.db", Some("ENOENT")),
+    ];
+    let report = diagnose(&observe(trace(events, 1, &[]), &Facts::default()), &rules);
+    assert_eq!(report.findings[0].kind, Kind::MissingFile);
+    assert!(report.findings[0].summary.contains("/srv/data.db"));
+    assert!(report.findings.iter().all(|f| f
+        .evidence
+        .iter()
+        .all(|e| e.path.as_deref() != Some("/etc/app/config.yml"))));
+}
+
+#[test]
+fn the_failure_the_program_complains_about_wins() {
+    let rules = RuleSet::builtin().unwrap();
+    // Two unrecovered failures: the one stderr names is the cause.
+    let events = vec![
+        syscall(0, 1, "openat", "/srv/cache/index.bin", Some("ENOENT")),
+        syscall(1, 1, "openat", "/etc/app/config.yml", Some("ENOENT")),
+        syscall(2, 1, "openat", "/srv/plugins.list", Some("ENOENT")),
+        stderr_write(3, 1, "fatal: cannot read /etc/app/config.yml\n"),
+    ];
+    let obs = observe(
+        trace(events, 1, &["fatal: cannot read /etc/app/config.yml"]),
+        &Facts::default(),
+    );
+    let report = diagnose(&obs, &rules);
+    assert!(
+        report.findings[0].summary.contains("/etc/app/config.yml"),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_failure_in_a_side_process_ranks_below_the_main_chain() {
+    let rules = RuleSet::builtin().unwrap();
+    let events = vec![
+        syscall(0, 7, "openat", "/etc/side.conf", Some("EACCES")),
+        Event {
+            seq: 1,
+            pid: 7,
+            kind: EventKind::Exit,
+            code: Some(0),
+            call: "+++ exited with 0 +++".into(),
+            ..Event::default()
+        },
+        syscall(2, 1, "openat", "/etc/app/key.pem", Some("EACCES")),
+    ];
+    let report = diagnose(&observe(trace(events, 1, &[]), &Facts::default()), &rules);
+    let top = &report.findings[0];
+    assert_eq!(top.kind, Kind::PermissionDenied);
+    assert!(top.summary.contains("/etc/app/key.pem"), "{}", top.summary);
+    assert_eq!(top.evidence[0].pid, Some(1));
+}
+
+#[test]
+fn a_run_with_nothing_to_go_on_still_has_a_finding() {
+    let rules = RuleSet::builtin().unwrap();
+    let obs = observe(
+        Trace::default(),
+        &Facts {
+            outcome: Some(Outcome::NotStarted),
+            ..Facts::default()
+        },
+    );
+    let report = diagnose(&obs, &rules);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].kind, Kind::Unknown);
+    assert_eq!(report.findings[0].confidence, Confidence::Low);
+}
+
+#[test]
+fn the_trace_summary_is_bounded_and_keeps_the_end() {
+    let rules = RuleSet::builtin().unwrap();
+    let mut events: Vec<Event> = (0..1000)
+        .map(|i| {
+            syscall(
+                i,
+                1,
+                "openat",
+                &format!("/data/shard-{i}.db"),
+                Some("ENOENT"),
+            )
+        })
+        .collect();
+    events.push(stderr_write(1000, 1, "fatal: no shard\n"));
+    let report = diagnose(
+        &observe(trace(events, 1, &["fatal: no shard"]), &Facts::default()),
+        &rules,
+    );
+    let calls = &report.trace.calls;
+    assert!(calls.len() <= 200, "{} calls", calls.len());
+    assert!(calls.iter().any(|c| c.contains("calls omitted")));
+    assert!(calls.last().unwrap().contains("fatal: no shard"));
+    assert!(calls[0].contains("/data/shard-0.db"));
+}
+
+#[test]
+fn secret_values_never_reach_the_report() {
+    let rules = RuleSet::builtin().unwrap();
+    let secret = "hunter2-s3cr3t";
+    let events = vec![stderr_write(
+        0,
+        1,
+        &format!("error: login with {secret} refused\n"),
+    )];
+    let line = format!("error: login with {secret} refused");
+    let mut obs = observe(trace(events, 1, &[line.as_str()]), &Facts::default());
+    obs.secrets = vec![secret.to_string()];
+    let report = diagnose(&obs, &rules);
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains(secret), "{json}");
+    assert_eq!(report.findings[0].kind, Kind::AppError);
+}
+
+#[test]
+fn an_exit_status_of_128_plus_n_reads_as_signal_n() {
+    let rules = RuleSet::builtin().unwrap();
+    let facts = Facts {
+        memory_limit: Some(64 << 20),
+        ..Facts::default()
+    };
+    let report = diagnose(&observe(trace(Vec::new(), 137, &[]), &facts), &rules);
+    assert_eq!(
+        report.findings[0].kind,
+        Kind::OomKilled,
+        "{:#?}",
+        report.findings
+    );
+    let report = diagnose(
+        &observe(trace(Vec::new(), 139, &[]), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(report.findings[0].kind, Kind::Crashed);
+    assert!(report.findings[0].summary.contains("SIGSEGV"));
+    // A plain failure status is no signal.
+    let report = diagnose(
+        &observe(trace(Vec::new(), 3, &[]), &Facts::default()),
+        &rules,
+    );
+    assert_ne!(report.findings[0].kind, Kind::Crashed);
+}
+
+const ORDERED_RULE: &str = r#"
+[[rule]]
+id = "site.token-unreadable"
+kind = "missing-file"
+priority = 900
+summary = "{path} is missing and the program said so before exiting {code}."
+explanation = "e"
+fix = "f"
+[rule.call]
+syscall = "@open"
+errno = "ENOENT"
+path = "/run/secrets/*"
+[[rule.then]]
+syscall = "write"
+fd = 2
+data = "(?i)token"
+[[rule.then]]
+kind = ["exit"]
+code = "!= 0"
+"#;
+
+fn exit_event(seq: u64, pid: i32, code: i32) -> Event {
+    Event {
+        seq,
+        pid,
+        kind: EventKind::Exit,
+        code: Some(code),
+        call: format!("+++ exited with {code} +++"),
+        ..Event::default()
+    }
+}
+
+#[test]
+fn then_conditions_must_follow_in_order_in_the_same_process() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule_file(dir.path(), "ordered.toml", ORDERED_RULE);
+    let rules = RuleSet::builtin().unwrap().with_dir(dir.path()).unwrap();
+    let run = |events: Vec<Event>| {
+        let report = diagnose(&observe(trace(events, 1, &[]), &Facts::default()), &rules);
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == "site.token-unreadable")
+            .map(|f| f.summary.clone())
+    };
+    let open = || syscall(0, 1, "openat", "/run/secrets/token", Some("ENOENT"));
+    // open, then the complaint, then a failing exit: matches, with the exit's code.
+    let hit = run(vec![
+        open(),
+        stderr_write(1, 1, "no token\n"),
+        exit_event(2, 1, 3),
+    ]);
+    assert_eq!(
+        hit.as_deref(),
+        Some("/run/secrets/token is missing and the program said so before exiting 3.")
+    );
+    // The complaint after the exit is out of order.
+    assert_eq!(
+        run(vec![
+            open(),
+            exit_event(1, 1, 3),
+            stderr_write(2, 1, "no token\n")
+        ]),
+        None
+    );
+    // The complaint from another process does not count.
+    assert_eq!(
+        run(vec![
+            open(),
+            stderr_write(1, 2, "no token\n"),
+            exit_event(2, 1, 3)
+        ]),
+        None
+    );
+    // A clean exit does not satisfy `code = "!= 0"`.
+    assert_eq!(
+        run(vec![
+            open(),
+            stderr_write(1, 1, "no token\n"),
+            exit_event(2, 1, 0)
+        ]),
+        None
+    );
+}

@@ -1,0 +1,88 @@
+//! What real programs print when they fail to start, with nothing else to go on (a run whose
+//! trace shows no failing call, as when a pasted log cut the interesting part): each message
+//! must still lead to the right kind, naming the right thing.
+
+mod rules_support;
+
+use docker_diagnose::rules::{diagnose, RuleSet};
+use docker_diagnose::trace::{End, ExitFacts, Header, Trace};
+use rules_support::{observe, Facts};
+
+/// (program, exit status, stderr, expected kind, a word the summary must contain)
+const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
+    ("sh", 127, "sh: 1: exec: gunicorn: not found", "missing-executable", "gunicorn"),
+    ("bash", 127, "/entrypoint.sh: line 5: exec: uwsgi: not found", "missing-executable", "uwsgi"),
+    ("bash", 127, "bash: line 1: yarn: command not found", "missing-executable", "yarn"),
+    ("sh", 127, "/bin/sh: nodemon: not found", "missing-executable", "nodemon"),
+    ("runner", 127, "exec: \"uvicorn\": executable file not found in $PATH", "missing-executable", "uvicorn"),
+    ("env", 127, "/usr/bin/env: 'python': No such file or directory", "missing-executable", "python"),
+    ("runc", 1, "standard_init_linux.go:228: exec user process caused: exec format error", "exec-format", "exec format error"),
+    ("runc", 1, "exec /usr/local/bin/docker-entrypoint.sh: exec format error", "exec-format", "/usr/local/bin/docker-entrypoint.sh"),
+    ("runc", 1, "standard_init_linux.go:211: exec user process caused \"no such file or directory\"", "missing-executable", "no such file"),
+    ("runc", 1, "exec /docker-entrypoint.sh: no such file or directory", "missing-executable", "/docker-entrypoint.sh"),
+    ("runc", 1, "exec /entrypoint.sh: permission denied", "not-executable", "/entrypoint.sh"),
+    ("bash", 126, "/bin/bash: ./start.sh: /bin/bash^M: bad interpreter: No such file or directory", "bad-shebang", "./start.sh"),
+    ("bash", 127, "bash: line 1: ./start.sh: cannot execute: required file not found", "bad-shebang", "./start.sh"),
+    ("app", 127, "/app/server: error while loading shared libraries: libssl.so.1.1: cannot open shared object file: No such file or directory", "missing-library", "libssl.so.1.1"),
+    ("app", 127, "Error loading shared library libstdc++.so.6: No such file or directory (needed by /app/server)", "missing-library", "libstdc++.so.6"),
+    ("app", 1, "/app/server: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app/server)", "library-version", "GLIBC_2.34"),
+    ("app", 127, "Error relocating /app/server: __snprintf_chk: symbol not found", "library-version", "__snprintf_chk"),
+    ("python3", 1, "socket.gaierror: [Errno -3] Temporary failure in name resolution", "dns-failure", "resolved"),
+    ("app", 1, "dial tcp: lookup redis on 127.0.0.11:53: no such host", "dns-failure", "redis"),
+    ("node", 1, "Error: getaddrinfo ENOTFOUND mongo", "dns-failure", "mongo"),
+    ("psql", 2, "psql: error: could not translate host name \"db\" to address: Name or service not known", "dns-failure", "db"),
+    ("curl", 6, "curl: (6) Could not resolve host: api.example.com", "dns-failure", "api.example.com"),
+    ("node", 1, "Error: listen EADDRINUSE: address already in use :::3000", "port-in-use", "address already in use"),
+    ("node", 1, "Error: listen EACCES: permission denied 0.0.0.0:80", "privileged-port", "80"),
+    ("nginx", 1, "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)", "privileged-port", "80"),
+    ("app", 1, "listen tcp :443: bind: permission denied", "privileged-port", "443"),
+    ("python3", 1, "psycopg2.OperationalError: connection to server at \"localhost\" (127.0.0.1), port 5432 failed: Connection refused", "connection-refused", "Connection refused"),
+    ("su-exec", 1, "su-exec: setgroups: Operation not permitted", "missing-capability", "setgroups"),
+    ("chown", 1, "chown: changing ownership of '/data': Operation not permitted", "missing-capability", "/data"),
+    ("touch", 1, "touch: cannot touch '/etc/app.lock': Read-only file system", "read-only-filesystem", "Read-only file system"),
+    ("mkdir", 1, "mkdir: cannot create directory '/data/db': Permission denied", "permission-denied", "/data/db"),
+    ("python3", 1, "FileNotFoundError: [Errno 2] No such file or directory: '/app/config.json'", "missing-file", "/app/config.json"),
+    ("python3", 2, "python3: can't open file '/app/main.py': [Errno 2] No such file or directory", "missing-file", "/app/main.py"),
+    ("node", 1, "Error: Cannot find module '/app/dist/index.js'", "missing-file", "/app/dist/index.js"),
+    ("node", 1, "Error: Cannot find module 'express'", "app-error", "express"),
+    ("python3", 1, "ModuleNotFoundError: No module named 'django'", "app-error", "django"),
+    ("postgres", 1, "FATAL:  could not create shared memory segment: No space left on device", "no-space", "No space left on device"),
+    ("java", 1, "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", "app-error", "OutOfMemoryError"),
+    ("app", 1, "accept tcp [::]:8080: accept4: too many open files", "too-many-open-files", "too many open files"),
+    ("app", 1, "Error: DATABASE_URL environment variable is not set", "app-error", "DATABASE_URL"),
+    ("postgres", 1, "\"root\" execution of the PostgreSQL server is not permitted.", "app-error", "root"),
+];
+
+#[test]
+fn real_error_messages_lead_to_the_right_kind() {
+    let rules = RuleSet::builtin().unwrap();
+    let mut failures = Vec::new();
+    for &(program, code, message, kind, word) in MESSAGES {
+        let trace = Trace {
+            header: Some(Header {
+                argv: vec![program.into()],
+                main_pid: 1,
+                ..Header::default()
+            }),
+            events: Vec::new(),
+            end: Some(End {
+                exit: ExitFacts {
+                    code: Some(code),
+                    signal: None,
+                    oom_killed: false,
+                },
+                stderr_tail: vec![message.into()],
+                ..End::default()
+            }),
+        };
+        let report = diagnose(&observe(trace, &Facts::default()), &rules);
+        let top = &report.findings[0];
+        if top.kind.as_str() != kind || !top.summary.contains(word) {
+            failures.push(format!(
+                "{message}\n    -> {} ({}): {}",
+                top.rule, top.kind, top.summary
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -1,0 +1,78 @@
+//! Traces recorded by the real runner, on this host and as the entrypoint of the fixture images
+//! (`tests/rules/runner/*.jsonl`, expectations in `expect.toml`): the runner's evidence about a
+//! failed exec must turn into the precise finding, and its healthy starts (prefiltered and
+//! `--full`) must stay clean and blame no probe even when the same run is said to have failed.
+
+mod rules_support;
+
+use std::collections::BTreeMap;
+
+use docker_diagnose::rules::{diagnose, RuleSet};
+use rules_support::{files_with_ext, fixtures_dir, observe, read_jsonl, Facts};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    kind: String,
+    mentions: Vec<String>,
+    rule: Option<String>,
+    /// The container's memory limit, for traces recorded under `-m`.
+    memory_limit: Option<u64>,
+}
+
+#[test]
+fn runner_traces_are_explained_with_their_evidence() {
+    let dir = fixtures_dir().join("runner");
+    let text = std::fs::read_to_string(dir.join("expect.toml")).unwrap();
+    let expect: BTreeMap<String, Expect> = toml::from_str(&text).unwrap();
+    let rules = RuleSet::builtin().unwrap();
+    let traces = files_with_ext(&dir, "jsonl");
+    assert_eq!(
+        traces.len(),
+        expect.len(),
+        "every runner trace has an expectation"
+    );
+    let mut failures = Vec::new();
+    for path in traces {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let want = expect
+            .get(&name)
+            .unwrap_or_else(|| panic!("no expectation for {name}"));
+        let facts = Facts {
+            memory_limit: want.memory_limit,
+            ..Facts::default()
+        };
+        let report = diagnose(&observe(read_jsonl(&path), &facts), &rules);
+        let top = &report.findings[0];
+        if top.kind.as_str() != want.kind || want.rule.as_ref().is_some_and(|r| *r != top.rule) {
+            failures.push(format!(
+                "{name}: {} ({}) first: {}",
+                top.rule, top.kind, top.summary
+            ));
+        }
+        for word in &want.mentions {
+            if !top.summary.contains(word.as_str()) {
+                failures.push(format!("{name}: summary lacks {word:?}: {}", top.summary));
+            }
+        }
+        if want.kind == "exited-cleanly" {
+            if report.findings.len() != 1 {
+                failures.push(format!(
+                    "{name}: a clean start has other findings: {:#?}",
+                    report.findings
+                ));
+            }
+            // The same calls in a run that failed: none of its probes may be blamed.
+            let mut obs = observe(read_jsonl(&path), &Facts::default());
+            obs.exit.code = Some(1);
+            let report = diagnose(&obs, &rules);
+            for f in &report.findings {
+                for e in f.evidence.iter().filter(|e| e.errno.is_some()) {
+                    failures.push(format!("{name}: {} blames the probe {}", f.rule, e.call));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -1,0 +1,106 @@
+//! Loading rule fixtures: event JSON Lines (`*.jsonl`) and real strace logs (`*.strace`) into
+//! the engine's `Observation`, with the facts a trace cannot carry (a Docker error, a memory
+//! limit, a health check) taken from the fixture's `expect.toml`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use docker_diagnose::report::{Exit, Outcome, Target};
+use docker_diagnose::rules::Observation;
+use docker_diagnose::trace::{Record, Trace};
+use serde::Deserialize;
+
+/// The facts of a run that are not in its trace.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    pub outcome: Option<Outcome>,
+    pub docker_error: Option<String>,
+    pub memory_limit: Option<u64>,
+    #[serde(default)]
+    pub healthy: bool,
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules")
+}
+
+/// Reads an event JSON Lines trace.
+pub fn read_jsonl(path: &Path) -> Trace {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut trace = Trace::default();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let record: Record = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), n + 1));
+        match record {
+            Record::Header(h) => trace.header = Some(h),
+            Record::Event(e) => trace.events.push(e),
+            Record::End(e) => trace.end = Some(e),
+        }
+    }
+    trace
+}
+
+/// An observation of a trace as the producers build it: the exit and the output tails from the
+/// trace's end, the rest from `facts`.
+pub fn observe(trace: Trace, facts: &Facts) -> Observation {
+    let end = trace.end.clone().unwrap_or_default();
+    let exit = Exit {
+        code: end.exit.code,
+        signal: end.exit.signal.clone(),
+        oom_killed: end.exit.oom_killed,
+    };
+    let outcome = facts.outcome.unwrap_or(if facts.docker_error.is_some() {
+        Outcome::NotStarted
+    } else if exit.signal.is_some() {
+        Outcome::Killed
+    } else {
+        Outcome::Exited
+    });
+    let argv = trace
+        .header
+        .as_ref()
+        .map(|h| h.argv.clone())
+        .unwrap_or_default();
+    Observation {
+        target: Target {
+            image: Some("fixture:latest".into()),
+            entrypoint: argv,
+            ..Target::default()
+        },
+        outcome,
+        exit,
+        duration_ms: end.duration_ms,
+        stdout_tail: end.stdout_tail.clone(),
+        stderr_tail: end.stderr_tail.clone(),
+        docker_error: facts.docker_error.clone(),
+        memory_limit: facts.memory_limit,
+        healthy: facts.healthy,
+        secrets: Vec::new(),
+        trace,
+    }
+}
+
+/// Reads a real strace log the way `explain` does.
+pub fn observe_strace(path: &Path) -> Observation {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let log = docker_diagnose::trace::strace_log::read(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    docker_diagnose::cli::explain::observation(log).0
+}
+
+/// The files in a fixture directory with this extension, sorted.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    files.sort();
+    files
+}
