@@ -341,7 +341,8 @@ fn demo_builds_diagnoses_and_removes_its_image() {
         "{}",
         run.stderr
     );
-    assert_ne!(report["outcome"], "running");
+    assert_eq!(report["outcome"], "exited");
+    assert_eq!(report["findings"][0]["kind"], "bad-shebang");
     assert_eq!(run.code, 1);
     let built = format!("docker-diagnose-demo:{}", run.run_id);
     assert_eq!(report["target"]["image"], built.as_str());
