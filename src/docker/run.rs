@@ -1,0 +1,119 @@
+//! One diagnosis run on the engine: launch, wait, stop if still up, collect — giving the
+//! [`Observation`] the rule engine reads. Removal is [`Cleanup`]'s job, on every path.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use bollard::Docker;
+
+use super::cleanup::Cleanup;
+use super::launch::{launch, Launched, RunSpec};
+use super::wait::{self, Waited};
+use super::{collect, inject};
+use crate::report::{Exit, Outcome};
+use crate::rules::Observation;
+use crate::trace::Trace;
+
+/// How a run is watched.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// `--wait`: how long the container must stay up to count as started.
+    pub wait: Duration,
+    /// `--full`: the runner stops on every system call.
+    pub full: bool,
+}
+
+/// Runs `spec` and observes how it starts.
+pub async fn observe(
+    docker: &Docker,
+    spec: &RunSpec,
+    settings: Settings,
+    cleanup: &Arc<Cleanup>,
+    payload: &inject::Payload,
+) -> Result<Observation> {
+    let launched = Instant::now();
+    let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
+        Launched::Started { id } => id,
+        Launched::Refused { id, message } => {
+            let (stdout_tail, stderr_tail) = match &id {
+                Some(id) => collect::tails(docker, id).await,
+                None => Default::default(),
+            };
+            let mut obs = observation(spec, Outcome::NotStarted, Trace::default());
+            obs.exit = Exit {
+                code: Some(collect::refusal_code(&message)),
+                ..Default::default()
+            };
+            obs.docker_error = Some(message);
+            obs.stdout_tail = stdout_tail;
+            obs.stderr_tail = stderr_tail;
+            obs.duration_ms = launched.elapsed().as_millis() as u64;
+            return Ok(obs);
+        }
+    };
+    // The program's time counts from its start, not from our create and upload.
+    let started = Instant::now();
+    let waited = wait::wait(docker, &id, settings.wait, spec.healthcheck).await?;
+    let measured_ms = started.elapsed().as_millis() as u64;
+    if matches!(waited, Waited::Running { .. }) {
+        wait::stop(docker, &id).await?;
+    }
+    let (trace, (stdout_tail, stderr_tail), state) = tokio::join!(
+        collect::trace(docker, &id),
+        collect::tails(docker, &id),
+        collect::state(docker, &id)
+    );
+    let (trace, state) = (trace?, state?);
+    let mut obs = match waited {
+        Waited::Running { healthy } => {
+            let mut obs = observation(spec, Outcome::Running, trace);
+            obs.healthy = healthy;
+            obs
+        }
+        Waited::Exited => {
+            let (outcome, exit) = collect::exit_facts(&state, trace.end.as_ref());
+            let mut obs = observation(spec, outcome, trace);
+            obs.exit = exit;
+            obs
+        }
+    };
+    // The runner's own measure is exact when it wrote one.
+    obs.duration_ms = match (&obs.trace.end, waited) {
+        (Some(end), Waited::Exited) => end.duration_ms,
+        _ => measured_ms,
+    };
+    obs.stdout_tail = stdout_tail;
+    obs.stderr_tail = stderr_tail;
+    if obs.stdout_tail.is_empty() && obs.stderr_tail.is_empty() {
+        // A logging driver that keeps nothing (`none`, `syslog`): the runner's tails stand in.
+        if let Some(end) = &obs.trace.end {
+            obs.stdout_tail = end.stdout_tail.clone();
+            obs.stderr_tail = end.stderr_tail.clone();
+        }
+    }
+    Ok(obs)
+}
+
+fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
+    let memory_limit = spec
+        .config
+        .host_config
+        .as_ref()
+        .and_then(|h| h.memory)
+        .filter(|m| *m > 0)
+        .map(|m| m as u64);
+    Observation {
+        target: spec.target.clone(),
+        outcome,
+        exit: Exit::default(),
+        duration_ms: 0,
+        trace,
+        stdout_tail: Vec::new(),
+        stderr_tail: Vec::new(),
+        docker_error: None,
+        memory_limit,
+        healthy: false,
+        secrets: crate::report::redact::secret_values(&spec.env),
+    }
+}
