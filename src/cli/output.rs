@@ -2,8 +2,10 @@
 
 use std::io::IsTerminal;
 
-use super::{ColorChoice, Expect, OutputOpts};
-use crate::report::{self, Outcome, Report};
+use super::{ColorChoice, OutputOpts};
+use crate::report::{self, Report};
+
+pub use crate::report::meets;
 
 /// Prints the reports in the chosen format and returns the exit status: 0 when every outcome met
 /// `--expect`, else 1.
@@ -15,18 +17,13 @@ pub fn print_reports(reports: &[Report], opts: &OutputOpts) -> u8 {
             std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
         }
     };
-    print!("{}", report::render(reports, opts.format, color));
+    print!(
+        "{}",
+        report::render_with(reports, opts.format, color, opts.expect)
+    );
     if reports.iter().all(|r| meets(r, opts.expect)) {
         0
     } else {
         1
-    }
-}
-
-/// Whether a run counts as a good start.
-pub fn meets(report: &Report, expect: Expect) -> bool {
-    match expect {
-        Expect::Running => report.outcome == Outcome::Running,
-        Expect::Exit0 => report.outcome == Outcome::Exited && report.exit.code == Some(0),
     }
 }
