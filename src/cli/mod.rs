@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod output;
+mod trace_cmd;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -60,8 +61,8 @@ fn dispatch(mut argv: Vec<OsString>) -> anyhow::Result<u8> {
             anyhow::bail!("explain is not built yet")
         }
         "trace" => {
-            let _args = parse::<TraceArgs>(&argv[1..])?;
-            anyhow::bail!("trace is not built yet")
+            let args = parse::<TraceArgs>(&argv[1..])?;
+            trace_cmd::run(&args)
         }
         "demo" => {
             let _args = parse::<DemoArgs>(&argv[1..])?;

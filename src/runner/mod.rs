@@ -1,10 +1,101 @@
-//! The runner: runs a container's real entrypoint under ptrace and records what the kernel refused.
+//! The runner: runs a container's real entrypoint under ptrace and records what the kernel
+//! refused.
+//!
+//! `docker-diagnose __run (--out DIR | --events FILE) [--full] -- ARGV...` keeps its own pid
+//! for the program (PID 1 in a container): it forks a tracer that seizes it, then execs the
+//! program. See `launch` for the layout, `tracer` for the loop, `docs/runner.md` for the why.
+
+pub mod decode;
+pub mod evidence;
+pub mod filter;
+mod launch;
+mod tails;
+mod tracer;
+mod writer;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
 
 /// The hidden first argument that selects runner mode.
 pub const RUNNER_MODE: &str = "__run";
 
-/// Runner mode's entry point; returns the exit status to give.
-pub fn main(_args: &[std::ffi::OsString]) -> u8 {
-    eprintln!("docker-diagnose: the runner is not built yet");
-    2
+/// The file the runner writes inside `--out DIR`.
+pub const EVENTS_FILE: &str = "events.jsonl";
+
+/// What runner mode was asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Where the JSON Lines records go.
+    pub events: PathBuf,
+    /// Stop on every system call instead of the prefiltered set.
+    pub full: bool,
+    /// The program and its arguments, before any `PATH` search.
+    pub argv: Vec<OsString>,
+}
+
+impl Options {
+    /// Parses `[--out DIR | --events FILE] [--full] -- ARGV...` (by hand: this mode starts
+    /// before anything else and stays small).
+    pub fn parse(args: &[OsString]) -> Result<Options, String> {
+        let mut events = None;
+        let mut full = false;
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.to_str() {
+                Some("--") => break,
+                Some("--full") => full = true,
+                Some(flag @ ("--out" | "--events")) => {
+                    let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+                    let path = PathBuf::from(value);
+                    events = Some(if flag == "--out" {
+                        path.join(EVENTS_FILE)
+                    } else {
+                        path
+                    });
+                }
+                _ => return Err(format!("unexpected argument {arg:?} (usage: __run --out DIR|--events FILE [--full] -- COMMAND...)")),
+            }
+        }
+        let argv: Vec<OsString> = it.cloned().collect();
+        if argv.is_empty() {
+            return Err("no command to run after --".into());
+        }
+        let events = events.ok_or("--out DIR or --events FILE is required")?;
+        Ok(Options { events, full, argv })
+    }
+}
+
+/// Runner mode's entry point; returns the exit status to give when the program could not be
+/// started (once it runs, its exit is ours).
+pub fn main(args: &[OsString]) -> u8 {
+    match Options::parse(args) {
+        Ok(opts) => launch::run(&opts),
+        Err(e) => {
+            eprintln!("docker-diagnose: {e}");
+            crate::cli::EXIT_TOOL_ERROR
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn parses_runner_args() {
+        let o = Options::parse(&os(&["--out", "/d", "--full", "--", "ls", "--out"])).unwrap();
+        assert_eq!(o.events, PathBuf::from("/d/events.jsonl"));
+        assert!(o.full);
+        assert_eq!(o.argv, os(&["ls", "--out"]));
+        let o = Options::parse(&os(&["--events", "/e", "--", "x"])).unwrap();
+        assert_eq!((o.events.to_str(), o.full), (Some("/e"), false));
+        assert!(Options::parse(&os(&["--events", "/e", "--"])).is_err());
+        assert!(Options::parse(&os(&["--", "x"])).is_err());
+        assert!(Options::parse(&os(&["--bogus"])).is_err());
+        assert!(Options::parse(&os(&["--out"])).is_err());
+    }
 }

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const EVENTS_SCHEMA: &str = "docker-diagnose.events/v1";
 
 /// One line of a trace file.
+// Events dominate a trace; boxing them would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Record {

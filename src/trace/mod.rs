@@ -2,11 +2,13 @@
 //! [`Trace`] the rule engine reads.
 
 pub mod event;
+pub mod records;
 
 pub use event::{
     ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,
     Shebang, EVENTS_SCHEMA,
 };
+pub use records::read_records;
 
 /// A whole trace in memory, whatever its source.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,0 +1,260 @@
+//! Flag and constant names as strace prints them (`O_WRONLY|O_CREAT`, `AT_FDCWD`, `AF_INET`...).
+
+/// Names the set bits of `value` from `table`; leftover bits in hex; `zero` when nothing is set.
+fn bits(value: u64, table: &[(u64, &str)], zero: &str) -> String {
+    let mut parts = Vec::new();
+    let mut left = value;
+    for &(bit, name) in table {
+        if bit != 0 && left & bit == bit {
+            parts.push(name.to_string());
+            left &= !bit;
+        }
+    }
+    if left != 0 {
+        parts.push(format!("{left:#x}"));
+    }
+    if parts.is_empty() {
+        zero.to_string()
+    } else {
+        parts.join("|")
+    }
+}
+
+const OPEN_FLAGS: &[(u64, &str)] = &[
+    (0o20200000, "O_TMPFILE"),
+    (0o4010000, "O_SYNC"),
+    (0o100, "O_CREAT"),
+    (0o200, "O_EXCL"),
+    (0o400, "O_NOCTTY"),
+    (0o1000, "O_TRUNC"),
+    (0o2000, "O_APPEND"),
+    (0o4000, "O_NONBLOCK"),
+    (0o10000, "O_DSYNC"),
+    (0o20000, "O_ASYNC"),
+    (0o40000, "O_DIRECT"),
+    (0o100000, "O_LARGEFILE"),
+    (0o200000, "O_DIRECTORY"),
+    (0o400000, "O_NOFOLLOW"),
+    (0o1000000, "O_NOATIME"),
+    (0o2000000, "O_CLOEXEC"),
+    (0o10000000, "O_PATH"),
+];
+
+/// `O_RDONLY|O_CLOEXEC`.
+pub fn open_flags(flags: u64) -> String {
+    let access = match flags & 3 {
+        0 => "O_RDONLY",
+        1 => "O_WRONLY",
+        2 => "O_RDWR",
+        _ => "O_ACCMODE",
+    };
+    let rest = bits(flags & !3, OPEN_FLAGS, "");
+    if rest.is_empty() {
+        access.to_string()
+    } else {
+        format!("{access}|{rest}")
+    }
+}
+
+/// Whether open's flags make it read a mode argument.
+pub fn open_takes_mode(flags: u64) -> bool {
+    flags & 0o100 != 0 || flags & 0o20000000 != 0
+}
+
+/// A mode as strace prints it: `0644`, `000`.
+pub fn mode(mode: u64) -> String {
+    format!("0{:02o}", mode & 0o7777)
+}
+
+/// A directory file descriptor: `AT_FDCWD` or its number.
+pub fn dirfd(fd: u64) -> String {
+    if fd as i32 == libc::AT_FDCWD {
+        "AT_FDCWD".into()
+    } else {
+        (fd as i32).to_string()
+    }
+}
+
+const AT_FLAGS: &[(u64, &str)] = &[
+    (0x100, "AT_SYMLINK_NOFOLLOW"),
+    (0x200, "AT_REMOVEDIR"),
+    (0x400, "AT_SYMLINK_FOLLOW"),
+    (0x800, "AT_NO_AUTOMOUNT"),
+    (0x1000, "AT_EMPTY_PATH"),
+    (0x2000, "AT_STATX_FORCE_SYNC"),
+    (0x4000, "AT_STATX_DONT_SYNC"),
+];
+
+pub fn at_flags(flags: u64) -> String {
+    bits(flags & 0xffff_ffff, AT_FLAGS, "0")
+}
+
+/// statx's flags: the sync type first (`AT_STATX_SYNC_AS_STAT` is 0), then the rest.
+pub fn statx_flags(flags: u64) -> String {
+    let rest = bits(flags & 0xffff_ffff, AT_FLAGS, "");
+    match (flags & 0x6000 == 0, rest.is_empty()) {
+        (true, true) => "AT_STATX_SYNC_AS_STAT".into(),
+        (true, false) => format!("AT_STATX_SYNC_AS_STAT|{rest}"),
+        (false, _) => rest,
+    }
+}
+
+/// renameat2's flags.
+pub fn rename_flags(flags: u64) -> String {
+    bits(
+        flags,
+        &[
+            (1, "RENAME_NOREPLACE"),
+            (2, "RENAME_EXCHANGE"),
+            (4, "RENAME_WHITEOUT"),
+        ],
+        "0",
+    )
+}
+
+/// access(2) modes: `F_OK`, `R_OK|X_OK`.
+pub fn access_mode(mode: u64) -> String {
+    bits(mode, &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")], "F_OK")
+}
+
+pub fn family(af: u64) -> String {
+    match af {
+        0 => "AF_UNSPEC".into(),
+        1 => "AF_UNIX".into(),
+        2 => "AF_INET".into(),
+        10 => "AF_INET6".into(),
+        16 => "AF_NETLINK".into(),
+        17 => "AF_PACKET".into(),
+        n => format!("{n} /* AF_??? */"),
+    }
+}
+
+pub fn socket_type(ty: u64) -> String {
+    let base = match ty & 0xf {
+        1 => "SOCK_STREAM".to_string(),
+        2 => "SOCK_DGRAM".into(),
+        3 => "SOCK_RAW".into(),
+        4 => "SOCK_RDM".into(),
+        5 => "SOCK_SEQPACKET".into(),
+        10 => "SOCK_PACKET".into(),
+        n => format!("{n:#x}"),
+    };
+    let rest = bits(
+        ty & !0xf,
+        &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")],
+        "",
+    );
+    if rest.is_empty() {
+        base
+    } else {
+        format!("{base}|{rest}")
+    }
+}
+
+pub fn protocol(family: u64, proto: u64) -> String {
+    if family != 2 && family != 10 {
+        return proto.to_string();
+    }
+    match proto {
+        0 => "IPPROTO_IP".into(),
+        1 => "IPPROTO_ICMP".into(),
+        6 => "IPPROTO_TCP".into(),
+        17 => "IPPROTO_UDP".into(),
+        58 => "IPPROTO_ICMPV6".into(),
+        n => n.to_string(),
+    }
+}
+
+const CLONE_FLAGS: &[(u64, &str)] = &[
+    (0x100, "CLONE_VM"),
+    (0x200, "CLONE_FS"),
+    (0x400, "CLONE_FILES"),
+    (0x800, "CLONE_SIGHAND"),
+    (0x1000, "CLONE_PIDFD"),
+    (0x2000, "CLONE_PTRACE"),
+    (0x4000, "CLONE_VFORK"),
+    (0x8000, "CLONE_PARENT"),
+    (0x10000, "CLONE_THREAD"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"),
+    (0x80000, "CLONE_SETTLS"),
+    (0x100000, "CLONE_PARENT_SETTID"),
+    (0x200000, "CLONE_CHILD_CLEARTID"),
+    (0x400000, "CLONE_DETACHED"),
+    (0x800000, "CLONE_UNTRACED"),
+    (0x1000000, "CLONE_CHILD_SETTID"),
+    (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"),
+    (0x8000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+    (0x80000000, "CLONE_IO"),
+];
+
+/// clone's flags with the exit signal in the low byte: `CLONE_VM|CLONE_VFORK|SIGCHLD`.
+pub fn clone_flags(flags: u64) -> String {
+    let mut s = bits(flags & !0xff, CLONE_FLAGS, "");
+    let sig = flags & 0xff;
+    if sig != 0 {
+        if !s.is_empty() {
+            s.push('|');
+        }
+        s.push_str(&signal_name(sig as i32));
+    }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
+pub fn signal_name(sig: i32) -> String {
+    match nix::sys::signal::Signal::try_from(sig) {
+        Ok(s) => s.as_str().to_string(),
+        Err(_) if (libc::SIGRTMIN()..=libc::SIGRTMAX()).contains(&sig) => {
+            format!("SIGRT_{}", sig - libc::SIGRTMIN())
+        }
+        Err(_) => format!("SIG{sig}"),
+    }
+}
+
+/// `-1` for the "unchanged" id, else the number.
+pub fn id(value: u64) -> String {
+    match value as u32 {
+        u32::MAX => "-1".into(),
+        n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_like_strace() {
+        assert_eq!(open_flags(0), "O_RDONLY");
+        assert_eq!(open_flags(0o2000000), "O_RDONLY|O_CLOEXEC");
+        assert_eq!(open_flags(0o1101), "O_WRONLY|O_CREAT|O_TRUNC");
+        assert_eq!(open_flags(0o20200002), "O_RDWR|O_TMPFILE");
+        assert_eq!(mode(0o644), "0644");
+        assert_eq!(mode(0), "000");
+        assert_eq!(dirfd(-100i64 as u64), "AT_FDCWD");
+        assert_eq!(at_flags(0x1100), "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH");
+        assert_eq!(access_mode(0), "F_OK");
+        assert_eq!(
+            statx_flags(0x900),
+            "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT"
+        );
+        assert_eq!(rename_flags(1), "RENAME_NOREPLACE");
+        assert_eq!(access_mode(5), "R_OK|X_OK");
+        assert_eq!(socket_type(0o2000001), "SOCK_STREAM|SOCK_CLOEXEC");
+        assert_eq!(
+            clone_flags(0x1200011),
+            "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"
+        );
+        assert_eq!(signal_name(15), "SIGTERM");
+        assert_eq!(id(u32::MAX as u64), "-1");
+    }
+}

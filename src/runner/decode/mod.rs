@@ -1,0 +1,457 @@
+//! Decoding a system call the way strace prints it: the call text, and the event's structured
+//! fields (path made absolute, flags, mode, address and port, argv).
+
+pub mod flags;
+pub mod mem;
+pub mod sockaddr;
+pub mod text;
+
+use std::os::unix::ffi::OsStrExt;
+
+use nix::unistd::Pid;
+use syscalls::Sysno;
+
+use crate::trace::{Event, EventKind};
+
+/// Longest path read from a tracee.
+const PATH_MAX: usize = 4096;
+/// Longest argv string kept, and how many argv entries.
+const ARG_MAX: usize = 256;
+const ARGV_MAX: usize = 32;
+/// Bytes of a write kept for the output tails.
+pub const WRITE_MAX: usize = 4096;
+
+/// A call decoded at its entry, waiting for its result.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub sysno: Option<Sysno>,
+    /// The call text up to (not including) the closing parenthesis.
+    head: String,
+    pub event: Event,
+    /// The path as the tracee named it, made absolute: what evidence looks at.
+    pub abs_path: Option<Vec<u8>>,
+    /// Bytes written to fd 1 or 2.
+    pub output: Option<(i32, Vec<u8>)>,
+}
+
+impl Entry {
+    /// Whether the call's result matters (a write's or exit's does not: they are recorded at
+    /// entry, without a second stop).
+    pub fn wants_result(&self) -> bool {
+        !matches!(
+            self.sysno,
+            Some(Sysno::write | Sysno::writev | Sysno::exit_group | Sysno::exit)
+        )
+    }
+
+    /// Completes the event with the call's result (`None`: the call never returned).
+    pub fn finish(mut self, result: Option<(i64, bool)>) -> Event {
+        let ret = match result {
+            None => "?".to_string(),
+            Some((val, true)) => {
+                let errno = (-val) as i32;
+                let (name, desc) = errno_text(errno);
+                self.event.ret = Some(-1);
+                self.event.errno = Some(name.clone());
+                let shown = if errno >= 512 { "?" } else { "-1" };
+                format!("{shown} {name} ({desc})")
+            }
+            Some((val, false)) => {
+                self.event.ret = Some(val);
+                val.to_string()
+            }
+        };
+        self.event.call = format!("{}) = {ret}", self.head);
+        self.event
+    }
+}
+
+/// The name and description of an errno, as strace gives them.
+pub fn errno_text(errno: i32) -> (String, String) {
+    let kernel_only = match errno {
+        512 => Some(("ERESTARTSYS", "To be restarted if SA_RESTART is set")),
+        513 => Some(("ERESTARTNOINTR", "To be restarted")),
+        514 => Some(("ERESTARTNOHAND", "To be restarted if no handler")),
+        516 => Some(("ERESTART_RESTARTBLOCK", "Interrupted by signal")),
+        _ => None,
+    };
+    if let Some((n, d)) = kernel_only {
+        return (n.into(), d.into());
+    }
+    let e = syscalls::Errno::new(errno);
+    (
+        e.name().map_or_else(|| format!("E{errno}"), str::to_string),
+        e.description().unwrap_or("Unknown error").to_string(),
+    )
+}
+
+/// How one argument is shown.
+#[derive(Clone, Copy)]
+enum Arg {
+    Path,
+    Path2,
+    DirFd,
+    OpenFlags,
+    /// open's mode, shown only with `O_CREAT`/`O_TMPFILE` (the flags are the previous argument).
+    OpenMode,
+    Mode,
+    Access,
+    At,
+    StatxAt,
+    Fd,
+    Int,
+    Id,
+    Ptr,
+    Hex,
+    Str,
+    Argv,
+    Envp,
+    Sockaddr,
+    Domain,
+    SockType,
+    Proto,
+    OpenHow,
+    Clone3,
+    RenameFlags,
+    Buf,
+    Iov,
+}
+
+fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
+    use Arg::*;
+    use Sysno as S;
+    Some(match sysno {
+        S::execve => &[Path, Argv, Envp],
+        S::execveat => &[DirFd, Path, Argv, Envp, At],
+        S::open => &[Path, OpenFlags, OpenMode],
+        S::openat => &[DirFd, Path, OpenFlags, OpenMode],
+        S::openat2 => &[DirFd, Path, OpenHow, Int],
+        S::creat | S::mkdir | S::chmod => &[Path, Mode],
+        S::stat | S::lstat => &[Path, Ptr],
+        S::newfstatat => &[DirFd, Path, Ptr, At],
+        S::statx => &[DirFd, Path, StatxAt, Hex, Ptr],
+        S::access => &[Path, Access],
+        S::faccessat => &[DirFd, Path, Access],
+        S::faccessat2 => &[DirFd, Path, Access, At],
+        S::readlink => &[Path, Ptr, Int],
+        S::readlinkat => &[DirFd, Path, Ptr, Int],
+        S::mkdirat | S::fchmodat => &[DirFd, Path, Mode],
+        S::fchmodat2 => &[DirFd, Path, Mode, At],
+        S::unlink | S::chdir | S::chroot => &[Path],
+        S::unlinkat => &[DirFd, Path, At],
+        S::rename => &[Path, Path2],
+        S::renameat => &[DirFd, Path, DirFd, Path2],
+        S::renameat2 => &[DirFd, Path, DirFd, Path2, RenameFlags],
+        S::chown | S::lchown => &[Path, Id, Id],
+        S::fchownat => &[DirFd, Path, Id, Id, At],
+        S::socket => &[Domain, SockType, Proto],
+        S::connect | S::bind => &[Fd, Sockaddr, Int],
+        S::listen => &[Fd, Int],
+        S::setuid | S::setgid => &[Id],
+        S::setreuid | S::setregid => &[Id, Id],
+        S::setresuid | S::setresgid => &[Id, Id, Id],
+        S::setgroups => &[Int, Ptr],
+        S::capset => &[Ptr, Ptr],
+        S::mount => &[Str, Path, Str, Hex, Ptr],
+        S::clone3 => &[Clone3, Int],
+        S::fork | S::vfork => &[],
+        S::write => &[Fd, Buf, Int],
+        S::writev => &[Fd, Iov, Int],
+        S::exit_group | S::exit => &[Int],
+        _ => return None,
+    })
+}
+
+/// Decodes a call at its entry (or seccomp) stop.
+pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
+    let sysno = Sysno::new(nr as usize);
+    let name = sysno.map_or_else(|| format!("syscall_{nr:#x}"), |s| s.name().to_string());
+    let mut d = Decoder {
+        pid,
+        args,
+        parts: Vec::new(),
+        event: Event {
+            pid: pid.as_raw(),
+            kind: EventKind::Syscall,
+            syscall: Some(name.clone()),
+            ..Event::default()
+        },
+        abs_path: None,
+        output: None,
+        dirfd: None,
+    };
+    match sysno {
+        Some(Sysno::clone) => d.clone_args(),
+        Some(s) if layout(s).is_some() => {
+            for (i, arg) in layout(s).unwrap_or_default().iter().enumerate() {
+                d.arg(i, *arg);
+            }
+        }
+        // Outside the prefiltered set (`--full`): the raw arguments.
+        _ => d.parts = args.iter().map(|a| format!("{a:#x}")).collect(),
+    }
+    Entry {
+        sysno,
+        head: format!("{name}({}", d.parts.join(", ")),
+        event: d.event,
+        abs_path: d.abs_path,
+        output: d.output,
+    }
+}
+
+struct Decoder {
+    pid: Pid,
+    args: [u64; 6],
+    parts: Vec<String>,
+    event: Event,
+    abs_path: Option<Vec<u8>>,
+    output: Option<(i32, Vec<u8>)>,
+    /// The directory the next path argument is relative to.
+    dirfd: Option<u64>,
+}
+
+impl Decoder {
+    fn arg(&mut self, i: usize, arg: Arg) {
+        let v = self.args[i];
+        let part = match arg {
+            Arg::Path | Arg::Path2 => {
+                let dirfd = self.dirfd.take();
+                self.path(v, dirfd, matches!(arg, Arg::Path2))
+            }
+            Arg::DirFd => {
+                self.dirfd = Some(v);
+                flags::dirfd(v)
+            }
+            Arg::OpenFlags => {
+                let f = flags::open_flags(v);
+                self.event.flags = Some(f.clone());
+                f
+            }
+            Arg::OpenMode => {
+                if !flags::open_takes_mode(self.args[i - 1]) {
+                    return;
+                }
+                self.event.mode = Some(v as u32 & 0o7777);
+                flags::mode(v)
+            }
+            Arg::Mode => {
+                self.event.mode = Some(v as u32 & 0o7777);
+                flags::mode(v)
+            }
+            Arg::Access => flags::access_mode(v),
+            Arg::At => flags::at_flags(v),
+            Arg::StatxAt => flags::statx_flags(v),
+            Arg::Fd => {
+                self.event.fd = Some(v as i32);
+                (v as i32).to_string()
+            }
+            Arg::Int => (v as i64).to_string(),
+            Arg::Id => flags::id(v),
+            Arg::Ptr => ptr(v),
+            Arg::Hex => format!("{v:#x}"),
+            Arg::Str => match mem::read_cstr(self.pid, v, ARG_MAX) {
+                Some((s, cut)) => text::quote(&s, cut),
+                None => ptr(v),
+            },
+            Arg::Argv => self.argv(v),
+            Arg::Envp => {
+                let (vars, more) = mem::read_ptr_array(self.pid, v, 4096);
+                format!(
+                    "{} /* {}{} vars */",
+                    ptr(v),
+                    vars.len(),
+                    if more { "+" } else { "" }
+                )
+            }
+            Arg::Sockaddr => {
+                let len = (self.args[i + 1] as usize).min(128);
+                let a = sockaddr::decode(&mem::read_bytes(self.pid, v, len));
+                self.event.family = a.family;
+                self.event.addr = a.addr;
+                self.event.port = a.port;
+                a.text
+            }
+            Arg::Domain => {
+                let f = flags::family(v);
+                self.event.family = Some(f.clone());
+                f
+            }
+            Arg::SockType => flags::socket_type(v),
+            Arg::Proto => flags::protocol(self.args[0], v),
+            Arg::OpenHow => {
+                let how = mem::read_bytes(self.pid, v, 24);
+                let word = |k: usize| {
+                    how.get(k * 8..k * 8 + 8)
+                        .map_or(0, |b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))
+                };
+                let f = flags::open_flags(word(0));
+                self.event.flags = Some(f.clone());
+                format!(
+                    "{{flags={f}, mode={}, resolve={:#x}}}",
+                    flags::mode(word(1)),
+                    word(2)
+                )
+            }
+            Arg::Clone3 => match mem::read_u64(self.pid, v) {
+                Some(f) => format!("{{flags={}, ...}}", flags::clone_flags(f)),
+                None => ptr(v),
+            },
+            Arg::RenameFlags => flags::rename_flags(v),
+            Arg::Buf => {
+                let len = (self.args[2] as usize).min(WRITE_MAX);
+                let data = mem::read_bytes(self.pid, v, len);
+                let shown = text::quote(&data[..data.len().min(32)], self.args[2] > 32);
+                self.output = Some((self.args[0] as i32, data));
+                shown
+            }
+            Arg::Iov => self.iov(v, self.args[2] as usize),
+        };
+        self.parts.push(part);
+    }
+
+    fn path(&mut self, addr: u64, dirfd: Option<u64>, second: bool) -> String {
+        let Some((raw, cut)) = mem::read_cstr(self.pid, addr, PATH_MAX) else {
+            return ptr(addr);
+        };
+        let abs = absolute(self.pid, &raw, dirfd);
+        let shown = text::lossless(&abs);
+        if second {
+            self.event.path2 = Some(shown);
+        } else {
+            self.event.path = Some(shown);
+            self.abs_path = Some(abs);
+        }
+        text::quote(&raw, cut)
+    }
+
+    fn argv(&mut self, addr: u64) -> String {
+        let (ptrs, more) = mem::read_ptr_array(self.pid, addr, ARGV_MAX);
+        let mut shown = Vec::new();
+        let mut argv = Vec::new();
+        for p in ptrs {
+            let (s, cut) = mem::read_cstr(self.pid, p, ARG_MAX).unwrap_or_default();
+            shown.push(text::quote(&s, cut));
+            argv.push(text::lossless(&s));
+        }
+        if more {
+            shown.push("...".into());
+        }
+        self.event.argv = Some(argv);
+        format!("[{}]", shown.join(", "))
+    }
+
+    fn iov(&mut self, addr: u64, count: usize) -> String {
+        let raw = mem::read_bytes(self.pid, addr, count.min(64) * 16);
+        let mut data = Vec::new();
+        let mut shown = Vec::new();
+        for pair in raw.chunks_exact(16) {
+            let base = u64::from_ne_bytes(pair[..8].try_into().expect("8 bytes"));
+            let len = u64::from_ne_bytes(pair[8..].try_into().expect("8 bytes")) as usize;
+            let room = WRITE_MAX.saturating_sub(data.len());
+            let part = mem::read_bytes(self.pid, base, len.min(room));
+            shown.push(format!(
+                "{{iov_base={}, iov_len={len}}}",
+                text::quote(&part[..part.len().min(32)], len > 32)
+            ));
+            data.extend_from_slice(&part);
+        }
+        self.output = Some((self.args[0] as i32, data));
+        format!("[{}]", shown.join(", "))
+    }
+
+    /// x86-64 clone: flags, stack, parent_tid, child_tid, tls.
+    fn clone_args(&mut self) {
+        let a = self.args;
+        self.parts = vec![
+            format!("child_stack={}", ptr(a[1])),
+            format!("flags={}", flags::clone_flags(a[0])),
+        ];
+        if a[0] & 0x0100_0000 != 0 || a[0] & 0x0020_0000 != 0 {
+            self.parts.push(format!("child_tidptr={}", ptr(a[3])));
+        }
+        if a[0] & 0x0010_0000 != 0 {
+            self.parts.push(format!("parent_tid={}", ptr(a[2])));
+        }
+        if a[0] & 0x0008_0000 != 0 {
+            self.parts.push(format!("tls={}", ptr(a[4])));
+        }
+    }
+}
+
+fn ptr(v: u64) -> String {
+    if v == 0 {
+        "NULL".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// The path made absolute against the dirfd (or the cwd) as the tracee sees them.
+fn absolute(pid: Pid, raw: &[u8], dirfd: Option<u64>) -> Vec<u8> {
+    if raw.first() == Some(&b'/') || raw.is_empty() {
+        return raw.to_vec();
+    }
+    let base = match dirfd {
+        Some(fd) if fd as i32 != libc::AT_FDCWD => format!("/proc/{pid}/fd/{}", fd as i32),
+        _ => format!("/proc/{pid}/cwd"),
+    };
+    match std::fs::read_link(base) {
+        Ok(dir) => {
+            let mut out = dir.as_os_str().as_bytes().to_vec();
+            if out.last() != Some(&b'/') {
+                out.push(b'/');
+            }
+            out.extend_from_slice(raw.strip_prefix(b"./").unwrap_or(raw));
+            out
+        }
+        Err(_) => raw.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_own_openat() {
+        let me = Pid::this();
+        let path = b"rel/file\0";
+        let e = entry(
+            me,
+            Sysno::openat as u64,
+            [-100i64 as u64, path.as_ptr() as u64, 0o101, 0o644, 0, 0],
+        );
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            e.event.path.as_deref(),
+            Some(format!("{}/rel/file", cwd.display()).as_str())
+        );
+        let ev = e.finish(Some((-2, true)));
+        assert_eq!(
+            ev.call,
+            r#"openat(AT_FDCWD, "rel/file", O_WRONLY|O_CREAT, 0644) = -1 ENOENT (No such file or directory)"#
+        );
+        assert_eq!((ev.ret, ev.errno.as_deref()), (Some(-1), Some("ENOENT")));
+        assert_eq!(ev.mode, Some(0o644));
+    }
+
+    #[test]
+    fn decodes_execve_argv() {
+        let me = Pid::this();
+        let (p, a1) = (b"/bin/x\0", b"-v\0");
+        let argv: [u64; 3] = [p.as_ptr() as u64, a1.as_ptr() as u64, 0];
+        let e = entry(
+            me,
+            Sysno::execve as u64,
+            [p.as_ptr() as u64, argv.as_ptr() as u64, 0, 0, 0, 0],
+        );
+        let ev = e.finish(Some((0, false)));
+        assert!(
+            ev.call
+                .starts_with(r#"execve("/bin/x", ["/bin/x", "-v"], NULL /* 0 vars */) = 0"#),
+            "{}",
+            ev.call
+        );
+        assert_eq!(ev.argv, Some(vec!["/bin/x".to_string(), "-v".to_string()]));
+    }
+}

@@ -1,0 +1,444 @@
+//! Insider evidence about a failing call's target, seen from the tracee's own root: the file's
+//! type, mode and owner, its ELF header or `#!` line, the mount it lives on, the nearest existing
+//! parent of a missing path, and the ids of the process. This is what tells apart the causes of
+//! `exec /app: no such file or directory`.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{FileExt, MetadataExt};
+
+use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
+use nix::unistd::Pid;
+
+use super::decode::text;
+use crate::trace::{ElfFacts, Evidence, MountFacts, ParentFacts, Shebang};
+
+/// Bytes of a file's head read to find its magic, ELF header or `#!` line.
+const HEAD: usize = 4096;
+
+/// Evidence for a failed execve of `path` (absolute, in the tracee's view).
+pub fn for_exec(pid: Pid, path: &[u8]) -> Evidence {
+    let root = Root::of(pid);
+    let mut ev = base(pid, &root, path, true);
+    if !ev.exists {
+        ev.notes
+            .push(format!("{} does not exist", text::lossless(path)));
+        return ev;
+    }
+    match ev.file_type.as_deref() {
+        Some("dir") => ev
+            .notes
+            .push(format!("{} is a directory", text::lossless(path))),
+        Some("file") => {
+            if ev.mode.is_some_and(|m| m & 0o111 == 0) {
+                ev.notes.push(format!(
+                    "the file has no execute permission (mode {:04o})",
+                    ev.mode.unwrap_or(0)
+                ));
+            }
+            if let Ok(file) = root.open(path, libc::O_RDONLY) {
+                head_facts(&root, &File::from(file), &mut ev);
+            }
+        }
+        _ => {}
+    }
+    if ev.mount.as_ref().is_some_and(|m| m.noexec) {
+        let at = ev
+            .mount
+            .as_ref()
+            .map(|m| m.mount_point.clone())
+            .unwrap_or_default();
+        ev.notes
+            .push(format!("the file is on a noexec mount ({at})"));
+    }
+    ev
+}
+
+/// Evidence for a failed call on a path (open, mkdir, chdir...).
+pub fn for_path(pid: Pid, path: &[u8]) -> Evidence {
+    let root = Root::of(pid);
+    let mut ev = base(pid, &root, path, false);
+    if let Some(p) = &ev.nearest_parent {
+        ev.notes.push(format!(
+            "nearest existing parent {} is owned by {}:{} with mode {:04o}",
+            p.path, p.uid, p.gid, p.mode
+        ));
+    }
+    ev
+}
+
+/// What every piece of evidence holds: existence, type, mode, owner, mount, process ids.
+fn base(pid: Pid, root: &Root, path: &[u8], follow: bool) -> Evidence {
+    let mut ev = Evidence {
+        path: text::lossless(path),
+        ..Evidence::default()
+    };
+    match root.stat(path, follow) {
+        Some(meta) => {
+            ev.exists = true;
+            let ft = meta.file_type();
+            ev.file_type = Some(
+                if ft.is_file() {
+                    "file"
+                } else if ft.is_dir() {
+                    "dir"
+                } else if ft.is_symlink() {
+                    "symlink"
+                } else {
+                    "other"
+                }
+                .into(),
+            );
+            ev.mode = Some(meta.mode() & 0o7777);
+            ev.uid = Some(meta.uid());
+            ev.gid = Some(meta.gid());
+            ev.size = Some(meta.size());
+        }
+        None => ev.nearest_parent = nearest_parent(root, path),
+    }
+    ev.mount = mount_of(pid, path);
+    if let Some((uid, gid, groups)) = process_ids(pid) {
+        ev.process_uid = Some(uid);
+        ev.process_gid = Some(gid);
+        ev.process_groups = groups;
+    }
+    ev
+}
+
+/// The magic, ELF facts and `#!` line from the head of an existing file.
+fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
+    let mut head = vec![0u8; HEAD];
+    let n = file.read_at(&mut head, 0).unwrap_or(0);
+    head.truncate(n);
+    ev.magic = Some(
+        if head.is_empty() {
+            "empty"
+        } else if head.starts_with(b"\x7fELF") {
+            "elf"
+        } else if head.starts_with(b"#!") {
+            "script"
+        } else if head
+            .iter()
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        {
+            "text"
+        } else {
+            "binary"
+        }
+        .into(),
+    );
+    if head.starts_with(b"\x7fELF") {
+        let elf = elf_facts(root, file, &head);
+        if let Some(interp) = &elf.interpreter {
+            if elf.interpreter_exists == Some(false) {
+                ev.notes.push(format!("ELF interpreter {interp} is absent"));
+            }
+        }
+        if !elf.runnable_machine {
+            ev.notes.push(format!(
+                "the file is built for {}, this machine runs {}",
+                elf.machine,
+                std::env::consts::ARCH
+            ));
+        }
+        ev.elf = Some(elf);
+    } else if head.starts_with(b"#!") {
+        let sb = shebang(root, &head);
+        if sb.trailing_cr {
+            ev.notes.push(format!(
+                "the #! line ends in \\r (CRLF line endings): the kernel looks for \"{}\"",
+                text::escape(sb.interpreter.as_bytes())
+            ));
+        } else if !sb.interpreter_exists {
+            ev.notes
+                .push(format!("#! interpreter {} is absent", sb.interpreter));
+        }
+        ev.shebang = Some(sb);
+    }
+}
+
+fn elf_facts(root: &Root, file: &File, head: &[u8]) -> ElfFacts {
+    let mut facts = ElfFacts {
+        truncated: true,
+        ..ElfFacts::default()
+    };
+    let Ok(header) = goblin::elf::Elf::parse_header(head) else {
+        return facts;
+    };
+    let is64 = header.e_ident[goblin::elf::header::EI_CLASS] == goblin::elf::header::ELFCLASS64;
+    facts.class = if is64 { "ELF64" } else { "ELF32" }.into();
+    facts.machine = machine_name(header.e_machine);
+    facts.runnable_machine = match std::env::consts::ARCH {
+        "x86_64" => facts.machine == "x86_64" || facts.machine == "i386",
+        arch => facts.machine == arch,
+    };
+    let (Ok(container), Ok(endian)) = (header.container(), header.endianness()) else {
+        return facts;
+    };
+    let ctx = goblin::container::Ctx::new(container, endian);
+    let size = header.e_phnum as usize * header.e_phentsize as usize;
+    let mut table = vec![0u8; size];
+    if size == 0 || file.read_exact_at(&mut table, header.e_phoff).is_err() {
+        return facts;
+    }
+    let Ok(phdrs) = ProgramHeader::parse(&table, 0, header.e_phnum as usize, ctx) else {
+        return facts;
+    };
+    facts.truncated = false;
+    if let Some(ph) = phdrs.iter().find(|p| p.p_type == PT_INTERP) {
+        let mut interp = vec![0u8; (ph.p_filesz as usize).min(4096)];
+        if file.read_exact_at(&mut interp, ph.p_offset).is_err() {
+            facts.truncated = true;
+            return facts;
+        }
+        let end = memchr::memchr(0, &interp).unwrap_or(interp.len());
+        interp.truncate(end);
+        facts.interpreter_exists = Some(root.stat(&interp, true).is_some());
+        facts.interpreter = Some(text::lossless(&interp));
+    }
+    facts
+}
+
+/// The machine in `uname -m` spelling.
+fn machine_name(machine: u16) -> String {
+    use goblin::elf::header::*;
+    match machine {
+        EM_X86_64 => "x86_64",
+        EM_386 => "i386",
+        EM_AARCH64 => "aarch64",
+        EM_ARM => "arm",
+        EM_RISCV => "riscv64",
+        EM_PPC64 => "ppc64le",
+        EM_PPC => "ppc",
+        EM_S390 => "s390x",
+        EM_MIPS => "mips",
+        EM_LOONGARCH => "loongarch64",
+        other => return machine_to_str(other).to_lowercase(),
+    }
+    .into()
+}
+
+/// The `#!` line as the kernel reads it: the interpreter runs to the first space or tab, and a
+/// `\r` before the newline is part of it.
+fn shebang(root: &Root, head: &[u8]) -> Shebang {
+    let line = &head[2..];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    let trailing_cr = line.last() == Some(&b'\r');
+    let body = line.trim_ascii_start();
+    let interp = &body[..body
+        .iter()
+        .position(|&b| b == b' ' || b == b'\t')
+        .unwrap_or(body.len())];
+    Shebang {
+        line: text::escape(line),
+        interpreter: String::from_utf8_lossy(interp).into_owned(),
+        interpreter_exists: !interp.is_empty() && root.stat(interp, true).is_some(),
+        trailing_cr,
+    }
+}
+
+/// The nearest existing ancestor of a missing path.
+fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
+    let mut p = path;
+    while let Some(slash) = p.iter().rposition(|&b| b == b'/') {
+        p = if slash == 0 { b"/" } else { &p[..slash] };
+        if let Some(meta) = root.stat(p, true) {
+            return Some(ParentFacts {
+                path: text::lossless(p),
+                mode: meta.mode() & 0o7777,
+                uid: meta.uid(),
+                gid: meta.gid(),
+            });
+        }
+        if p == b"/" {
+            break;
+        }
+    }
+    None
+}
+
+/// The mount holding `path`, from the tracee's own mountinfo (mount points are relative to
+/// its root).
+fn mount_of(pid: Pid, path: &[u8]) -> Option<MountFacts> {
+    let info = std::fs::read(format!("/proc/{pid}/mountinfo")).ok()?;
+    let mut best: Option<MountFacts> = None;
+    for line in info.split(|&b| b == b'\n') {
+        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+        let Some(dash) = fields.iter().position(|f| *f == b"-") else {
+            continue;
+        };
+        if fields.len() < dash + 3 || dash < 6 {
+            continue;
+        }
+        let point = unescape_mount(fields[4]);
+        let inside = path == point.as_slice()
+            || point == b"/"
+            || (path.starts_with(&point) && path.get(point.len()) == Some(&b'/'));
+        if !inside
+            || best
+                .as_ref()
+                .is_some_and(|b| b.mount_point.len() > point.len())
+        {
+            continue;
+        }
+        let opts: Vec<&[u8]> = fields[5].split(|&b| b == b',').collect();
+        let super_opts: Vec<&[u8]> = fields[dash + 3..]
+            .first()
+            .map(|f| f.split(|&b| b == b',').collect())
+            .unwrap_or_default();
+        best = Some(MountFacts {
+            mount_point: text::lossless(&point),
+            fs_type: String::from_utf8_lossy(fields[dash + 1]).into_owned(),
+            read_only: opts.contains(&&b"ro"[..]) || super_opts.contains(&&b"ro"[..]),
+            noexec: opts.contains(&&b"noexec"[..]),
+            nosuid: opts.contains(&&b"nosuid"[..]),
+        });
+    }
+    best
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\040`-style octal.
+fn unescape_mount(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        if field[i] == b'\\' && i + 4 <= field.len() {
+            if let Ok(v) = u8::from_str_radix(&String::from_utf8_lossy(&field[i + 1..i + 4]), 8) {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(field[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The effective uid and gid and the groups of a process, from `/proc/PID/status`.
+pub fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Vec<u32> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (uid, gid) = (field("Uid:"), field("Gid:"));
+    Some((*uid.get(1)?, *gid.get(1)?, field("Groups:")))
+}
+
+/// The tracee's root directory, so that paths (and absolute symlinks in them) resolve as the
+/// tracee sees them, a chroot or another mount namespace included.
+struct Root {
+    fd: OwnedFd,
+}
+
+impl Root {
+    fn of(pid: Pid) -> Root {
+        let open = |p: &str| -> Option<OwnedFd> {
+            let c = CString::new(p).ok()?;
+            // SAFETY: a valid C string; the result is checked.
+            let fd = unsafe {
+                libc::open(
+                    c.as_ptr(),
+                    libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            // SAFETY: a fresh descriptor we own.
+            (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+        };
+        let fd = open(&format!("/proc/{pid}/root"))
+            .or_else(|| open("/"))
+            .expect("/ can always be opened with O_PATH");
+        Root { fd }
+    }
+
+    /// Opens `path` below the root; `..` and absolute symlinks stay inside it.
+    fn open(&self, path: &[u8], flags: i32) -> std::io::Result<OwnedFd> {
+        let rel: Vec<u8> = match path.iter().position(|&b| b != b'/') {
+            Some(i) => path[i..].to_vec(),
+            None => b".".to_vec(),
+        };
+        let c = CString::new(rel).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        /// `struct open_how` (libc's is non-exhaustive).
+        #[repr(C)]
+        struct OpenHow {
+            flags: u64,
+            mode: u64,
+            resolve: u64,
+        }
+        let how = OpenHow {
+            flags: (flags | libc::O_CLOEXEC) as u64,
+            mode: 0,
+            resolve: libc::RESOLVE_IN_ROOT,
+        };
+        // SAFETY: valid pointers and size; the result is checked.
+        let mut fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                self.fd.as_raw_fd(),
+                c.as_ptr(),
+                &how as *const OpenHow,
+                std::mem::size_of::<OpenHow>(),
+            )
+        } as i32;
+        if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+            // Before Linux 5.6: resolve from the root without the in-root guarantee.
+            // SAFETY: as above.
+            fd = unsafe { libc::openat(self.fd.as_raw_fd(), c.as_ptr(), flags | libc::O_CLOEXEC) };
+        }
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a fresh descriptor we own.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
+    fn stat(&self, path: &[u8], follow: bool) -> Option<std::fs::Metadata> {
+        let flags = libc::O_PATH | if follow { 0 } else { libc::O_NOFOLLOW };
+        let fd = self.open(path, flags).ok()?;
+        File::from(fd).metadata().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_shebang_like_the_kernel() {
+        let root = Root::of(Pid::this());
+        let sb = shebang(&root, b"#!/bin/sh\r\necho\r\n");
+        assert!(sb.trailing_cr);
+        assert_eq!(sb.interpreter, "/bin/sh\r");
+        assert!(!sb.interpreter_exists);
+        assert_eq!(sb.line, r"/bin/sh\r");
+        let sb = shebang(&root, b"#! /bin/sh -e\n");
+        assert_eq!(
+            (sb.interpreter.as_str(), sb.interpreter_exists),
+            ("/bin/sh", true)
+        );
+    }
+
+    #[test]
+    fn finds_nearest_parent_and_mount() {
+        let root = Root::of(Pid::this());
+        let p = nearest_parent(&root, b"/tmp/no-such-dir-xyz/a/b").unwrap();
+        assert_eq!(p.path, "/tmp");
+        assert!(mount_of(Pid::this(), b"/proc/self").is_some_and(|m| m.fs_type == "proc"));
+        assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
+    }
+
+    #[test]
+    fn reads_own_ids() {
+        let (uid, _, _) = process_ids(Pid::this()).unwrap();
+        assert_eq!(uid, nix::unistd::geteuid().as_raw());
+    }
+}

@@ -1,0 +1,471 @@
+//! The tracer: the waitpid loop that follows every process and thread of the program, decodes
+//! the calls that stop, resumes everything unchanged (signals re-injected, group-stops listened
+//! to), and writes the `End` record before the main process may go.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::time::Instant;
+
+use nix::errno::Errno;
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use syscalls::Sysno;
+
+use super::decode::{self, flags::signal_name, Entry};
+use super::evidence;
+use super::tails::Tail;
+use super::writer::Writer;
+use crate::trace::{End, Event, EventKind, ExitFacts, Record};
+
+/// Failed calls that get file-system evidence, at most (exec failures always do).
+const EVIDENCE_BUDGET: u32 = 500;
+
+/// One traced thread.
+#[derive(Debug, Default)]
+struct Task {
+    /// A call decoded at entry whose result is awaited.
+    pending: Option<Entry>,
+    /// A thread of another process (not a thread-group leader).
+    thread: bool,
+    /// Its first (attach) stop has been seen.
+    started: bool,
+}
+
+pub struct Tracer {
+    main: Pid,
+    full: bool,
+    writer: Writer,
+    start: Instant,
+    tasks: HashMap<Pid, Task>,
+    processes: u64,
+    ended: bool,
+    stdout: Tail,
+    stderr: Tail,
+    evidence_budget: u32,
+    /// What the launching process has to say (a name not found in `PATH`).
+    notes: Option<File>,
+    /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
+    streams: [Option<(u64, u64)>; 2],
+}
+
+impl Tracer {
+    pub fn new(main: Pid, full: bool, writer: Writer, notes: Option<File>) -> Tracer {
+        let mut tasks = HashMap::new();
+        tasks.insert(
+            main,
+            Task {
+                started: true,
+                ..Task::default()
+            },
+        );
+        Tracer {
+            main,
+            full,
+            writer,
+            start: Instant::now(),
+            tasks,
+            processes: 1,
+            ended: false,
+            stdout: Tail::default(),
+            stderr: Tail::default(),
+            evidence_budget: EVIDENCE_BUDGET,
+            notes,
+            streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
+        }
+    }
+
+    /// Runs until no traced task is left.
+    pub fn run(mut self) {
+        loop {
+            let status = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => {
+                    // About to block: whatever is recorded must be on disk if we are killed.
+                    self.writer.flush();
+                    waitpid(None, Some(WaitPidFlag::__WALL))
+                }
+                other => other,
+            };
+            match status {
+                Ok(status) => self.on_status(status),
+                Err(Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+        }
+        if !self.ended {
+            self.end(ExitFacts::default());
+        }
+    }
+
+    fn on_status(&mut self, status: WaitStatus) {
+        match status {
+            WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
+            WaitStatus::PtraceSyscall(pid) => {
+                self.on_syscall(pid);
+                self.resume(pid, None);
+            }
+            WaitStatus::Stopped(pid, sig) => {
+                // A signal-delivery-stop: record it and deliver it unchanged.
+                self.record_signal(pid, sig);
+                self.resume(pid, Some(sig));
+            }
+            WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None)),
+            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig))),
+            _ => {}
+        }
+    }
+
+    fn on_event(&mut self, pid: Pid, sig: Signal, event: i32) {
+        let task = self.tasks.entry(pid).or_default();
+        if event == libc::PTRACE_EVENT_STOP {
+            if !task.started {
+                // A new task's attach stop: let it run.
+                task.started = true;
+            } else if matches!(
+                sig,
+                Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
+            ) {
+                // A group-stop: stay stopped, as without a tracer, but keep seeing events.
+                // SAFETY: a plain ptrace request on a stopped tracee.
+                unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
+                return;
+            }
+            self.resume(pid, None);
+            return;
+        }
+        match event {
+            libc::PTRACE_EVENT_SECCOMP => self.on_syscall(pid),
+            libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+                if let Ok(new) = ptrace::getevent(pid) {
+                    let new = Pid::from_raw(new as i32);
+                    let thread = event == libc::PTRACE_EVENT_CLONE && is_thread(new);
+                    self.tasks.entry(new).or_default().thread = thread;
+                    if !thread {
+                        self.processes += 1;
+                    }
+                }
+            }
+            libc::PTRACE_EVENT_EXEC => {
+                // A thread that execs takes over the leader's pid; its pending execve moves.
+                if let Ok(former) = ptrace::getevent(pid) {
+                    let former = Pid::from_raw(former as i32);
+                    if former != pid {
+                        if let Some(old) = self.tasks.remove(&former) {
+                            self.tasks.entry(pid).or_default().pending = old.pending;
+                        }
+                    }
+                }
+            }
+            libc::PTRACE_EVENT_EXIT => {
+                if let Ok(raw) = ptrace::getevent(pid) {
+                    self.on_exit(pid, raw as i32);
+                }
+            }
+            _ => {}
+        }
+        self.resume(pid, None);
+    }
+
+    /// A syscall stop of any kind: seccomp, entry (`--full`) or exit.
+    fn on_syscall(&mut self, pid: Pid) {
+        let Some(info) = syscall_info(pid) else {
+            return;
+        };
+        if info.arch != AUDIT_ARCH_NATIVE {
+            return;
+        }
+        match info.op {
+            libc::PTRACE_SYSCALL_INFO_SECCOMP | libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                // SAFETY: the union member matching `op`.
+                let (nr, args) = unsafe {
+                    if info.op == libc::PTRACE_SYSCALL_INFO_SECCOMP {
+                        (info.u.seccomp.nr, info.u.seccomp.args)
+                    } else {
+                        (info.u.entry.nr, info.u.entry.args)
+                    }
+                };
+                if self.ended {
+                    return;
+                }
+                let mut entry = decode::entry(pid, nr, args);
+                if let Some((fd, data)) = entry.output.take() {
+                    match self.stream_of(pid, fd) {
+                        Some(1) => self.stdout.push(&data),
+                        Some(2) => self.stderr.push(&data),
+                        _ => {}
+                    }
+                }
+                if entry.wants_result() {
+                    self.task(pid).pending = Some(entry);
+                } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
+                    self.writer.event(self.stamp(entry.finish(None)));
+                }
+            }
+            libc::PTRACE_SYSCALL_INFO_EXIT => {
+                // SAFETY: the union member matching `op`.
+                let (sval, is_error) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
+                self.on_exit_stop(pid, sval, is_error);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_exit_stop(&mut self, pid: Pid, sval: i64, is_error: bool) {
+        let Some(entry) = self.task(pid).pending.take() else {
+            return;
+        };
+        // `--full` keeps other calls only when they fail.
+        if self.ended || (!is_error && !entry.sysno.is_some_and(interesting)) {
+            return;
+        }
+        let abs = entry.abs_path.clone();
+        let sysno = entry.sysno;
+        let mut event = entry.finish(Some((sval, is_error)));
+        if is_error {
+            event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
+        }
+        self.writer.event(self.stamp(event));
+    }
+
+    fn evidence(
+        &mut self,
+        pid: Pid,
+        sysno: Option<Sysno>,
+        path: Option<&[u8]>,
+        errno: i32,
+    ) -> Option<Box<crate::trace::Evidence>> {
+        let path = path.filter(|p| p.first() == Some(&b'/'))?;
+        match sysno? {
+            Sysno::execve | Sysno::execveat => Some(Box::new(evidence::for_exec(pid, path))),
+            _ if self.evidence_budget > 0
+                && matches!(
+                    errno,
+                    libc::ENOENT | libc::EACCES | libc::EPERM | libc::EROFS | libc::ENOTDIR
+                ) =>
+            {
+                self.evidence_budget -= 1;
+                Some(Box::new(evidence::for_path(pid, path)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `PTRACE_EVENT_EXIT`: the task is about to go; for the main process, the trace ends here,
+    /// on disk, before it is let go (in a container its exit kills us).
+    fn on_exit(&mut self, pid: Pid, raw: i32) {
+        let facts = if libc::WIFSIGNALED(raw) {
+            exit_facts(0, Signal::try_from(libc::WTERMSIG(raw)).ok())
+        } else {
+            exit_facts(libc::WEXITSTATUS(raw), None)
+        };
+        let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
+        if !self.ended && !thread {
+            self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
+        }
+        if pid == self.main && !self.ended {
+            self.end(facts);
+        }
+    }
+
+    /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
+    fn gone(&mut self, pid: Pid, facts: ExitFacts) {
+        self.tasks.remove(&pid);
+        if pid == self.main && !self.ended {
+            self.record_exit(pid, &facts, false);
+            self.end(facts);
+        }
+    }
+
+    fn record_exit(&mut self, pid: Pid, facts: &ExitFacts, core: bool) {
+        let event = match &facts.signal {
+            Some(sig) => Event {
+                pid: pid.as_raw(),
+                kind: EventKind::Killed,
+                call: format!(
+                    "+++ killed by {sig}{} +++",
+                    if core { " (core dumped)" } else { "" }
+                ),
+                signal: Some(sig.clone()),
+                ..Event::default()
+            },
+            None => Event {
+                pid: pid.as_raw(),
+                kind: EventKind::Exit,
+                call: format!("+++ exited with {} +++", facts.code.unwrap_or(0)),
+                code: facts.code,
+                ..Event::default()
+            },
+        };
+        self.writer.event(self.stamp(event));
+    }
+
+    fn record_signal(&mut self, pid: Pid, sig: Signal) {
+        if self.ended {
+            return;
+        }
+        let name = signal_name(sig as i32);
+        let detail = ptrace::getsiginfo(pid)
+            .map(|si| format!("{{si_signo={name}, si_code={}}}", si.si_code))
+            .unwrap_or_default();
+        let event = Event {
+            pid: pid.as_raw(),
+            kind: EventKind::Signal,
+            call: format!("--- {name} {detail} ---"),
+            signal: Some(name),
+            ..Event::default()
+        };
+        self.writer.event(self.stamp(event));
+    }
+
+    /// Writes the notes, the `End` record and syncs the file.
+    fn end(&mut self, exit: ExitFacts) {
+        self.ended = true;
+        self.record_notes();
+        let alive = self
+            .tasks
+            .iter()
+            .filter(|(pid, t)| **pid != self.main && !t.thread)
+            .map(|(pid, _)| pid.as_raw())
+            .collect();
+        let end = End {
+            exit,
+            events: self.writer.events(),
+            dropped: self.writer.dropped(),
+            processes: self.processes,
+            alive,
+            stdout_tail: self.stdout.lines(),
+            stderr_tail: self.stderr.lines(),
+            duration_ms: self.start.elapsed().as_millis() as u64,
+        };
+        self.writer.record(&Record::End(end));
+        self.writer.sync();
+    }
+
+    /// The launcher's notes: `execve` of a name that is not in `PATH`.
+    fn record_notes(&mut self) {
+        let Some(mut pipe) = self.notes.take() else {
+            return;
+        };
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        for note in text.lines().filter(|l| !l.is_empty()) {
+            let (name, path_var) = note.split_once('\0').unwrap_or((note, ""));
+            let event = Event {
+                pid: self.main.as_raw(),
+                kind: EventKind::Note,
+                syscall: Some("execve".into()),
+                call: format!(
+                    "execve(\"{name}\", ...) = -1 ENOENT (not found in PATH: {path_var})"
+                ),
+                path: Some(name.to_string()),
+                ret: Some(-1),
+                errno: Some("ENOENT".into()),
+                ..Event::default()
+            };
+            self.writer.event(self.stamp(event));
+        }
+    }
+
+    /// Which of the runner's own streams a write to `fd` reaches: a script's `>&2` writes fd 1
+    /// to stderr, an `exec >log` sends fd 1 elsewhere.
+    fn stream_of(&self, pid: Pid, fd: i32) -> Option<i32> {
+        let [out, err] = self.streams;
+        if out == err || !matches!(fd, 1 | 2) {
+            return Some(fd).filter(|fd| matches!(fd, 1 | 2));
+        }
+        let id = file_id(&format!("/proc/{pid}/fd/{fd}"));
+        match id {
+            Some(id) if Some(id) == out => Some(1),
+            Some(id) if Some(id) == err => Some(2),
+            Some(_) => None,
+            None => Some(fd),
+        }
+    }
+
+    fn stamp(&self, mut event: Event) -> Event {
+        event.time_us = Some(self.start.elapsed().as_micros() as u64);
+        event
+    }
+
+    fn task(&mut self, pid: Pid) -> &mut Task {
+        self.tasks.entry(pid).or_default()
+    }
+
+    /// Lets a task run on, stopping at its next syscall exit when a result is awaited (or at
+    /// every syscall with `--full`).
+    fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
+        let step = self.full || self.tasks.get(&pid).is_some_and(|t| t.pending.is_some());
+        // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
+        let _ = if step {
+            ptrace::syscall(pid, sig)
+        } else {
+            ptrace::cont(pid, sig)
+        };
+    }
+}
+
+/// The audit architecture of native calls (`AUDIT_ARCH_X86_64` and friends).
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH_NATIVE: u32 = 0xc000_003e;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
+
+/// Whether a call is in the prefiltered set (`--full` records those even when they succeed).
+fn interesting(s: Sysno) -> bool {
+    super::filter::TRACED.contains(&s)
+        || matches!(
+            s,
+            Sysno::newfstatat | Sysno::statx | Sysno::write | Sysno::writev
+        )
+}
+
+/// `PTRACE_GET_SYSCALL_INFO`, with the buffer size the kernel needs (nix passes none).
+fn syscall_info(pid: Pid) -> Option<libc::ptrace_syscall_info> {
+    let mut info = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
+    // SAFETY: the kernel writes at most `size_of` bytes into the buffer.
+    let n = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GET_SYSCALL_INFO,
+            pid.as_raw(),
+            std::mem::size_of::<libc::ptrace_syscall_info>(),
+            info.as_mut_ptr(),
+        )
+    };
+    // SAFETY: zero-initialised, then filled by the kernel.
+    (n > 0).then(|| unsafe { info.assume_init() })
+}
+
+/// Device and inode of a file (the target of a `/proc/PID/fd/N` link).
+fn file_id(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether a task is a thread of another process (its Tgid is not its own pid).
+fn is_thread(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse::<i32>().ok())
+        })
+        .is_some_and(|tgid| tgid != pid.as_raw())
+}
+
+fn exit_facts(code: i32, sig: Option<Signal>) -> ExitFacts {
+    match sig {
+        Some(sig) => ExitFacts {
+            code: None,
+            signal: Some(sig.as_str().to_string()),
+            oom_killed: false,
+        },
+        None => ExitFacts {
+            code: Some(code),
+            signal: None,
+            oom_killed: false,
+        },
+    }
+}

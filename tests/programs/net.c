@@ -1,0 +1,36 @@
+/* Network failures: "connect PORT" (IPv4 loopback), "connect6 PORT" (IPv6 loopback),
+ * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE). Exits 1 on the failure. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    if (!strcmp(argv[1], "connect") && argc > 2) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "connect6") && argc > 2) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(argv[2]))};
+        a.sin6_addr = in6addr_loopback;
+        int s = socket(AF_INET6, SOCK_STREAM, 0);
+        return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "bind-twice") && argc > 2) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int s1 = socket(AF_INET, SOCK_STREAM, 0);
+        socklen_t len = sizeof a;
+        if (bind(s1, (struct sockaddr *)&a, sizeof a) || getsockname(s1, (struct sockaddr *)&a, &len) ||
+            listen(s1, 1))
+            return 3;
+        int s2 = socket(AF_INET, SOCK_STREAM, 0);
+        return bind(s2, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    return 2;
+}

@@ -1,0 +1,264 @@
+//! Insider evidence tells apart the causes of `exec /app: no such file or directory` (file
+//! absent, ELF interpreter absent, `#!` interpreter absent, `#!` with `\r`) and the other exec
+//! failures, with Docker's exit codes.
+
+mod common;
+
+use std::path::Path;
+
+use common::{program, run, scratch};
+use docker_diagnose::trace::{Event, EventKind, Evidence};
+
+fn write_exec(path: &Path, body: &[u8], mode: u32) {
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+}
+
+/// Runs `path` as the entrypoint; returns the exit code, the failed execve and its evidence.
+fn exec_failure(path: &Path) -> (Option<i32>, Event, Evidence) {
+    let p = path.to_str().unwrap();
+    let r = run(&[], &[p]);
+    let ev = r
+        .event("execve", p)
+        .expect("the execve is recorded")
+        .clone();
+    assert!(ev.errno.is_some(), "{}", ev.call);
+    let evidence = *ev.evidence.clone().expect("exec failures carry evidence");
+    assert_eq!(r.trace.end.as_ref().unwrap().exit.code, r.status.code());
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.starts_with(&format!("exec {p}: ")), "{stderr}");
+    (r.status.code(), ev, evidence)
+}
+
+#[test]
+fn absent_file() {
+    let dir = scratch();
+    let (code, ev, evidence) = exec_failure(&dir.path().join("sub/app"));
+    assert_eq!(code, Some(127));
+    assert_eq!(ev.errno.as_deref(), Some("ENOENT"));
+    assert!(!evidence.exists);
+    assert_eq!(
+        evidence.nearest_parent.unwrap().path,
+        dir.path().to_str().unwrap()
+    );
+    assert!(evidence.notes[0].ends_with("does not exist"));
+}
+
+#[test]
+fn absent_elf_interpreter() {
+    let dir = scratch();
+    let app = dir.path().join("app");
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    let from = b"/lib64/ld-linux-x86-64.so.2";
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + from.len()].copy_from_slice(b"/lib64/ld-nolib-x86-64.so.2");
+    write_exec(&app, &bytes, 0o755);
+    let (code, _, evidence) = exec_failure(&app);
+    assert_eq!(code, Some(127));
+    assert!(evidence.exists);
+    assert_eq!(evidence.magic.as_deref(), Some("elf"));
+    let elf = evidence.elf.unwrap();
+    assert_eq!(
+        (elf.class.as_str(), elf.machine.as_str()),
+        ("ELF64", "x86_64")
+    );
+    assert!(elf.runnable_machine);
+    assert_eq!(
+        elf.interpreter.as_deref(),
+        Some("/lib64/ld-nolib-x86-64.so.2")
+    );
+    assert_eq!(elf.interpreter_exists, Some(false));
+    assert!(evidence
+        .notes
+        .contains(&"ELF interpreter /lib64/ld-nolib-x86-64.so.2 is absent".to_string()));
+}
+
+#[test]
+fn working_elf_interpreter_is_seen_to_exist() {
+    // The same facts for a runnable copy, through a failure that is not the loader's: no x bit.
+    let dir = scratch();
+    let app = dir.path().join("app");
+    std::fs::copy(program("exit_with"), &app).unwrap();
+    std::fs::set_permissions(&app, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let (code, ev, evidence) = exec_failure(&app);
+    assert_eq!((code, ev.errno.as_deref()), (Some(126), Some("EACCES")));
+    assert_eq!(evidence.mode, Some(0o644));
+    assert_eq!(evidence.elf.unwrap().interpreter_exists, Some(true));
+    assert!(evidence.notes[0].contains("no execute permission"));
+}
+
+#[test]
+fn absent_shebang_interpreter() {
+    let dir = scratch();
+    let app = dir.path().join("entrypoint.sh");
+    write_exec(&app, b"#!/nonexistent-dd/bash -e\necho hi\n", 0o755);
+    let (code, _, evidence) = exec_failure(&app);
+    assert_eq!(code, Some(127));
+    assert_eq!(evidence.magic.as_deref(), Some("script"));
+    let sb = evidence.shebang.unwrap();
+    assert_eq!(sb.interpreter, "/nonexistent-dd/bash");
+    assert!(!sb.interpreter_exists && !sb.trailing_cr);
+    assert_eq!(
+        evidence.notes,
+        ["#! interpreter /nonexistent-dd/bash is absent"]
+    );
+}
+
+#[test]
+fn crlf_shebang() {
+    let dir = scratch();
+    let app = dir.path().join("entrypoint.sh");
+    write_exec(&app, b"#!/bin/sh\r\necho hi\r\n", 0o755);
+    let (code, _, evidence) = exec_failure(&app);
+    assert_eq!(code, Some(127));
+    let sb = evidence.shebang.unwrap();
+    assert!(sb.trailing_cr);
+    assert_eq!(sb.interpreter, "/bin/sh\r");
+    assert_eq!(sb.line, r"/bin/sh\r");
+    assert!(evidence.notes[0].contains(r#"looks for "/bin/sh\r""#));
+}
+
+#[test]
+fn directory_and_bad_format() {
+    let dir = scratch();
+    let (code, ev, evidence) = exec_failure(dir.path());
+    assert_eq!((code, ev.errno.as_deref()), (Some(126), Some("EACCES")));
+    assert_eq!(evidence.file_type.as_deref(), Some("dir"));
+    let junk = dir.path().join("junk");
+    write_exec(&junk, &[0x00, 0x01, 0x02, 0xff, 0xfe], 0o755);
+    let (code, ev, evidence) = exec_failure(&junk);
+    assert_eq!((code, ev.errno.as_deref()), (Some(1), Some("ENOEXEC")));
+    assert_eq!(evidence.magic.as_deref(), Some("binary"));
+}
+
+#[test]
+fn name_not_in_path_is_a_recorded_note() {
+    let r = run(&[], &["no-such-command-dd"]);
+    assert_eq!(r.status.code(), Some(127));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains(r#"exec: "no-such-command-dd": executable file not found in $PATH"#));
+    let note = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Note)
+        .expect("a note");
+    assert_eq!(note.syscall.as_deref(), Some("execve"));
+    assert_eq!(note.path.as_deref(), Some("no-such-command-dd"));
+    assert_eq!(note.errno.as_deref(), Some("ENOENT"));
+    assert!(note.call.contains("not found in PATH: "), "{}", note.call);
+    assert_eq!(r.trace.end.unwrap().exit.code, Some(127));
+}
+
+#[test]
+fn failed_open_gets_nearest_parent_and_process_ids() {
+    let dir = scratch();
+    let missing = dir.path().join("a/b/c.conf");
+    let m = missing.to_str().unwrap();
+    let r = run(&[], &["/bin/busybox", "cat", m]);
+    assert_eq!(r.status.code(), Some(1));
+    let ev = r
+        .event("open", m)
+        .or_else(|| r.event("openat", m))
+        .expect("the open");
+    let evidence = ev.evidence.as_ref().unwrap();
+    let parent = evidence.nearest_parent.as_ref().unwrap();
+    assert_eq!(parent.path, dir.path().to_str().unwrap());
+    assert_eq!(parent.mode, 0o777);
+    assert_eq!(evidence.process_uid, Some(nix::unistd::geteuid().as_raw()));
+    assert!(evidence.mount.is_some());
+}
+
+#[test]
+fn relative_paths_are_made_absolute() {
+    let dir = scratch();
+    let out = std::process::Command::new(common::bin())
+        .current_dir(dir.path())
+        .arg("__run")
+        .arg("--events")
+        .arg(dir.path().join("ev.jsonl"))
+        .args(["--", "/bin/busybox", "cat", "missing.conf"])
+        .output()
+        .unwrap();
+    let r = common::finish(out, &dir.path().join("ev.jsonl"));
+    let want = format!("{}/missing.conf", dir.path().display());
+    let ev = r.event("open", &want).or_else(|| r.event("openat", &want));
+    assert!(ev.is_some_and(|e| e.call.contains(r#""missing.conf""#)));
+}
+
+#[test]
+fn noexec_mount() {
+    // Needs a mount namespace: root here and in CI.
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: mounting a noexec tmpfs needs root");
+        return;
+    }
+    let dir = scratch();
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let events = dir.path().join("ev.jsonl");
+    let prog = program("exit_with");
+    let script = format!(
+        "mount -t tmpfs -o noexec tmpfs {m} && cp {p} {m}/app && exec {b} __run --events {e} -- {m}/app code 0",
+        m = mnt.display(),
+        p = prog.display(),
+        b = common::bin(),
+        e = events.display()
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(126),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = common::finish(out, &events);
+    let app = format!("{}/app", mnt.display());
+    let ev = r.event("execve", &app).unwrap();
+    let mount = ev.evidence.as_ref().unwrap().mount.as_ref().unwrap();
+    assert!(mount.noexec);
+    assert_eq!(mount.mount_point, mnt.to_str().unwrap());
+}
+
+#[test]
+fn evidence_is_read_from_the_tracees_root() {
+    // The program chroots, then execs /app: the facts must come from inside its root, where
+    // /app exists and its loader too (an empty file the kernel refuses), not from ours.
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: chroot needs root");
+        return;
+    }
+    let dir = scratch();
+    let root = dir.path();
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    let from = b"/lib64/ld-linux-x86-64.so.2";
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + from.len()].copy_from_slice(b"/lib64/ld-inroot-x86-64.so2");
+    write_exec(&root.join("app"), &bytes, 0o755);
+    std::fs::create_dir(root.join("lib64")).unwrap();
+    write_exec(&root.join("lib64/ld-inroot-x86-64.so2"), b"", 0o755);
+    let r = run(
+        &[],
+        &["/bin/busybox", "chroot", root.to_str().unwrap(), "/app"],
+    );
+    assert!(r
+        .trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("chroot") && e.ret == Some(0)));
+    let ev = r
+        .event("execve", "/app")
+        .expect("the execve inside the chroot");
+    assert!(ev.errno.is_some(), "{}", ev.call);
+    let evidence = ev.evidence.as_ref().unwrap();
+    assert!(evidence.exists, "/app exists inside the root");
+    let elf = evidence.elf.as_ref().unwrap();
+    assert_eq!(
+        elf.interpreter.as_deref(),
+        Some("/lib64/ld-inroot-x86-64.so2")
+    );
+    assert_eq!(elf.interpreter_exists, Some(true));
+}

@@ -1,0 +1,296 @@
+//! The traced program must not notice the runner: same exit code, same death by signal, same
+//! output, signals sent to the runner's pid reach it, and no privilege is needed.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+
+use common::{bin, program, run, scratch};
+use docker_diagnose::trace::EventKind;
+
+/// (code, signal) of a run.
+fn ending(status: std::process::ExitStatus) -> (Option<i32>, Option<i32>) {
+    (status.code(), status.signal())
+}
+
+#[test]
+fn exit_codes_and_deaths_are_the_programs_own() {
+    let prog = program("exit_with");
+    let p = prog.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["code", "0"],
+        &["code", "1"],
+        &["code", "3"],
+        &["code", "127"],
+        &["code", "255"],
+        &["segv"],
+        &["abort"],
+        &["kill"],
+    ];
+    for args in cases {
+        let bare = Command::new(p).args(*args).status().unwrap();
+        let mut argv = vec![p];
+        argv.extend_from_slice(args);
+        let traced = run(&[], &argv);
+        assert_eq!(ending(traced.status), ending(bare), "{args:?}");
+        // The trace agrees with what the parent saw.
+        let end = traced.trace.end.as_ref().expect("an end record");
+        assert_eq!(end.exit.code, bare.code(), "{args:?}");
+        assert_eq!(
+            end.exit.signal.is_some(),
+            bare.signal().is_some(),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_to_the_runner_reaches_the_program() {
+    let prog = program("exit_with");
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .arg("--")
+        .arg(&prog)
+        .arg("trap-term")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // The runner's pid is the program's pid.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "got SIGTERM\n");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(42));
+    let run = common::finish(
+        std::process::Output {
+            status,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        },
+        &events,
+    );
+    assert!(run
+        .trace
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::Signal && e.signal.as_deref() == Some("SIGTERM")));
+    assert_eq!(
+        run.trace.header.as_ref().unwrap().main_pid,
+        child.id() as i32
+    );
+}
+
+#[test]
+fn a_shell_trap_sees_sigterm() {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(["--", "/bin/busybox", "sh", "-c"])
+        .arg("trap 'echo trapped; exit 7' TERM; echo ready; while :; do sleep 0.05; done")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "trapped\n");
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+}
+
+#[test]
+fn a_stopped_program_stays_stopped_until_sigcont() {
+    // A group-stop must behave as without a tracer: stopped until SIGCONT.
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args([
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "kill -STOP $$; echo resumed",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Wait until the SIGSTOP has been handed back to it (the tracer records it, then flushes
+    // when it blocks) and the kernel shows it stopped. No time limit: a bug hangs the test.
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let state = stat.rsplit_once(") ").unwrap().1.chars().next().unwrap();
+        let recorded = std::fs::read_to_string(&events).is_ok_and(|t| t.contains("\"SIGSTOP\""));
+        if recorded && (state == 'T' || state == 't') {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGCONT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.stdout, b"resumed\n");
+    assert!(out.status.success());
+}
+
+#[test]
+fn output_passes_through_in_order_and_is_tailed() {
+    let script = "for i in 1 2 3; do echo out$i; echo err$i >&2; done; printf 'no newline'";
+    let bare = Command::new("/bin/busybox")
+        .args(["sh", "-c", script])
+        .output()
+        .unwrap();
+    let traced = run(&[], &["/bin/busybox", "sh", "-c", script]);
+    assert_eq!(traced.stdout, bare.stdout);
+    assert_eq!(traced.stderr, bare.stderr);
+    let end = traced.trace.end.as_ref().unwrap();
+    assert_eq!(end.stdout_tail, ["out1", "out2", "out3", "no newline"]);
+    assert_eq!(end.stderr_tail, ["err1", "err2", "err3"]);
+}
+
+#[test]
+fn stdin_passes_through() {
+    use std::io::Write;
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(["--", "/bin/busybox", "tr", "a-z", "A-Z"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.stdout, b"HELLO\n");
+    assert!(out.status.success());
+}
+
+#[test]
+fn runs_as_an_unprivileged_user() {
+    // nobody (65534) with no capability traces itself and sees its own EACCES.
+    let dir = scratch();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "x").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let events = dir.path().join("events.jsonl");
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ])
+        .arg(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(["--", "/bin/busybox", "cat"])
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mode = std::fs::metadata(&events).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&mode), 65534);
+    let run = common::finish(out, &events);
+    let denied = run
+        .event("open", secret.to_str().unwrap())
+        .or_else(|| run.event("openat", secret.to_str().unwrap()))
+        .expect("the open of the secret is recorded");
+    assert_eq!(denied.errno.as_deref(), Some("EACCES"));
+    let ev = denied.evidence.as_ref().expect("evidence");
+    assert_eq!(
+        (ev.process_uid, ev.uid, ev.mode),
+        (Some(65534), Some(0), Some(0o600))
+    );
+}
+
+#[test]
+fn events_file_in_out_dir_is_world_readable() {
+    let dir = scratch();
+    let out_dir = dir.path().join("vol");
+    let status = Command::new(bin())
+        .arg("__run")
+        .arg("--out")
+        .arg(&out_dir)
+        .args(["--", "/bin/busybox", "true"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let meta = std::fs::metadata(out_dir.join("events.jsonl")).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o644
+    );
+}
+
+#[test]
+fn bad_runner_arguments_say_so_and_exit_2() {
+    let out = Command::new(bin())
+        .args(["__run", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--bogus"));
+}
+
+#[test]
+fn an_unwritable_events_file_runs_the_program_untraced() {
+    // The program still runs, with its own exit; the runner says why nothing was recorded.
+    let out = Command::new(bin())
+        .args(["__run", "--events", "/proc/self/no-such-dir/ev.jsonl", "--"])
+        .args(["/bin/busybox", "sh", "-c", "echo ran; exit 5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(out.stdout, b"ran\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("running untraced"), "{err}");
+}
+
+#[test]
+fn the_program_inherits_no_extra_descriptors() {
+    let argv = ["/bin/busybox", "ls", "/proc/self/fd"];
+    let bare = Command::new(argv[0]).args(&argv[1..]).output().unwrap();
+    let traced = run(&[], &argv);
+    assert_eq!(
+        String::from_utf8_lossy(&traced.stdout),
+        String::from_utf8_lossy(&bare.stdout)
+    );
+}

@@ -1,0 +1,377 @@
+//! strace is the oracle: for a corpus of failing commands, every failing (syscall, path or
+//! port, errno) that `strace -f` shows for the prefiltered set, the runner shows, and the other
+//! way round. The runner's call text is parsed with the same helper as strace's lines, so its
+//! strace-style rendering (quoting, escapes, `htons(PORT)`) is checked too.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::{program, run, scratch};
+use docker_diagnose::runner::filter::traced_names;
+use docker_diagnose::trace::EventKind;
+
+/// (syscall, first quoted argument or `port N`, errno).
+type Key = (String, String, String);
+
+/// Calls whose result the runner does not wait for, or that strace 6.1 does not know.
+const NOT_COMPARED: &[&str] = &["write", "writev", "exit_group", "fchmodat2"];
+
+fn strace_set() -> String {
+    traced_names()
+        .into_iter()
+        .filter(|n| *n != "fchmodat2")
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The key of one strace-style line `name(args) = -1 ERRNO (text)`, if it is a failure.
+fn key_of(line: &str) -> Option<Key> {
+    let open = line.find('(')?;
+    let name = line[..open].trim();
+    // strace pads the ` = ` to a column.
+    let (args, result) = line.rsplit_once(" = ")?;
+    let args = args.trim_end().strip_suffix(')')?;
+    let errno = result.strip_prefix("-1 ")?.split_whitespace().next()?;
+    if NOT_COMPARED.contains(&name) || args.contains("AT_EMPTY_PATH") {
+        return None;
+    }
+    Some((
+        name.to_string(),
+        subject(&args[open + 1..]),
+        errno.to_string(),
+    ))
+}
+
+/// The first quoted string (escapes kept as printed), or the port of a socket address.
+fn subject(args: &str) -> String {
+    if let Some(i) = args.find("htons(") {
+        let rest = &args[i + 6..];
+        return format!("port {}", &rest[..rest.find(')').unwrap_or(0)]);
+    }
+    let Some(start) = args.find('"') else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut chars = args[start + 1..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '"' => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The failing calls of an `strace -f -o FILE` log, `<unfinished ...>` lines joined.
+fn strace_failures(log: &str) -> BTreeSet<Key> {
+    let mut unfinished = std::collections::HashMap::new();
+    let mut keys = BTreeSet::new();
+    for line in log.lines() {
+        let Some((pid, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let full = if let Some(head) = rest.strip_suffix(" <unfinished ...>") {
+            unfinished.insert(pid.to_string(), head.to_string());
+            continue;
+        } else if rest.starts_with("<... ") {
+            let tail = &rest[rest.find("resumed>").map_or(0, |i| i + 8)..];
+            format!("{}{}", unfinished.remove(pid).unwrap_or_default(), tail)
+        } else {
+            rest.to_string()
+        };
+        keys.extend(key_of(&full));
+    }
+    keys
+}
+
+/// Runs a command under strace and under the runner; returns both sets of failures.
+fn both(argv: &[&str]) -> (BTreeSet<Key>, BTreeSet<Key>) {
+    let dir = scratch();
+    let log = dir.path().join("strace.log");
+    let status = Command::new("strace")
+        .args(["-f", "-qq", "-e"])
+        .arg(format!("trace={}", strace_set()))
+        .arg("-o")
+        .arg(&log)
+        .args(argv)
+        .output()
+        .expect("strace runs")
+        .status;
+    let oracle = strace_failures(&std::fs::read_to_string(&log).unwrap());
+    assert!(status.code().is_some(), "strace ran {argv:?} to its end");
+    let traced = run(&[], argv);
+    let ours = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Syscall && e.errno.is_some())
+        .filter_map(|e| {
+            let key = key_of(&e.call)?;
+            assert_eq!(Some(&key.0), e.syscall.as_ref(), "{}", e.call);
+            assert_eq!(Some(&key.2), e.errno.as_ref(), "{}", e.call);
+            Some(key)
+        })
+        .collect();
+    (oracle, ours)
+}
+
+/// Asserts both agree and that the case's own failure is among them.
+fn agree(argv: &[&str], expect: (&str, &str, &str)) {
+    let (oracle, ours) = both(argv);
+    let only_strace: Vec<_> = oracle.difference(&ours).collect();
+    let only_runner: Vec<_> = ours.difference(&oracle).collect();
+    assert!(
+        only_strace.is_empty() && only_runner.is_empty(),
+        "{argv:?}\nonly strace: {only_strace:#?}\nonly runner: {only_runner:#?}"
+    );
+    let expect = (
+        expect.0.to_string(),
+        expect.1.to_string(),
+        expect.2.to_string(),
+    );
+    assert!(
+        ours.contains(&expect),
+        "{argv:?}: {expect:?} not in {ours:#?}"
+    );
+}
+
+fn write_exec(path: &Path, body: &[u8]) {
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+/// A closed loopback port: bound once by us, then released.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn missing_file() {
+    agree(
+        &["cat", "/nonexistent-dd/file"],
+        ("openat", "/nonexistent-dd/file", "ENOENT"),
+    );
+}
+
+#[test]
+fn unreadable_file_as_another_user() {
+    let dir = scratch();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "x").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let s = secret.to_str().unwrap();
+    agree(
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/bin/cat",
+            s,
+        ],
+        ("openat", s, "EACCES"),
+    );
+}
+
+#[test]
+fn missing_shebang_interpreter() {
+    let dir = scratch();
+    let script = dir.path().join("script");
+    write_exec(&script, b"#!/nonexistent-dd/bash\necho hi\n");
+    let s = script.to_str().unwrap();
+    agree(&[s], ("execve", s, "ENOENT"));
+}
+
+#[test]
+fn crlf_shebang() {
+    let dir = scratch();
+    let script = dir.path().join("crlf.sh");
+    write_exec(&script, b"#!/bin/sh\r\necho hi\r\n");
+    let s = script.to_str().unwrap();
+    agree(&["/bin/busybox", "sh", "-c", s], ("execve", s, "ENOENT"));
+}
+
+#[test]
+fn absent_elf_interpreter() {
+    let dir = scratch();
+    let bin = dir.path().join("no-loader");
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    let from = b"/lib64/ld-linux-x86-64.so.2";
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("a glibc PT_INTERP");
+    bytes[at..at + from.len()].copy_from_slice(b"/lib64/ld-nolib-x86-64.so.2");
+    write_exec(&bin, &bytes);
+    let s = bin.to_str().unwrap();
+    agree(&[s, "code", "0"], ("execve", s, "ENOENT"));
+}
+
+#[test]
+fn connect_to_closed_port() {
+    let port = closed_port().to_string();
+    let prog = program("net");
+    agree(
+        &[prog.to_str().unwrap(), "connect", &port],
+        ("connect", &format!("port {port}"), "ECONNREFUSED"),
+    );
+}
+
+#[test]
+fn connect_ipv6() {
+    let port = closed_port().to_string();
+    let prog = program("net");
+    let (oracle, ours) = both(&[prog.to_str().unwrap(), "connect6", &port]);
+    assert_eq!(oracle, ours);
+    // Refused, or no IPv6 here: either way one failing connect on that port.
+    assert!(ours
+        .iter()
+        .any(|k| k.0 == "connect" && k.1 == format!("port {port}")));
+}
+
+#[test]
+fn bind_to_used_port() {
+    let port = closed_port().to_string();
+    let prog = program("net");
+    agree(
+        &[prog.to_str().unwrap(), "bind-twice", &port],
+        ("bind", &format!("port {port}"), "EADDRINUSE"),
+    );
+}
+
+#[test]
+fn fork_exec_chain() {
+    let prog = program("spawn");
+    agree(
+        &[
+            prog.to_str().unwrap(),
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "cat /nonexistent-dd/a; /bin/ls /nonexistent-dd/b",
+        ],
+        ("statx", "/nonexistent-dd/b", "ENOENT"),
+    );
+}
+
+#[test]
+fn vfork_exec_chain() {
+    let prog = program("spawn");
+    agree(
+        &[prog.to_str().unwrap(), "vfork", "cat", "/nonexistent-dd/c"],
+        ("openat", "/nonexistent-dd/c", "ENOENT"),
+    );
+}
+
+#[test]
+fn multithreaded() {
+    let prog = program("threads");
+    agree(
+        &[prog.to_str().unwrap()],
+        ("openat", "/tmp/dd-missing-thread-3", "ENOENT"),
+    );
+}
+
+#[test]
+fn non_utf8_and_odd_names() {
+    let prog = program("oddnames");
+    agree(
+        &[prog.to_str().unwrap()],
+        ("openat", r"/tmp/dd-\377\376-missing", "ENOENT"),
+    );
+    let (_, ours) = both(&[prog.to_str().unwrap()]);
+    assert!(ours.contains(&(
+        "openat".into(),
+        r#"/tmp/dd-\0017-\"quoted\"\t-missing"#.into(),
+        "ENOENT".into()
+    )));
+}
+
+#[test]
+fn mkdir_under_missing_parent() {
+    agree(
+        &["mkdir", "/nonexistent-dd/a"],
+        ("mkdir", "/nonexistent-dd/a", "ENOENT"),
+    );
+}
+
+#[test]
+fn rename_missing() {
+    agree(
+        &["mv", "/tmp/dd-missing-src", "/tmp/dd-missing-dst"],
+        ("renameat2", "/tmp/dd-missing-src", "ENOENT"),
+    );
+}
+
+#[test]
+fn unlink_chmod_chown_readlink_missing() {
+    agree(
+        &["rm", "/tmp/dd-missing-rm"],
+        ("unlinkat", "/tmp/dd-missing-rm", "ENOENT"),
+    );
+    agree(
+        &["chmod", "644", "/nonexistent-dd"],
+        ("newfstatat", "/nonexistent-dd", "ENOENT"),
+    );
+    agree(
+        &["chown", "1:1", "/nonexistent-dd"],
+        ("newfstatat", "/nonexistent-dd", "ENOENT"),
+    );
+    agree(
+        &["/bin/busybox", "readlink", "/nonexistent-dd"],
+        ("readlink", "/nonexistent-dd", "ENOENT"),
+    );
+}
+
+#[test]
+fn shell_cd_and_command_not_found() {
+    agree(
+        &["/bin/busybox", "sh", "-c", "cd /nonexistent-dd"],
+        ("chdir", "/nonexistent-dd", "ENOENT"),
+    );
+    agree(
+        &["/bin/busybox", "sh", "-c", "/nonexistent-dd/cmd"],
+        ("execve", "/nonexistent-dd/cmd", "ENOENT"),
+    );
+}
+
+#[test]
+fn exec_a_directory_and_a_non_executable() {
+    let dir = scratch();
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, "echo hi\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    agree(&["/bin/busybox", "sh", "-c", d], ("execve", d, "EACCES"));
+    let p = plain.to_str().unwrap();
+    agree(&["/bin/busybox", "sh", "-c", p], ("execve", p, "EACCES"));
+}
+
+#[test]
+fn parser_reads_strace_lines() {
+    let log = "7 openat(AT_FDCWD, \"/a\\\"b\", O_RDONLY <unfinished ...>\n\
+               8 connect(3, {sa_family=AF_INET, sin_port=htons(5432), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 ECONNREFUSED (Connection refused)\n\
+               7 <... openat resumed>) = -1 ENOENT (No such file or directory)\n\
+               7 newfstatat(3, \"\", 0x1, AT_EMPTY_PATH) = -1 EBADF (Bad file descriptor)\n\
+               7 +++ exited with 1 +++\n";
+    let keys = strace_failures(log);
+    let want: BTreeSet<Key> = [
+        ("openat", "/a\\\"b", "ENOENT"),
+        ("connect", "port 5432", "ECONNREFUSED"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(keys, want);
+}

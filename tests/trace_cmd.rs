@@ -1,0 +1,183 @@
+//! `docker-diagnose trace -- CMD`: a host command under the runner, a REPORT.md report, the
+//! `--events` file, exit statuses 0/1/2, and nothing left behind.
+
+mod common;
+
+use std::process::Command;
+
+use common::{bin, scratch};
+use docker_diagnose::trace::read_records;
+
+/// Runs `trace` with TMPDIR pointed at a fresh directory, to see what it leaves there.
+fn trace(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let tmp = scratch();
+    let out = Command::new(bin())
+        .arg("trace")
+        .args(args)
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    (out, tmp)
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let start = text.find('{').expect("a JSON report");
+    serde_json::from_str(&text[start..]).expect("valid JSON")
+}
+
+#[test]
+fn failing_command_gives_a_v1_report_and_exit_1() {
+    let (out, tmp) = trace(&["--format", "json", "--", "cat", "/nonexistent-dd/app.conf"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["schema"], "docker-diagnose.report/v1");
+    assert_eq!(report["outcome"], "exited");
+    assert_eq!(report["exit"]["code"], 1);
+    assert_eq!(report["target"]["command"][0], "cat");
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert!(report["trace"]["events"].as_u64().unwrap() > 0);
+    assert!(report["stderr_tail"][0]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent-dd/app.conf"));
+    // The temporary events file is gone.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn expect_exit0_is_met_by_a_clean_exit() {
+    let (out, _tmp) = trace(&["--format", "json", "--expect", "exit0", "--", "true"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["exit"]["code"], 0);
+}
+
+#[test]
+fn a_crash_is_killed_with_its_signal() {
+    let prog = common::program("exit_with");
+    let (out, _tmp) = trace(&["--format", "json", "--", prog.to_str().unwrap(), "segv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["outcome"], "killed");
+    assert_eq!(report["exit"]["signal"], "SIGSEGV");
+}
+
+#[test]
+fn events_file_has_one_object_per_line_with_the_fields() {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let prog = common::program("net");
+    let (out, _tmp) = trace(&[
+        "--events",
+        events.to_str().unwrap(),
+        "--",
+        prog.to_str().unwrap(),
+        "connect",
+        &port,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&events).unwrap();
+    let mut connect = None;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("one object per line");
+        if v["type"] == "event" && v["kind"] == "syscall" {
+            for field in [
+                "pid", "syscall", "call", "path", "addr", "port", "ret", "errno",
+            ] {
+                assert!(v.get(field).is_some(), "{field} missing in {line}");
+            }
+            if v["syscall"] == "connect" {
+                connect = Some(v);
+            }
+        }
+    }
+    let c = connect.expect("the connect is recorded");
+    assert_eq!(c["addr"], "127.0.0.1");
+    assert_eq!(c["port"].to_string(), port);
+    assert_eq!(c["errno"], "ECONNREFUSED");
+    assert_eq!(c["family"], "AF_INET");
+    assert!(c["call"]
+        .as_str()
+        .unwrap()
+        .ends_with("= -1 ECONNREFUSED (Connection refused)"));
+    // The file reads back as a whole trace.
+    let trace = read_records(text.as_bytes()).unwrap();
+    assert!(trace.end.is_some());
+}
+
+#[test]
+fn full_mode_sees_calls_outside_the_prefilter() {
+    // rmdir is not in the prefilter: only --full records its failure.
+    let missing = "/nonexistent-dd/dir";
+    let dir = scratch();
+    for (full, want) in [(false, false), (true, true)] {
+        let events = dir.path().join(format!("ev-{full}.jsonl"));
+        let mut args = vec!["--events", events.to_str().unwrap()];
+        if full {
+            args.push("--full");
+        }
+        args.extend(["--", "/bin/busybox", "rmdir", missing]);
+        let (out, _tmp) = trace(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+        assert_eq!(trace.header.unwrap().full, full);
+        let seen = trace
+            .events
+            .iter()
+            .any(|e| e.syscall.as_deref() == Some("rmdir") && e.errno.as_deref() == Some("ENOENT"));
+        assert_eq!(seen, want, "--full={full}");
+        // The prefiltered calls are there either way.
+        assert!(trace
+            .events
+            .iter()
+            .any(|e| e.syscall.as_deref() == Some("execve")));
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_with_one_line() {
+    let (out, _tmp) = trace(&["--format", "nope", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let (out, _tmp) = trace(&[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn command_not_found_is_reported_not_an_error() {
+    let (out, _tmp) = trace(&["--format", "json", "--", "no-such-command-dd"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["exit"]["code"], 127);
+}
+
+#[test]
+fn daemon_left_behind_is_listed_alive() {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    // The background sleep outlives the main process; its pid is in `alive`.
+    let (out, _tmp) = trace(&[
+        "--events",
+        events.to_str().unwrap(),
+        "--",
+        "/bin/busybox",
+        "sh",
+        "-c",
+        "/bin/busybox sleep 1 >/dev/null 2>&1 & echo $!",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pid: i32 = text.lines().next().unwrap().trim().parse().unwrap();
+    let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    let end = trace.end.unwrap();
+    assert_eq!(end.exit.code, Some(0));
+    assert_eq!(end.alive, [pid]);
+    assert!(end.processes >= 2);
+}
