@@ -3,6 +3,7 @@
 //! 1 did not, 2 could not do the job).
 
 pub mod args;
+pub mod diagnose;
 pub mod output;
 mod trace_cmd;
 
@@ -65,12 +66,12 @@ fn dispatch(mut argv: Vec<OsString>) -> anyhow::Result<u8> {
             trace_cmd::run(&args)
         }
         "demo" => {
-            let _args = parse::<DemoArgs>(&argv[1..])?;
-            anyhow::bail!("demo is not built yet")
+            let args = parse::<DemoArgs>(&argv[1..])?;
+            diagnose::demo(args)
         }
         _ => {
-            let _args = parse::<DiagnoseArgs>(&argv)?;
-            anyhow::bail!("diagnose is not built yet")
+            let args = parse::<DiagnoseArgs>(&argv)?;
+            diagnose::diagnose(args)
         }
     }
 }

@@ -1,0 +1,274 @@
+//! Collecting what a run left: the runner's trace (downloaded through the archive API and read
+//! in memory, every entry checked), the last lines of stdout and stderr, and the container's
+//! final state turned into the outcome and the exit `docker run` would have given.
+
+use std::io::Read;
+use std::path::{Component, Path};
+
+use anyhow::{anyhow, bail, Context, Result};
+use bollard::container::LogOutput;
+use bollard::models::ContainerState;
+use bollard::query_parameters::{DownloadFromContainerOptions, LogsOptions};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::{engine_message, inject};
+use crate::report::{Exit, Outcome};
+use crate::trace::{End, Record, Trace};
+
+/// Lines kept of each output stream.
+pub const TAIL_LINES: usize = 50;
+/// Characters kept of one output line.
+const LINE_CHARS: usize = 2000;
+/// The most we download of the trace directory.
+const MAX_ARCHIVE_BYTES: usize = 256 << 20;
+
+/// The runner's trace; an empty one when the runner wrote nothing (e.g. it never started).
+pub async fn trace(docker: &Docker, id: &str) -> Result<Trace> {
+    let options = DownloadFromContainerOptions {
+        path: inject::OUT.to_string(),
+    };
+    let mut stream = docker.download_from_container(id, Some(options));
+    let mut archive = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) if super::is_not_found(&e) => return Ok(Trace::default()),
+            Err(e) => bail!("cannot download the trace: {}", engine_message(&e)),
+        };
+        if archive.len() + chunk.len() > MAX_ARCHIVE_BYTES {
+            bail!("the trace is larger than {} MB", MAX_ARCHIVE_BYTES >> 20);
+        }
+        archive.extend_from_slice(&chunk);
+    }
+    let events = events_file(&archive)?;
+    Ok(events.map(|text| parse_trace(&text)).unwrap_or_default())
+}
+
+/// Reads `out/events.jsonl` from the downloaded archive without writing anything to disk,
+/// refusing entries that could escape a directory (absolute, `..`, links) or are too big.
+pub fn events_file(archive: &[u8]) -> Result<Option<String>> {
+    let mut tar = tar::Archive::new(archive);
+    let wanted = Path::new(inject::EVENTS);
+    for entry in tar.entries().context("the trace archive is unreadable")? {
+        let mut entry = entry.context("the trace archive is unreadable")?;
+        let path = entry
+            .path()
+            .context("a trace archive entry has a bad name")?
+            .into_owned();
+        if !path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            bail!("the trace archive holds an unsafe path: {}", path.display());
+        }
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_dir()) {
+            bail!(
+                "the trace archive holds a link or device: {}",
+                path.display()
+            );
+        }
+        if kind.is_file() && path == wanted {
+            let size = entry.header().size().unwrap_or(0) as usize;
+            if size > MAX_ARCHIVE_BYTES {
+                bail!("the trace file is too large ({size} bytes)");
+            }
+            let mut bytes = Vec::with_capacity(size);
+            entry
+                .read_to_end(&mut bytes)
+                .context("the trace archive is cut short")?;
+            return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// Parses the runner's JSON Lines; a cut or garbled line (the runner was killed mid-write) is
+/// skipped, so a trace without its `End` still yields its events.
+pub fn parse_trace(text: &str) -> Trace {
+    let mut trace = Trace::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<Record>(line) {
+            Ok(Record::Header(h)) => trace.header = Some(h),
+            Ok(Record::Event(e)) => trace.events.push(e),
+            Ok(Record::End(e)) => trace.end = Some(e),
+            Err(_) => {}
+        }
+    }
+    trace
+}
+
+/// The last lines the container wrote to stdout and to stderr.
+pub async fn tails(docker: &Docker, id: &str) -> (Vec<String>, Vec<String>) {
+    let options = LogsOptions {
+        stdout: true,
+        stderr: true,
+        tail: TAIL_LINES.to_string(),
+        ..Default::default()
+    };
+    let mut stream = docker.logs(id, Some(options));
+    let (mut out, mut err) = (String::new(), String::new());
+    while let Some(Ok(item)) = stream.next().await {
+        match item {
+            LogOutput::StdErr { message } => err.push_str(&String::from_utf8_lossy(&message)),
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                out.push_str(&String::from_utf8_lossy(&message))
+            }
+            LogOutput::StdIn { .. } => {}
+        }
+    }
+    (last_lines(&out), last_lines(&err))
+}
+
+fn last_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(TAIL_LINES)..]
+        .iter()
+        .map(|l| l.chars().take(LINE_CHARS).collect())
+        .collect()
+}
+
+/// The container's final state as the report's outcome and exit. The code is the one bare
+/// `docker run` gives (128+n when PID 1 died of signal n); the signal's name comes from the
+/// runner's `End` record, or — when the runner was itself killed and wrote none — from the code.
+pub fn exit_facts(state: &ContainerState, end: Option<&End>) -> (Outcome, Exit) {
+    let code = state.exit_code.map(|c| c as i32);
+    let oom_killed = state.oom_killed.unwrap_or(false);
+    let signal = match end {
+        Some(end) => end.exit.signal.clone(),
+        None => code
+            .filter(|c| (129..=192).contains(c))
+            .and_then(|c| signal_name(c - 128)),
+    };
+    let outcome = if signal.is_some() || oom_killed {
+        Outcome::Killed
+    } else {
+        Outcome::Exited
+    };
+    (
+        outcome,
+        Exit {
+            code,
+            signal,
+            oom_killed,
+        },
+    )
+}
+
+fn signal_name(number: i32) -> Option<String> {
+    nix::sys::signal::Signal::try_from(number)
+        .ok()
+        .map(|s| s.as_str().to_string())
+}
+
+/// The exit status `docker run` gives when the engine refuses to create or start a container.
+pub fn refusal_code(message: &str) -> i32 {
+    let m = message.to_lowercase();
+    if m.contains("executable file not found") || m.contains("no such file or directory") {
+        127
+    } else if m.contains("permission denied") {
+        126
+    } else {
+        125
+    }
+}
+
+/// The final state of a container.
+pub async fn state(docker: &Docker, id: &str) -> Result<ContainerState> {
+    docker
+        .inspect_container(id, None)
+        .await
+        .map_err(|e| anyhow!("cannot inspect the container: {}", engine_message(&e)))?
+        .state
+        .context("the engine gave no state for the container")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::ExitFacts;
+
+    fn archive(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, kind, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            // set_path refuses `..`; write the raw name to build a hostile archive.
+            let name = &mut h.as_old_mut().name;
+            name[..path.len()].copy_from_slice(path.as_bytes());
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn reads_the_events_file() {
+        let a = archive(&[
+            ("out/", tar::EntryType::Directory, b""),
+            ("out/events.jsonl", tar::EntryType::Regular, b"x\n"),
+        ]);
+        assert_eq!(events_file(&a).unwrap().as_deref(), Some("x\n"));
+    }
+
+    #[test]
+    fn refuses_escaping_entries() {
+        let a = archive(&[("../evil", tar::EntryType::Regular, b"x")]);
+        assert!(events_file(&a).is_err());
+        let a = archive(&[("/etc/evil", tar::EntryType::Regular, b"x")]);
+        assert!(events_file(&a).is_err());
+        let a = archive(&[("out/link", tar::EntryType::Symlink, b"")]);
+        assert!(events_file(&a).is_err());
+    }
+
+    #[test]
+    fn tolerates_a_cut_last_line() {
+        let text = concat!(
+            r#"{"type":"header","schema":"s","tool_version":"0","argv":["a"],"main_pid":1}"#,
+            "\n",
+            r#"{"type":"event","seq":0,"pid":1,"kind":"exit","call":"","code":3}"#,
+            "\n",
+            r#"{"type":"end","exit":{"code":3,"sig"#
+        );
+        let t = parse_trace(text);
+        assert!(t.header.is_some());
+        assert_eq!(t.events.len(), 1);
+        assert!(t.end.is_none());
+    }
+
+    #[test]
+    fn exit_and_signal() {
+        let state = |code, oom| ContainerState {
+            exit_code: Some(code),
+            oom_killed: Some(oom),
+            ..Default::default()
+        };
+        let (o, e) = exit_facts(&state(3, false), Some(&End::default()));
+        assert_eq!((o, e.code, e.signal), (Outcome::Exited, Some(3), None));
+        let end = End {
+            exit: ExitFacts {
+                code: None,
+                signal: Some("SIGSEGV".into()),
+                oom_killed: false,
+            },
+            ..Default::default()
+        };
+        let (o, e) = exit_facts(&state(139, false), Some(&end));
+        assert_eq!(
+            (o, e.code, e.signal.as_deref()),
+            (Outcome::Killed, Some(139), Some("SIGSEGV"))
+        );
+        let (o, e) = exit_facts(&state(137, true), None);
+        assert_eq!(
+            (o, e.signal.as_deref(), e.oom_killed),
+            (Outcome::Killed, Some("SIGKILL"), true)
+        );
+        assert_eq!(
+            refusal_code("unable to find user x: no matching entries"),
+            125
+        );
+    }
+}

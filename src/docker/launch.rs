@@ -1,0 +1,173 @@
+//! Creating and starting the container: the user's configuration, with our runner as the
+//! entrypoint, the real argv as the command, our labels and our one volume. What the engine
+//! refuses at create or start is not an error of ours but the answer: [`Launched::Refused`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::CreateContainerOptions;
+use bollard::Docker;
+
+use super::cleanup::Cleanup;
+use super::{engine_message, inject};
+use crate::report::Target;
+
+/// Everything needed to run one image the way the user's `docker run` would.
+#[derive(Debug, Clone, Default)]
+pub struct RunSpec {
+    /// What the report says was run (the argv is `entrypoint` then `command`).
+    pub target: Target,
+    /// The user's container configuration, before our runner is put in.
+    pub config: ContainerCreateBody,
+    /// `--name`.
+    pub name: Option<String>,
+    /// `--platform`.
+    pub platform: Option<String>,
+    /// Named volumes the configuration mounts (the engine creates missing ones).
+    pub named_volumes: Vec<String>,
+    /// The environment the program starts with (image's and user's), for redaction.
+    pub env: Vec<String>,
+    /// The image has a HEALTHCHECK.
+    pub healthcheck: bool,
+}
+
+impl RunSpec {
+    pub fn argv(&self) -> Vec<String> {
+        self.target
+            .entrypoint
+            .iter()
+            .chain(&self.target.command)
+            .cloned()
+            .collect()
+    }
+}
+
+/// How the launch went.
+#[derive(Debug)]
+pub enum Launched {
+    Started {
+        id: String,
+    },
+    /// The engine refused; its own words. `id` is set when the refusal came at start.
+    Refused {
+        id: Option<String>,
+        message: String,
+    },
+}
+
+/// Creates the container with the runner injected, and starts it.
+pub async fn launch(
+    docker: &Docker,
+    spec: &RunSpec,
+    cleanup: &Arc<Cleanup>,
+    payload: &Arc<Vec<u8>>,
+) -> Result<Launched> {
+    if spec.argv().is_empty() {
+        // The engine's own refusal for an image with neither ENTRYPOINT nor CMD; with our runner
+        // as entrypoint it would not notice, so we say it for it.
+        return Ok(Launched::Refused {
+            id: None,
+            message: "No command specified".to_string(),
+        });
+    }
+    let missing_volumes = missing_volumes(docker, &spec.named_volumes).await;
+    let id = match create(docker, spec, cleanup).await {
+        Ok(id) => id,
+        Err(message) => return Ok(Launched::Refused { id: None, message }),
+    };
+    for name in missing_volumes {
+        cleanup.volume(&name);
+    }
+    inject::upload(docker, &id, payload.as_ref().clone()).await?;
+    if let Err(e) = docker.start_container(&id, None).await {
+        return Ok(Launched::Refused {
+            id: Some(id),
+            message: engine_message(&e),
+        });
+    }
+    Ok(Launched::Started { id })
+}
+
+/// The container configuration with our runner in it.
+fn runner_config(spec: &RunSpec, labels: &[(String, String)]) -> ContainerCreateBody {
+    let mut config = spec.config.clone();
+    config.entrypoint = Some(inject::entrypoint());
+    config.cmd = Some(spec.argv());
+    config
+        .labels
+        .get_or_insert_with(HashMap::new)
+        .extend(labels.iter().cloned());
+    let host = config.host_config.get_or_insert_with(Default::default);
+    host.mounts
+        .get_or_insert_with(Vec::new)
+        .push(inject::mount(labels));
+    // Never removed by the engine behind our back: we collect the trace after it exits.
+    host.auto_remove = Some(false);
+    config
+}
+
+/// Creates the container. The request runs in its own task so that, if we are interrupted
+/// while it is in flight, it still completes and registers the container for removal.
+async fn create(docker: &Docker, spec: &RunSpec, cleanup: &Arc<Cleanup>) -> Result<String, String> {
+    let body = runner_config(spec, &cleanup.labels());
+    let options = CreateContainerOptions {
+        name: spec.name.clone(),
+        platform: spec.platform.clone().unwrap_or_default(),
+    };
+    let docker = docker.clone();
+    let register = Arc::clone(cleanup);
+    let guard = cleanup.in_flight();
+    let task = tokio::spawn(async move {
+        let result = docker.create_container(Some(options), body).await;
+        if let Ok(created) = &result {
+            register.container(&created.id);
+        }
+        drop(guard);
+        result
+    });
+    match task.await {
+        Ok(Ok(created)) => Ok(created.id),
+        Ok(Err(e)) => Err(engine_message(&e)),
+        Err(e) => Err(format!("the create request failed: {e}")),
+    }
+}
+
+/// The named volumes that do not exist yet (the engine will create them for this container).
+async fn missing_volumes(docker: &Docker, names: &[String]) -> Vec<String> {
+    let mut missing = Vec::new();
+    for name in names {
+        if docker.inspect_volume(name).await.is_err() {
+            missing.push(name.clone());
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runner_wraps_the_real_argv() {
+        let spec = RunSpec {
+            target: Target {
+                entrypoint: vec!["/app".into()],
+                command: vec!["serve".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = runner_config(&spec, &[("l".into(), "1".into())]);
+        let ep = c.entrypoint.unwrap();
+        assert_eq!(ep[0], inject::RUNNER);
+        assert_eq!(ep.last().map(String::as_str), Some("--"));
+        assert_eq!(c.cmd.unwrap(), ["/app", "serve"]);
+        assert_eq!(c.labels.unwrap()["l"], "1");
+        let host = c.host_config.unwrap();
+        assert_eq!(host.mounts.unwrap()[0].target.as_deref(), Some(inject::DIR));
+        assert_eq!(host.privileged, None);
+        assert_eq!(host.binds, None);
+    }
+}
