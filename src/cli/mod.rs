@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod diagnose;
+pub mod explain;
 pub mod output;
 mod trace_cmd;
 
@@ -58,8 +59,8 @@ fn dispatch(mut argv: Vec<OsString>) -> anyhow::Result<u8> {
             Ok(0)
         }
         "explain" => {
-            let _args = parse::<ExplainArgs>(&argv[1..])?;
-            anyhow::bail!("explain is not built yet")
+            let args = parse::<ExplainArgs>(&argv[1..])?;
+            explain::run(&args)
         }
         "trace" => {
             let args = parse::<TraceArgs>(&argv[1..])?;
@@ -90,13 +91,17 @@ fn parse<P: Parser>(argv: &[OsString]) -> anyhow::Result<P> {
             std::process::exit(0)
         }
         Err(e) => {
+            // clap's message can go on over lines ("not provided:" then the argument): keep
+            // all of it up to the usage, on one line.
             let text = e.to_string();
-            let first = text
+            let message = text
                 .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            anyhow::bail!("{first} (see --help)")
+                .map(str::trim)
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.trim_start_matches("error: ");
+            anyhow::bail!("{message} (see --help)")
         }
     }
 }

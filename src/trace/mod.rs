@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod records;
+pub mod strace_log;
 
 pub use event::{
     ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,

@@ -1,0 +1,160 @@
+//! The decorations strace and ticket systems put before a call: indentation and `>` quote
+//! marks, the pid (`[pid  42] ` or a `42  ` column), a timestamp (`-t`, `-tt`, `-ttt`, `-r`) and an
+//! instruction pointer (`-i`).
+
+/// A timestamp as printed, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// `-t`/`-tt`: time of day.
+    Clock(u64),
+    /// `-ttt`: seconds since the epoch.
+    Epoch(u64),
+    /// `-r`: time since the previous line.
+    Relative(u64),
+}
+
+/// What came before the body of a line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decorations {
+    pub pid: Option<i32>,
+    pub stamp: Option<Stamp>,
+}
+
+/// Strips the quoting a ticket or mail adds (indentation, `>` marks).
+pub fn unquote(line: &str) -> &str {
+    line.trim_start_matches([' ', '\t', '>'])
+}
+
+/// Splits a line into its decorations and its body.
+pub fn strip(line: &str) -> (Decorations, &str) {
+    let mut rest = unquote(line);
+    let mut deco = Decorations::default();
+    if let Some(after) = rest.strip_prefix("[pid") {
+        let after = after.trim_start_matches(' ');
+        let digits = leading_digits(after);
+        if let (Ok(pid), Some(tail)) = (
+            after[..digits].parse::<i32>(),
+            after[digits..].strip_prefix(']'),
+        ) {
+            deco.pid = Some(pid);
+            rest = tail.trim_start_matches(' ');
+        }
+    } else {
+        let digits = leading_digits(rest);
+        if digits > 0 && rest.as_bytes().get(digits) == Some(&b' ') {
+            if let Ok(pid) = rest[..digits].parse::<i32>() {
+                deco.pid = Some(pid);
+                rest = rest[digits..].trim_start_matches(' ');
+            }
+        }
+    }
+    if let Some((stamp, tail)) = timestamp(rest) {
+        deco.stamp = Some(stamp);
+        rest = tail;
+    }
+    (deco, skip_instruction_pointer(rest))
+}
+
+fn leading_digits(s: &str) -> usize {
+    s.bytes().take_while(u8::is_ascii_digit).count()
+}
+
+/// `20:58:45.081881 `, `1795813125.160656 `, `0.000039 ` (the field must be followed by a space).
+fn timestamp(s: &str) -> Option<(Stamp, &str)> {
+    let end = s.find(' ')?;
+    let field = &s[..end];
+    let first = *field.as_bytes().first()?;
+    if !first.is_ascii_digit()
+        || !field
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
+    {
+        return None;
+    }
+    let (whole, frac) = field.split_once('.').unwrap_or((field, ""));
+    let micros = fraction_micros(frac)?;
+    let stamp = if whole.contains(':') {
+        let mut secs = 0u64;
+        for part in whole.split(':') {
+            secs = secs.checked_mul(60)?.checked_add(part.parse().ok()?)?;
+        }
+        Stamp::Clock(secs.checked_mul(1_000_000)?.checked_add(micros)?)
+    } else {
+        if frac.is_empty() {
+            return None; // a bare number is a pid column or program output, not a time
+        }
+        let secs: u64 = whole.parse().ok()?;
+        let us = secs.checked_mul(1_000_000)?.checked_add(micros)?;
+        // -r deltas are small; -ttt times are seconds since 1970.
+        if secs >= 100_000_000 {
+            Stamp::Epoch(us)
+        } else {
+            Stamp::Relative(us)
+        }
+    };
+    Some((stamp, s[end..].trim_start_matches(' ')))
+}
+
+/// `081881` → 81881; `5` → 500000; nanosecond precision is cut to microseconds.
+fn fraction_micros(frac: &str) -> Option<u64> {
+    if frac.contains([':', '.']) {
+        return None;
+    }
+    let mut us = 0u64;
+    for i in 0..6 {
+        let digit = frac.as_bytes().get(i).map_or(0, |c| u64::from(c - b'0'));
+        us = us * 10 + digit;
+    }
+    Some(us)
+}
+
+/// `-i`: `[00007f1e2a3b4c5d] `.
+fn skip_instruction_pointer(s: &str) -> &str {
+    if let Some(after) = s.strip_prefix('[') {
+        if let Some(close) = after.find("] ") {
+            if close >= 8 && after[..close].bytes().all(|c| c.is_ascii_hexdigit()) {
+                return &after[close + 2..];
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_forms() {
+        let (d, body) = strip("[pid  9484] execve(\"/bin/ls\")");
+        assert_eq!((d.pid, body), (Some(9484), "execve(\"/bin/ls\")"));
+        let (d, body) = strip("9472  brk(NULL) = 0x1");
+        assert_eq!((d.pid, body), (Some(9472), "brk(NULL) = 0x1"));
+        let (d, body) = strip("    > brk(NULL) = 0x1");
+        assert_eq!((d.pid, body), (None, "brk(NULL) = 0x1"));
+    }
+
+    #[test]
+    fn time_forms() {
+        let (d, body) = strip("9885  20:58:45.081881 getpid() = 9885");
+        assert_eq!(d.pid, Some(9885));
+        assert_eq!(
+            d.stamp,
+            Some(Stamp::Clock((20 * 3600 + 58 * 60 + 45) * 1_000_000 + 81881))
+        );
+        assert_eq!(body, "getpid() = 9885");
+        let (d, _) = strip("1795813125.160656 execve(\"/usr/bin/sh\")");
+        assert_eq!(d.stamp, Some(Stamp::Epoch(1_795_813_125_160_656)));
+        let (d, body) = strip("     0.000039 dup2(11, 1) = 1");
+        assert_eq!((d.pid, d.stamp), (None, Some(Stamp::Relative(39))));
+        assert_eq!(body, "dup2(11, 1) = 1");
+        let (d, _) = strip("[pid 7] 1795813125.160656789 getpid() = 7");
+        assert_eq!(d.stamp, Some(Stamp::Epoch(1_795_813_125_160_656)));
+    }
+
+    #[test]
+    fn instruction_pointer() {
+        let (_, body) = strip("[00007f1e2a3b4c5d] getpid() = 1");
+        assert_eq!(body, "getpid() = 1");
+    }
+}

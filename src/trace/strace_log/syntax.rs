@@ -1,0 +1,339 @@
+//! The grammar of one strace line, after its pid and time decorations are gone: a call with its
+//! result, the two halves of an interrupted call, a signal, or a process's end.
+//!
+//! Everything here works on byte offsets and borrows from the line: the reader runs this on every
+//! line of logs that can be hundreds of megabytes, so nothing allocates and nothing backtracks.
+
+/// What the body of a trace line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body<'a> {
+    /// `name(args) = result`.
+    Call {
+        name: &'a str,
+        args: &'a str,
+        result: Outcome<'a>,
+    },
+    /// `name(args <unfinished ...>`: the call blocked and another process printed meanwhile.
+    Unfinished { name: &'a str, args: &'a str },
+    /// `<... name resumed>rest) = result`: the end of an unfinished call.
+    Resumed {
+        name: &'a str,
+        rest: &'a str,
+        result: Outcome<'a>,
+    },
+    /// `--- SIGSEGV {si_signo=SIGSEGV, ...} ---`.
+    Signal { name: &'a str, text: &'a str },
+    /// `+++ exited with 3 +++`.
+    Exited { code: i32, text: &'a str },
+    /// `+++ killed by SIGKILL (core dumped) +++`.
+    Killed { signal: &'a str, text: &'a str },
+}
+
+/// The part after ` = `.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome<'a> {
+    /// The whole result as strace prints it, without a `-T` duration (`-1 ENOENT (No such file)`).
+    pub text: &'a str,
+    /// `None` for `?` (the call never returned).
+    pub ret: Option<i64>,
+    /// The error's name, never its (possibly translated) description.
+    pub errno: Option<&'a str>,
+}
+
+/// Why a line is not (yet) a trace line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotACall {
+    /// The line starts like a call but its closing parenthesis or result is missing: a call wrapped
+    /// onto the next line.
+    Incomplete,
+    /// Anything else: program output, a shell prompt, a comment.
+    Foreign,
+}
+
+const UNFINISHED: &str = "<unfinished ...>";
+
+/// Classifies a line body (decorations already stripped).
+pub fn parse_body(body: &str) -> Result<Body<'_>, NotACall> {
+    let b = body.as_bytes();
+    match b.first() {
+        Some(b'+') => return exit_line(body).ok_or(NotACall::Foreign),
+        Some(b'-') => return signal_line(body).ok_or(NotACall::Foreign),
+        Some(b'<') => return resumed_line(body),
+        _ => {}
+    }
+    let name_len = b.iter().position(|&c| !is_name_byte(c)).unwrap_or(b.len());
+    if name_len == 0 || !b[0].is_ascii_lowercase() && b[0] != b'_' || b.get(name_len) != Some(&b'(')
+    {
+        return Err(NotACall::Foreign);
+    }
+    let name = &body[..name_len];
+    let inner = &body[name_len + 1..];
+    if let Some(args) = inner.trim_end().strip_suffix(UNFINISHED) {
+        let args = args.strip_suffix(' ').unwrap_or(args);
+        return Ok(Body::Unfinished { name, args });
+    }
+    let (args, result) = split_result(inner, 1)?;
+    Ok(Body::Call { name, args, result })
+}
+
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'
+}
+
+/// `<... name resumed>rest) = result`.
+fn resumed_line(body: &str) -> Result<Body<'_>, NotACall> {
+    let after = body.strip_prefix("<... ").ok_or(NotACall::Foreign)?;
+    let end = after.find(" resumed>").ok_or(NotACall::Foreign)?;
+    let name = &after[..end];
+    if name.is_empty() || !name.bytes().all(is_name_byte) {
+        return Err(NotACall::Foreign);
+    }
+    let rest = &after[end + " resumed>".len()..];
+    let (rest, result) = split_result(rest, 1)?;
+    Ok(Body::Resumed { name, rest, result })
+}
+
+/// Splits `args) = result` at the parenthesis that closes the call (`depth` open at start).
+fn split_result(text: &str, depth: usize) -> Result<(&str, Outcome<'_>), NotACall> {
+    let close = find_close(text.as_bytes(), depth).ok_or(NotACall::Incomplete)?;
+    let after = text[close + 1..].trim_start_matches(' ');
+    let result = after.strip_prefix('=').ok_or(NotACall::Incomplete)?;
+    let result = result.trim_start_matches(' ');
+    if result.is_empty() {
+        return Err(NotACall::Incomplete);
+    }
+    Ok((&text[..close], outcome(result)))
+}
+
+/// The offset of the `)` that brings the nesting from `depth` to zero, skipping string literals.
+pub fn find_close(b: &[u8], mut depth: usize) -> Option<usize> {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => i = skip_string(b, i)?,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Given the offset of an opening `"`, the offset of its closing `"`.
+pub fn skip_string(b: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    loop {
+        let at = memchr::memchr2(b'"', b'\\', b.get(i..)?)? + i;
+        if b[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at);
+        }
+    }
+}
+
+/// Parses `-1 ENOENT (No such file or directory) <0.000012>` and the like.
+fn outcome(text: &str) -> Outcome<'_> {
+    let text = strip_duration(text.trim_end());
+    let mut words = text.splitn(3, ' ');
+    let ret_word = words.next().unwrap_or("");
+    let ret = parse_ret(ret_word);
+    let errno = words
+        .next()
+        .filter(|w| w.len() > 1 && w.starts_with('E') && w.bytes().all(is_errno_byte));
+    Outcome { text, ret, errno }
+}
+
+fn is_errno_byte(c: u8) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'
+}
+
+/// Removes a trailing `-T` duration (`<0.000012>`).
+fn strip_duration(text: &str) -> &str {
+    if let Some(head) = text.strip_suffix('>') {
+        if let Some(open) = head.rfind('<') {
+            let inner = &head[open + 1..];
+            if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+                return head[..open].trim_end();
+            }
+        }
+    }
+    text
+}
+
+/// A return value: decimal, negative, or hexadecimal (pointers); a `-y` decoration after the
+/// number (`3</etc/passwd>`) is ignored.
+pub fn parse_ret(word: &str) -> Option<i64> {
+    if let Some(hex) = word.strip_prefix("0x") {
+        let digits = hex.split(|c: char| !c.is_ascii_hexdigit()).next()?;
+        return u64::from_str_radix(digits, 16).ok().map(|v| v as i64);
+    }
+    let end = word
+        .bytes()
+        .enumerate()
+        .position(|(i, c)| !(c.is_ascii_digit() || i == 0 && c == b'-'))
+        .unwrap_or(word.len());
+    word[..end].parse().ok()
+}
+
+/// `+++ exited with 3 +++`, `+++ killed by SIGKILL (core dumped) +++`.
+fn exit_line(body: &str) -> Option<Body<'_>> {
+    let inner = body.strip_prefix("+++ ")?.trim_end().strip_suffix(" +++")?;
+    if let Some(code) = inner.strip_prefix("exited with ") {
+        return Some(Body::Exited {
+            code: code.trim().parse().ok()?,
+            text: body.trim_end(),
+        });
+    }
+    let signal = inner.strip_prefix("killed by ")?;
+    let signal = signal.split(' ').next()?;
+    signal.starts_with("SIG").then_some(Body::Killed {
+        signal,
+        text: body.trim_end(),
+    })
+}
+
+/// `--- SIGCHLD {si_signo=SIGCHLD, ...} ---` and `--- stopped by SIGSTOP ---`.
+fn signal_line(body: &str) -> Option<Body<'_>> {
+    let inner = body.strip_prefix("--- ")?;
+    let name = inner.split(' ').next()?;
+    let name = if name == "stopped" {
+        inner.strip_prefix("stopped by ")?.split(' ').next()?
+    } else {
+        name
+    };
+    name.starts_with("SIG").then_some(Body::Signal {
+        name,
+        text: body.trim_end(),
+    })
+}
+
+/// Splits an argument list at its top-level commas, keeping strings and nested `()[]{}` whole.
+pub fn split_args(args: &str) -> Vec<&str> {
+    let b = args.as_bytes();
+    let mut out = Vec::with_capacity(6);
+    let (mut depth, mut start, mut i) = (0usize, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'"' => match skip_string(b, i) {
+                Some(end) => i = end,
+                None => break,
+            },
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                out.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let last = args[start..].trim();
+    if !last.is_empty() || !out.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_call() {
+        let body = r#"openat(AT_FDCWD, "/etc/a(b\")", O_RDONLY) = -1 ENOENT (Aucun fichier ou dossier de ce type) <0.000012>"#;
+        let Ok(Body::Call { name, args, result }) = parse_body(body) else {
+            panic!("not a call: {body}")
+        };
+        assert_eq!(name, "openat");
+        assert_eq!(args, r#"AT_FDCWD, "/etc/a(b\")", O_RDONLY"#);
+        assert_eq!(result.ret, Some(-1));
+        assert_eq!(result.errno, Some("ENOENT"));
+        assert_eq!(
+            result.text,
+            "-1 ENOENT (Aucun fichier ou dossier de ce type)"
+        );
+    }
+
+    #[test]
+    fn results() {
+        assert_eq!(outcome("?").ret, None);
+        assert_eq!(outcome("0x55d4c000").ret, Some(0x55d4c000));
+        assert_eq!(outcome("3</etc/passwd>").ret, Some(3));
+        assert_eq!(outcome("3</etc/passwd>").text, "3</etc/passwd>");
+        assert_eq!(outcome("0 (Timeout)").errno, None);
+        let r = outcome("? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+        assert_eq!((r.ret, r.errno), (None, Some("ERESTARTSYS")));
+    }
+
+    #[test]
+    fn halves_and_ends() {
+        assert_eq!(
+            parse_body("wait4(-1,  <unfinished ...>"),
+            Ok(Body::Unfinished {
+                name: "wait4",
+                args: "-1, "
+            })
+        );
+        let Ok(Body::Resumed { name, rest, result }) = parse_body(
+            "<... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 2}], 0, NULL) = 9473",
+        ) else {
+            panic!()
+        };
+        assert_eq!((name, result.ret), ("wait4", Some(9473)));
+        assert_eq!(rest, "[{WIFEXITED(s) && WEXITSTATUS(s) == 2}], 0, NULL");
+        assert!(matches!(
+            parse_body("+++ killed by SIGKILL (core dumped) +++"),
+            Ok(Body::Killed {
+                signal: "SIGKILL",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_body("+++ exited with 127 +++"),
+            Ok(Body::Exited { code: 127, .. })
+        ));
+        assert!(matches!(
+            parse_body("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---"),
+            Ok(Body::Signal {
+                name: "SIGSEGV",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn wrapped_and_foreign() {
+        assert_eq!(
+            parse_body(r#"openat(AT_FDCWD, "/etc/very"#),
+            Err(NotACall::Incomplete)
+        );
+        assert_eq!(
+            parse_body(r#"openat(AT_FDCWD, "/x", O_RDONLY)"#),
+            Err(NotACall::Incomplete)
+        );
+        assert_eq!(parse_body("Hello, world"), Err(NotACall::Foreign));
+        assert_eq!(parse_body("$ strace -f ./app"), Err(NotACall::Foreign));
+        assert_eq!(parse_body("Main(x) = 1"), Err(NotACall::Foreign));
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            split_args(r#"3, {sa_family=AF_INET, sin_port=htons(80)}, 16"#),
+            vec!["3", "{sa_family=AF_INET, sin_port=htons(80)}", "16"]
+        );
+        assert_eq!(
+            split_args(r#""a,b", ["x", "y"]"#),
+            vec![r#""a,b""#, r#"["x", "y"]"#]
+        );
+        assert!(split_args("").is_empty());
+    }
+}
