@@ -27,6 +27,13 @@ fn exec_failure(path: &Path) -> (Option<i32>, Event, Evidence) {
     assert_eq!(r.trace.end.as_ref().unwrap().exit.code, r.status.code());
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(stderr.starts_with(&format!("exec {p}: ")), "{stderr}");
+    // runc's message is what the container printed: it is in the stderr tail.
+    let tail = &r.trace.end.as_ref().unwrap().stderr_tail;
+    assert_eq!(
+        tail.last().map(String::as_str),
+        stderr.lines().last(),
+        "{tail:?}"
+    );
     (r.status.code(), ev, evidence)
 }
 
@@ -261,4 +268,102 @@ fn evidence_is_read_from_the_tracees_root() {
         Some("/lib64/ld-inroot-x86-64.so2")
     );
     assert_eq!(elf.interpreter_exists, Some(true));
+}
+
+#[test]
+fn foreign_architecture() {
+    // The same binary with its header's machine changed to aarch64 (e_machine at byte 18).
+    let dir = scratch();
+    let app = dir.path().join("app");
+    let mut bytes = std::fs::read(program("exit_with")).unwrap();
+    bytes[18..20].copy_from_slice(&183u16.to_le_bytes());
+    write_exec(&app, &bytes, 0o755);
+    let (code, ev, evidence) = exec_failure(&app);
+    assert_eq!((code, ev.errno.as_deref()), (Some(1), Some("ENOEXEC")));
+    let elf = evidence.elf.unwrap();
+    assert_eq!(
+        (elf.machine.as_str(), elf.runnable_machine),
+        ("aarch64", false)
+    );
+    assert!(evidence
+        .notes
+        .contains(&"the file is built for aarch64, this machine runs x86_64".to_string()));
+}
+
+#[test]
+fn strings_are_read_when_process_vm_readv_is_denied() {
+    // Docker's default seccomp profile denies process_vm_readv without CAP_SYS_PTRACE.
+    let dir = scratch();
+    let events = dir.path().join("ev.jsonl");
+    let out = std::process::Command::new(program("deny_vm_readv"))
+        .arg(common::bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .args(["--", "/bin/busybox", "cat", "/nonexistent-dd/conf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = common::finish(out, &events);
+    let ev = r
+        .event("open", "/nonexistent-dd/conf")
+        .or_else(|| r.event("openat", "/nonexistent-dd/conf"))
+        .expect("the path was read from the tracee");
+    assert!(ev.call.contains(r#""/nonexistent-dd/conf""#), "{}", ev.call);
+    assert!(
+        r.trace.events.iter().all(|e| e.signal.is_none()),
+        "no signal"
+    );
+    let exec = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("execve"))
+        .unwrap();
+    assert_eq!(
+        exec.argv.as_deref(),
+        Some(
+            &[
+                "/bin/busybox".to_string(),
+                "cat".into(),
+                "/nonexistent-dd/conf".into()
+            ][..]
+        ),
+        "{:?}",
+        r.trace
+            .events
+            .iter()
+            .take(3)
+            .map(|e| &e.call)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn failed_unix_connect_gets_the_socket_paths_parent() {
+    let dir = scratch();
+    let sock = dir.path().join("run/app.sock");
+    let s = sock.to_str().unwrap();
+    let prog = program("net");
+    let r = run(&[], &[prog.to_str().unwrap(), "connect-unix", s]);
+    assert_eq!(r.status.code(), Some(1));
+    let ev = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("connect"))
+        .unwrap();
+    assert_eq!(
+        (
+            ev.family.as_deref(),
+            ev.addr.as_deref(),
+            ev.errno.as_deref()
+        ),
+        (Some("AF_UNIX"), Some(s), Some("ENOENT"))
+    );
+    let evidence = ev.evidence.as_ref().expect("evidence for the socket path");
+    assert_eq!(
+        evidence.nearest_parent.as_ref().unwrap().path,
+        dir.path().to_str().unwrap()
+    );
 }

@@ -207,15 +207,29 @@ fn runs_as_an_unprivileged_user() {
     std::fs::write(&secret, "x").unwrap();
     std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let events = dir.path().join("events.jsonl");
-    let out = Command::new("setpriv")
-        .args([
+    // As root, become nobody with no capability at all; as anyone else, stay as we are.
+    let root = nix::unistd::geteuid().is_root();
+    let uid = if root {
+        65534
+    } else {
+        nix::unistd::geteuid().as_raw()
+    };
+    if !root {
+        std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+            .unwrap();
+    }
+    let mut cmd = Command::new(if root { "setpriv" } else { bin() });
+    if root {
+        cmd.args([
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
         ])
-        .arg(bin())
+        .arg(bin());
+    }
+    let out = cmd
         .arg("__run")
         .arg("--events")
         .arg(&events)
@@ -224,8 +238,8 @@ fn runs_as_an_unprivileged_user() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let mode = std::fs::metadata(&events).unwrap();
-    assert_eq!(std::os::unix::fs::MetadataExt::uid(&mode), 65534);
+    let meta = std::fs::metadata(&events).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
     let run = common::finish(out, &events);
     let denied = run
         .event("open", secret.to_str().unwrap())
@@ -233,10 +247,8 @@ fn runs_as_an_unprivileged_user() {
         .expect("the open of the secret is recorded");
     assert_eq!(denied.errno.as_deref(), Some("EACCES"));
     let ev = denied.evidence.as_ref().expect("evidence");
-    assert_eq!(
-        (ev.process_uid, ev.uid, ev.mode),
-        (Some(65534), Some(0), Some(0o600))
-    );
+    assert_eq!(ev.process_uid, Some(uid));
+    assert_eq!(ev.mode, Some(if root { 0o600 } else { 0 }));
 }
 
 #[test]
@@ -292,5 +304,131 @@ fn the_program_inherits_no_extra_descriptors() {
     assert_eq!(
         String::from_utf8_lossy(&traced.stdout),
         String::from_utf8_lossy(&bare.stdout)
+    );
+}
+
+#[test]
+fn an_init_dies_of_its_own_fault_as_without_the_runner() {
+    // As PID 1 of a pid namespace (as in a container), a traced program's own SIGSEGV would be
+    // dropped by the kernel and fault forever; the runner must let it die as it would untraced.
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: a pid namespace needs root");
+        return;
+    }
+    let prog = program("exit_with");
+    for case in ["segv", "abort", "code"] {
+        let bare = Command::new("unshare")
+            .args(["-fp", "--mount-proc"])
+            .arg(&prog)
+            .arg(case)
+            .status()
+            .unwrap();
+        let dir = scratch();
+        let events = dir.path().join("events.jsonl");
+        let traced = Command::new("unshare")
+            .args(["-fp", "--mount-proc", bin(), "__run", "--events"])
+            .arg(&events)
+            .arg("--")
+            .arg(&prog)
+            .arg(case)
+            .output()
+            .unwrap();
+        assert_eq!(ending(traced.status), ending(bare), "{case}");
+        let run = common::finish(traced, &events);
+        assert_eq!(run.trace.header.as_ref().unwrap().main_pid, 1);
+        let end = run.trace.end.expect("an end record");
+        if case == "segv" {
+            assert_eq!(end.exit.signal.as_deref(), Some("SIGSEGV"));
+        }
+    }
+}
+
+#[test]
+fn an_exec_from_a_second_thread_does_not_end_the_trace() {
+    // The leader's exit stop during another thread's exec is not the end of the program.
+    let prog = program("thread_exec");
+    let traced = run(
+        &[],
+        &[prog.to_str().unwrap(), "/bin/busybox", "sh", "-c", "exit 5"],
+    );
+    assert_eq!(traced.status.code(), Some(5));
+    let end = traced.trace.end.as_ref().expect("an end record");
+    assert_eq!(end.exit.code, Some(5));
+    assert!(traced
+        .trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("execve")
+            && e.ret == Some(0)
+            && e.argv.as_ref().is_some_and(|a| a[0] == "/bin/busybox")));
+}
+
+#[test]
+fn a_trace_cut_short_by_sigkill_is_still_readable() {
+    // In a container, `docker kill` takes the tracer down with PID 1: what was recorded must
+    // already be on disk (flushed whenever the tracer waits), only the end is missing.
+    let prog = program("exit_with");
+    let dir = scratch();
+    let events = dir.path().join("cut.jsonl");
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(&events)
+        .arg("--")
+        .arg(&prog)
+        .arg("trap-term")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // The tracer is the process still running as `__run` with our events file.
+    let needle = events.to_str().unwrap();
+    let tracer = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .find(|pid| {
+            *pid != child.id() as i32
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .expect("the tracer process");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let trace =
+        docker_diagnose::trace::read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    assert!(trace.end.is_none());
+    assert_eq!(trace.header.unwrap().main_pid, child.id() as i32);
+    assert!(trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("execve") && e.ret == Some(0)));
+}
+
+#[test]
+fn real_time_signals_are_delivered_and_kill_as_without_the_runner() {
+    let prog = program("exit_with");
+    let bare = Command::new(&prog).arg("rt").output().unwrap();
+    let traced = run(&[], &[prog.to_str().unwrap(), "rt"]);
+    assert_eq!(traced.stdout, bare.stdout);
+    assert_eq!(traced.stdout, b"got SIGRTMIN+2\n");
+    assert_eq!(ending(traced.status), ending(bare.status));
+    let names: Vec<_> = traced
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| e.signal.as_deref())
+        .collect();
+    assert_eq!(names, ["SIGRT_2", "SIGRT_3", "SIGRT_3"]);
+    assert_eq!(
+        traced.trace.end.unwrap().exit.signal.as_deref(),
+        Some("SIGRT_3")
     );
 }

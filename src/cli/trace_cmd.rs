@@ -54,13 +54,15 @@ fn run_runner(events: &std::path::Path, args: &TraceArgs) -> Result<ExitStatus> 
         cmd.arg("--full");
     }
     cmd.arg("--").args(&args.command);
+    let mut child = cmd.spawn().context("cannot start the runner")?;
     // Like system(3): a Ctrl-C or Ctrl-\ at the terminal is for the command, and we report.
+    // Only after the spawn: an ignored signal would be inherited by the command.
     let ignore = |sig| {
         // SAFETY: installs SIG_IGN or the saved disposition, no handler code.
         unsafe { signal(sig, SigHandler::SigIgn) }
     };
     let saved = [Signal::SIGINT, Signal::SIGQUIT].map(|s| (s, ignore(s)));
-    let status = cmd.status().context("cannot start the runner");
+    let status = child.wait().context("cannot wait for the runner");
     for (sig, old) in saved {
         if let Ok(old) = old {
             // SAFETY: restores the disposition we replaced.

@@ -10,7 +10,7 @@ use std::time::Instant;
 use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
@@ -30,6 +30,8 @@ struct Task {
     pending: Option<Entry>,
     /// A thread of another process (not a thread-group leader).
     thread: bool,
+    /// The process (thread-group leader) a thread belongs to.
+    leader: Option<Pid>,
     /// Its first (attach) stop has been seen.
     started: bool,
 }
@@ -49,6 +51,8 @@ pub struct Tracer {
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
     streams: [Option<(u64, u64)>; 2],
+    /// The main process has exec'd the program (before, it is the runner itself).
+    main_execd: bool,
 }
 
 impl Tracer {
@@ -74,23 +78,28 @@ impl Tracer {
             evidence_budget: EVIDENCE_BUDGET,
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
+            main_execd: false,
         }
     }
 
     /// Runs until no traced task is left.
     pub fn run(mut self) {
         loop {
-            let status = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) => {
+            let status = match wait_any(true) {
+                Ok(None) => {
                     // About to block: whatever is recorded must be on disk if we are killed.
                     self.writer.flush();
-                    waitpid(None, Some(WaitPidFlag::__WALL))
+                    wait_any(false)
                 }
                 other => other,
             };
             match status {
-                Ok(status) => self.on_status(status),
-                Err(Errno::EINTR) => continue,
+                // nix names only the classic signals: a real-time one is handled by number.
+                Ok(Some((pid, raw))) => match WaitStatus::from_raw(pid, raw) {
+                    Ok(status) => self.on_status(status),
+                    Err(_) => self.on_numbered_signal(pid, raw),
+                },
+                Ok(None) | Err(Errno::EINTR) => continue,
                 Err(_) => break,
             }
         }
@@ -104,16 +113,31 @@ impl Tracer {
             WaitStatus::PtraceEvent(pid, sig, event) => self.on_event(pid, sig, event),
             WaitStatus::PtraceSyscall(pid) => {
                 self.on_syscall(pid);
-                self.resume(pid, None);
+                self.resume(pid, 0);
             }
             WaitStatus::Stopped(pid, sig) => {
                 // A signal-delivery-stop: record it and deliver it unchanged.
-                self.record_signal(pid, sig);
-                self.resume(pid, Some(sig));
+                self.record_signal(pid, sig as i32);
+                if self.init_fault_is_fatal(pid, sig) {
+                    self.let_init_die(pid, sig);
+                } else {
+                    self.resume(pid, sig as i32);
+                }
             }
             WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None)),
-            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig))),
+            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig as i32))),
             _ => {}
+        }
+    }
+
+    /// A stop or death by a signal nix has no name for (`SIGRTMIN+n`).
+    fn on_numbered_signal(&mut self, pid: Pid, raw: i32) {
+        if libc::WIFSTOPPED(raw) {
+            let sig = libc::WSTOPSIG(raw);
+            self.record_signal(pid, sig);
+            self.resume(pid, sig);
+        } else if libc::WIFSIGNALED(raw) {
+            self.gone(pid, exit_facts(0, Some(libc::WTERMSIG(raw))));
         }
     }
 
@@ -121,8 +145,13 @@ impl Tracer {
         let task = self.tasks.entry(pid).or_default();
         if event == libc::PTRACE_EVENT_STOP {
             if !task.started {
-                // A new task's attach stop: let it run.
+                // A new task's attach stop (it may come before its creator's clone event, which
+                // never comes if the creator dies first): let it run.
                 task.started = true;
+                if let Some(leader) = tgid_of(pid).filter(|l| *l != pid) {
+                    task.thread = true;
+                    task.leader = Some(leader);
+                }
             } else if matches!(
                 sig,
                 Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
@@ -132,7 +161,7 @@ impl Tracer {
                 unsafe { libc::ptrace(libc::PTRACE_LISTEN, pid.as_raw(), 0, 0) };
                 return;
             }
-            self.resume(pid, None);
+            self.resume(pid, 0);
             return;
         }
         match event {
@@ -140,14 +169,18 @@ impl Tracer {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(new) = ptrace::getevent(pid) {
                     let new = Pid::from_raw(new as i32);
-                    let thread = event == libc::PTRACE_EVENT_CLONE && is_thread(new);
-                    self.tasks.entry(new).or_default().thread = thread;
+                    let leader = tgid_of(new).filter(|l| *l != new);
+                    let thread = event == libc::PTRACE_EVENT_CLONE && leader.is_some();
+                    let task = self.tasks.entry(new).or_default();
+                    task.thread = thread;
+                    task.leader = leader.filter(|_| thread);
                     if !thread {
                         self.processes += 1;
                     }
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
+                self.main_execd |= pid == self.main;
                 // A thread that execs takes over the leader's pid; its pending execve moves.
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
@@ -165,7 +198,7 @@ impl Tracer {
             }
             _ => {}
         }
-        self.resume(pid, None);
+        self.resume(pid, 0);
     }
 
     /// A syscall stop of any kind: seccomp, entry (`--full`) or exit.
@@ -197,7 +230,15 @@ impl Tracer {
                         _ => {}
                     }
                 }
-                if entry.wants_result() {
+                // Until its exec the main process is the runner: only the execve is the
+                // program's (its failure message still counts for the stderr tail).
+                let runner_own = pid == self.main
+                    && !self.main_execd
+                    && !matches!(entry.sysno, Some(Sysno::execve | Sysno::execveat));
+                if runner_own {
+                    return;
+                }
+                if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
                     self.writer.event(self.stamp(entry.finish(None)));
@@ -220,7 +261,11 @@ impl Tracer {
         if self.ended || (!is_error && !entry.sysno.is_some_and(interesting)) {
             return;
         }
-        let abs = entry.abs_path.clone();
+        // A unix socket's path is a path too (connect to a missing /run/app.sock).
+        let abs = entry.abs_path.clone().or_else(|| {
+            let addr = entry.event.addr.as_ref()?;
+            addr.starts_with('/').then(|| addr.as_bytes().to_vec())
+        });
         let sysno = entry.sysno;
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
@@ -256,17 +301,28 @@ impl Tracer {
     /// on disk, before it is let go (in a container its exit kills us).
     fn on_exit(&mut self, pid: Pid, raw: i32) {
         let facts = if libc::WIFSIGNALED(raw) {
-            exit_facts(0, Signal::try_from(libc::WTERMSIG(raw)).ok())
+            exit_facts(0, Some(libc::WTERMSIG(raw)))
         } else {
             exit_facts(libc::WEXITSTATUS(raw), None)
         };
         let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
-        if !self.ended && !thread {
+        if !self.ended && !thread && !self.thread_execs(pid) {
             self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
         }
-        if pid == self.main && !self.ended {
+        if pid == self.main && !self.ended && !self.thread_execs(pid) {
             self.end(facts);
         }
+    }
+
+    /// Whether a thread of `leader`'s process is in an execve: then the leader's exit stop is
+    /// the exec taking the process over (the thread becomes the leader), not the end.
+    fn thread_execs(&self, leader: Pid) -> bool {
+        self.tasks.values().any(|t| {
+            t.leader == Some(leader)
+                && t.pending
+                    .as_ref()
+                    .is_some_and(|e| matches!(e.sysno, Some(Sysno::execve | Sysno::execveat)))
+        })
     }
 
     /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
@@ -301,11 +357,13 @@ impl Tracer {
         self.writer.event(self.stamp(event));
     }
 
-    fn record_signal(&mut self, pid: Pid, sig: Signal) {
-        if self.ended {
+    fn record_signal(&mut self, pid: Pid, sig: i32) {
+        // Before its first exec the main process is still the runner (its own SIGCHLD from the
+        // tracer's launch is not the program's).
+        if self.ended || (pid == self.main && !self.main_execd) {
             return;
         }
-        let name = signal_name(sig as i32);
+        let name = signal_name(sig);
         let detail = ptrace::getsiginfo(pid)
             .map(|si| format!("{{si_signo={name}, si_code={}}}", si.si_code))
             .unwrap_or_default();
@@ -317,6 +375,45 @@ impl Tracer {
             ..Event::default()
         };
         self.writer.event(self.stamp(event));
+    }
+
+    /// Whether `sig` is a fault (SIGSEGV from a bad access, SIGILL...) that kills a namespace's
+    /// init only when nobody traces it. The kernel keeps a traced init unkillable by its own
+    /// faults (the tracer might handle them), so re-injecting would fault forever.
+    fn init_fault_is_fatal(&self, pid: Pid, sig: Signal) -> bool {
+        if self.main.as_raw() != 1
+            || !matches!(
+                sig,
+                Signal::SIGSEGV | Signal::SIGBUS | Signal::SIGILL | Signal::SIGFPE
+            )
+        {
+            return false;
+        }
+        let kernel_sent = ptrace::getsiginfo(pid).is_ok_and(|si| si.si_code > 0);
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let caught = u64::from_str_radix(&field("SigCgt:"), 16)
+            .is_ok_and(|mask| mask & (1 << (sig as u32 - 1)) != 0);
+        kernel_sent && field("Tgid:") == "1" && !caught
+    }
+
+    /// Ends the trace for an init that dies of its own fault, then lets go of the faulting
+    /// thread: untraced, the instruction faults again and the kernel kills it as without us.
+    fn let_init_die(&mut self, pid: Pid, sig: Signal) {
+        if !self.ended {
+            let facts = exit_facts(0, Some(sig as i32));
+            self.record_exit(self.main, &facts, false);
+            self.end(facts);
+        }
+        let _ = ptrace::detach(pid, None);
+        self.tasks.remove(&pid);
     }
 
     /// Writes the notes, the `End` record and syncs the file.
@@ -348,18 +445,21 @@ impl Tracer {
         let Some(mut pipe) = self.notes.take() else {
             return;
         };
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        for note in text.lines().filter(|l| !l.is_empty()) {
-            let (name, path_var) = note.split_once('\0').unwrap_or((note, ""));
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        for note in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut parts = note.splitn(2, |&b| b == 0);
+            let name = parts.next().unwrap_or_default();
+            let path_var = String::from_utf8_lossy(parts.next().unwrap_or_default());
             let event = Event {
                 pid: self.main.as_raw(),
                 kind: EventKind::Note,
                 syscall: Some("execve".into()),
                 call: format!(
-                    "execve(\"{name}\", ...) = -1 ENOENT (not found in PATH: {path_var})"
+                    "execve({}, ...) = -1 ENOENT (not found in PATH: {path_var})",
+                    decode::text::quote(name, false)
                 ),
-                path: Some(name.to_string()),
+                path: Some(decode::text::lossless(name)),
                 ret: Some(-1),
                 errno: Some("ENOENT".into()),
                 ..Event::default()
@@ -395,14 +495,16 @@ impl Tracer {
 
     /// Lets a task run on, stopping at its next syscall exit when a result is awaited (or at
     /// every syscall with `--full`).
-    fn resume(&mut self, pid: Pid, sig: Option<Signal>) {
+    fn resume(&mut self, pid: Pid, sig: i32) {
         let step = self.full || self.tasks.get(&pid).is_some_and(|t| t.pending.is_some());
-        // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
-        let _ = if step {
-            ptrace::syscall(pid, sig)
+        let request = if step {
+            libc::PTRACE_SYSCALL
         } else {
-            ptrace::cont(pid, sig)
+            libc::PTRACE_CONT
         };
+        // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
+        // SAFETY: a plain ptrace request; `data` is the signal to deliver (0 for none).
+        unsafe { libc::ptrace(request, pid.as_raw(), 0, sig as libc::c_long) };
     }
 }
 
@@ -412,13 +514,22 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_003e;
 #[cfg(target_arch = "aarch64")]
 const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 
-/// Whether a call is in the prefiltered set (`--full` records those even when they succeed).
+/// Whether a call is in the prefiltered set (`--full` records those even when they succeed;
+/// writes are only read for the tails).
 fn interesting(s: Sysno) -> bool {
-    super::filter::TRACED.contains(&s)
-        || matches!(
-            s,
-            Sysno::newfstatat | Sysno::statx | Sysno::write | Sysno::writev
-        )
+    super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
+}
+
+/// `waitpid(-1, __WALL)` with the raw status; `None` when nothing is ready (`nohang`).
+fn wait_any(nohang: bool) -> Result<Option<(Pid, i32)>, Errno> {
+    let mut status = 0;
+    let flags = libc::__WALL | if nohang { libc::WNOHANG } else { 0 };
+    // SAFETY: `status` is a valid out-pointer.
+    match unsafe { libc::waitpid(-1, &mut status, flags) } {
+        -1 => Err(Errno::last()),
+        0 => Ok(None),
+        pid => Ok(Some((Pid::from_raw(pid), status))),
+    }
 }
 
 /// `PTRACE_GET_SYSCALL_INFO`, with the buffer size the kernel needs (nix passes none).
@@ -443,8 +554,8 @@ fn file_id(path: &str) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Whether a task is a thread of another process (its Tgid is not its own pid).
-fn is_thread(pid: Pid) -> bool {
+/// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
+fn tgid_of(pid: Pid) -> Option<Pid> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -452,20 +563,13 @@ fn is_thread(pid: Pid) -> bool {
                 .find_map(|l| l.strip_prefix("Tgid:"))
                 .and_then(|v| v.trim().parse::<i32>().ok())
         })
-        .is_some_and(|tgid| tgid != pid.as_raw())
+        .map(Pid::from_raw)
 }
 
-fn exit_facts(code: i32, sig: Option<Signal>) -> ExitFacts {
-    match sig {
-        Some(sig) => ExitFacts {
-            code: None,
-            signal: Some(sig.as_str().to_string()),
-            oom_killed: false,
-        },
-        None => ExitFacts {
-            code: Some(code),
-            signal: None,
-            oom_killed: false,
-        },
+fn exit_facts(code: i32, sig: Option<i32>) -> ExitFacts {
+    ExitFacts {
+        code: sig.is_none().then_some(code),
+        signal: sig.map(signal_name),
+        oom_killed: false,
     }
 }

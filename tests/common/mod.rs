@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
-use std::sync::OnceLock;
 
 use docker_diagnose::trace::{read_records, Event, Trace};
 
@@ -12,41 +11,29 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_docker-diagnose")
 }
 
-/// A directory the test programs are compiled into, kept for the test process's life.
-fn programs_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("dd-runner-programs-")
-            .tempdir()
-            .unwrap();
-        // World-readable: some tests run the programs as another user.
-        std::fs::set_permissions(
-            dir.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        dir
-    })
-    .path()
-}
-
-/// Compiles `tests/programs/NAME.c` (once) and returns the executable.
+/// Compiles `tests/programs/NAME.c` (when the binary is missing or older than its source) into
+/// Cargo's per-target scratch directory, and returns the executable.
 pub fn program(name: &str) -> PathBuf {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let out = programs_dir().join(name);
-    if !out.exists() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/programs")
-            .join(format!("{name}.c"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("runner-programs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(format!("{name}.c"));
+    let out = dir.join(name);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&out) < modified(&src) {
+        // Several test processes may compile at once: build aside, then rename into place.
+        static BUILDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!("{name}.{}.{n}.tmp", std::process::id()));
         let status = Command::new("gcc")
             .args(["-O1", "-pthread", "-o"])
-            .arg(&out)
+            .arg(&tmp)
             .arg(&src)
             .status()
             .expect("gcc runs");
         assert!(status.success(), "gcc failed on {}", src.display());
+        std::fs::rename(&tmp, &out).unwrap();
     }
     out
 }

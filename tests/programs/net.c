@@ -1,10 +1,12 @@
 /* Network failures: "connect PORT" (IPv4 loopback), "connect6 PORT" (IPv6 loopback),
- * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE). Exits 1 on the failure. */
+ * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH".
+ * Exits 1 on the failure. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -19,6 +21,12 @@ int main(int argc, char **argv) {
         struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(argv[2]))};
         a.sin6_addr = in6addr_loopback;
         int s = socket(AF_INET6, SOCK_STREAM, 0);
+        return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "connect-unix") && argc > 2) {
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        strncpy(a.sun_path, argv[2], sizeof a.sun_path - 1);
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
         return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
     }
     if (!strcmp(argv[1], "bind-twice") && argc > 2) {

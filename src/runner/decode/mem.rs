@@ -2,7 +2,10 @@
 //! buffers, always bounded, never failing loudly (an unreadable pointer reads as nothing).
 
 use std::io::IoSliceMut;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use nix::errno::Errno;
 use nix::sys::uio::{process_vm_readv, RemoteIoVec};
 use nix::unistd::Pid;
 
@@ -26,15 +29,30 @@ pub fn read_bytes(pid: Pid, addr: u64, len: usize) -> Vec<u8> {
     out
 }
 
+/// Set once `process_vm_readv` is refused (Docker's default seccomp profile denies it without
+/// CAP_SYS_PTRACE): from then on memory is read through `/proc/PID/mem`.
+static VM_READV_DENIED: AtomicBool = AtomicBool::new(false);
+
 fn read_into(pid: Pid, addr: u64, buf: &mut [u8]) -> usize {
     if addr == 0 || buf.is_empty() {
         return 0;
     }
-    let remote = [RemoteIoVec {
-        base: addr as usize,
-        len: buf.len(),
-    }];
-    process_vm_readv(pid, &mut [IoSliceMut::new(buf)], &remote).unwrap_or(0)
+    if !VM_READV_DENIED.load(Ordering::Relaxed) {
+        let remote = [RemoteIoVec {
+            base: addr as usize,
+            len: buf.len(),
+        }];
+        match process_vm_readv(pid, &mut [IoSliceMut::new(buf)], &remote) {
+            Ok(n) => return n,
+            Err(Errno::EPERM | Errno::ENOSYS) => VM_READV_DENIED.store(true, Ordering::Relaxed),
+            Err(_) => return 0,
+        }
+    }
+    // A tracer may read its stopped tracee's memory file. Opened per read: after an exec the
+    // pid has a new address space.
+    std::fs::File::open(format!("/proc/{pid}/mem"))
+        .and_then(|mem| mem.read_at(buf, addr))
+        .unwrap_or(0)
 }
 
 /// A NUL-terminated string of at most `max` bytes; `None` when the pointer is unreadable.

@@ -297,6 +297,9 @@ impl Decoder {
                 None => ptr(v),
             },
             Arg::RenameFlags => flags::rename_flags(v),
+            // Only the output streams are read (for the tails); other writes show the pointer.
+            Arg::Buf if !matches!(self.args[0], 1 | 2) => ptr(v),
+            Arg::Iov if !matches!(self.args[0], 1 | 2) => ptr(v),
             Arg::Buf => {
                 let len = (self.args[2] as usize).min(WRITE_MAX);
                 let data = mem::read_bytes(self.pid, v, len);
