@@ -193,6 +193,117 @@ pub struct RunFlags {
     /// Accepted and ignored: -t/--tty.
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Publish all exposed ports to random ports.
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
+    /// Expose a port or a range of ports.
+    #[arg(long)]
+    pub expose: Vec<String>,
+    /// Add a host device to the container.
+    #[arg(long)]
+    pub device: Vec<String>,
+    /// Mount volumes from the specified container(s).
+    #[arg(long = "volumes-from")]
+    pub volumes_from: Vec<String>,
+    /// Add link to another container.
+    #[arg(long)]
+    pub link: Vec<String>,
+    /// IPC mode to use.
+    #[arg(long)]
+    pub ipc: Option<String>,
+    /// PID namespace to use.
+    #[arg(long)]
+    pub pid: Option<String>,
+    /// UTS namespace to use.
+    #[arg(long)]
+    pub uts: Option<String>,
+    /// User namespace to use.
+    #[arg(long)]
+    pub userns: Option<String>,
+    /// Cgroup namespace to use (host|private).
+    #[arg(long)]
+    pub cgroupns: Option<String>,
+    /// Set custom DNS search domains.
+    #[arg(long = "dns-search")]
+    pub dns_search: Vec<String>,
+    /// Set DNS options.
+    #[arg(long = "dns-option", alias = "dns-opt")]
+    pub dns_option: Vec<String>,
+    /// Container NIS domain name.
+    #[arg(long)]
+    pub domainname: Option<String>,
+    /// Logging driver for the container.
+    #[arg(long = "log-driver")]
+    pub log_driver: Option<String>,
+    /// Log driver options.
+    #[arg(long = "log-opt")]
+    pub log_opt: Vec<String>,
+    /// CPU shares (relative weight).
+    #[arg(short = 'c', long = "cpu-shares")]
+    pub cpu_shares: Option<i64>,
+    /// CPUs in which to allow execution (0-3, 0,1).
+    #[arg(long = "cpuset-cpus")]
+    pub cpuset_cpus: Option<String>,
+    /// Memory soft limit.
+    #[arg(long = "memory-reservation")]
+    pub memory_reservation: Option<String>,
+    /// Tune host's OOM preferences (-1000 to 1000).
+    #[arg(long = "oom-score-adj", allow_hyphen_values = true)]
+    pub oom_score_adj: Option<i64>,
+    /// Disable OOM Killer.
+    #[arg(long = "oom-kill-disable")]
+    pub oom_kill_disable: bool,
+    /// Runtime to use for this container.
+    #[arg(long)]
+    pub runtime: Option<String>,
+    /// Timeout (in seconds) to stop a container.
+    #[arg(long = "stop-timeout")]
+    pub stop_timeout: Option<i64>,
+    /// Read in a line delimited file of labels.
+    #[arg(long = "label-file")]
+    pub label_file: Vec<PathBuf>,
+    /// Command to run to check health.
+    #[arg(long = "health-cmd")]
+    pub health_cmd: Option<String>,
+    /// Time between running the check.
+    #[arg(long = "health-interval", value_parser = parse_duration)]
+    pub health_interval: Option<Duration>,
+    /// Maximum time to allow one check to run.
+    #[arg(long = "health-timeout", value_parser = parse_duration)]
+    pub health_timeout: Option<Duration>,
+    /// Consecutive failures needed to report unhealthy.
+    #[arg(long = "health-retries")]
+    pub health_retries: Option<i64>,
+    /// Start period for the container to initialize before counting retries.
+    #[arg(long = "health-start-period", value_parser = parse_duration)]
+    pub health_start_period: Option<Duration>,
+    /// Disable any container-specified HEALTHCHECK.
+    #[arg(long = "no-healthcheck")]
+    pub no_healthcheck: bool,
+    /// Pull image before running ("always", "missing", "never").
+    #[arg(long, value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+    /// Accepted and ignored: a diagnosis runs the container once (--restart).
+    #[arg(long)]
+    pub restart: Option<String>,
+    /// Accepted and ignored: nothing is attached (-a/--attach).
+    #[arg(short = 'a', long)]
+    pub attach: Vec<String>,
+    /// Accepted and ignored (--sig-proxy).
+    #[arg(long = "sig-proxy", num_args = 0..=1, default_missing_value = "true")]
+    pub sig_proxy: Option<String>,
+    /// Accepted and ignored (--detach-keys).
+    #[arg(long = "detach-keys")]
+    pub detach_keys: Option<String>,
+    /// Accepted and ignored: no container-id file is written (--cidfile).
+    #[arg(long)]
+    pub cidfile: Option<String>,
+    /// Accepted and ignored: GPUs are not given to the diagnosis container (--gpus).
+    #[arg(long)]
+    pub gpus: Option<String>,
+    /// Accepted and ignored: pull quietly (-q/--quiet).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 /// `docker-diagnose explain [OPTIONS] FILE|-`

@@ -29,16 +29,17 @@ pub async fn build(docker: &Docker, dir: &Path, cleanup: &Arc<Cleanup>) -> Resul
     let ignore = std::fs::read_to_string(dir.join(".dockerignore")).unwrap_or_default();
     let context = context_tar(dir, &Ignore::parse(&ignore)?)
         .with_context(|| format!("cannot read the build context {}", dir.display()))?;
-    build_tar(docker, context, cleanup).await
+    build_tar(docker, "docker-diagnose-build", context, cleanup).await
 }
 
-/// Builds a context already in tar form.
+/// Builds a context already in tar form, tagged `REPOSITORY:<run id>`.
 pub async fn build_tar(
     docker: &Docker,
+    repository: &str,
     context: Vec<u8>,
     cleanup: &Arc<Cleanup>,
 ) -> Result<String> {
-    let tag = format!("docker-diagnose-build:{}", cleanup.run_id());
+    let tag = format!("{repository}:{}", cleanup.run_id());
     let options = BuildImageOptions {
         t: Some(tag.clone()),
         rm: true,

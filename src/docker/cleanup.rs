@@ -63,12 +63,13 @@ impl Cleanup {
             .map(|id| sanitize(&id))
             .filter(|id| !id.is_empty())
             .unwrap_or_else(|| {
+                // The pid and the clock's low bits: unique among the runs of one host.
                 format!(
-                    "{}-{}",
+                    "{}-{:x}",
                     std::process::id(),
                     std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_nanos())
+                        .map_or(0, |d| d.as_nanos() as u32)
                 )
             });
         Cleanup {
@@ -120,8 +121,9 @@ impl Cleanup {
     }
 
     /// Removes everything registered (containers with their anonymous volumes, then the named
-    /// volumes the engine created for us, then built images), or reports it kept with `--keep`.
-    pub async fn finish(&self) {
+    /// volumes the engine created for us, then built images), or says on stderr what it kept
+    /// with `--keep`. Returns what could not be removed, each with the command that would.
+    pub async fn finish(&self) -> Vec<String> {
         let patience = std::time::Instant::now() + Duration::from_secs(60);
         while self.in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < patience {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -152,44 +154,35 @@ impl Cleanup {
             for image in &images {
                 eprintln!("docker-diagnose: kept image {image}");
             }
-            return;
+            return Vec::new();
         }
+        let mut left = Vec::new();
         for id in &containers {
             let options = RemoveContainerOptions {
                 force: true,
                 v: true,
                 ..Default::default()
             };
-            if let Err(e) = self.docker.remove_container(id, Some(options)).await {
-                if !super::is_not_found(&e) {
-                    eprintln!(
-                        "docker-diagnose: could not remove container {}: {}",
-                        short(id),
-                        super::engine_message(&e)
-                    );
-                }
+            if !removed(self.docker.remove_container(id, Some(options))).await {
+                let id = short(id);
+                left.push(format!("container {id} (docker rm -fv {id})"));
             }
         }
         for name in &volumes {
-            let _ = self
-                .docker
-                .remove_volume(name, None::<RemoveVolumeOptions>)
-                .await;
+            let options = None::<RemoveVolumeOptions>;
+            // A volume still in use elsewhere is not ours alone: the engine refuses, rightly.
+            let _ = removed(self.docker.remove_volume(name, options)).await;
         }
         for image in &images {
             let options = RemoveImageOptions {
                 force: true,
                 ..Default::default()
             };
-            if let Err(e) = self.docker.remove_image(image, Some(options), None).await {
-                if !super::is_not_found(&e) {
-                    eprintln!(
-                        "docker-diagnose: could not remove image {image}: {}",
-                        super::engine_message(&e)
-                    );
-                }
+            if !removed(self.docker.remove_image(image, Some(options), None)).await {
+                left.push(format!("image {image} (docker rmi {image})"));
             }
         }
+        left
     }
 
     /// Containers that carry this invocation's label (also those we never heard back about).
@@ -200,12 +193,27 @@ impl Cleanup {
             filters: Some([("label".to_string(), vec![filter])].into_iter().collect()),
             ..Default::default()
         };
-        match self.docker.list_containers(Some(options)).await {
-            Ok(list) => list.into_iter().filter_map(|c| c.id).collect(),
-            Err(_) => Vec::new(),
+        let list = self.docker.list_containers(Some(options));
+        match tokio::time::timeout(REMOVE_PATIENCE, list).await {
+            Ok(Ok(list)) => list.into_iter().filter_map(|c| c.id).collect(),
+            _ => Vec::new(),
         }
     }
 }
+
+/// Whether a removal succeeded (or there was nothing to remove), within a bounded time.
+async fn removed<T>(
+    request: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
+) -> bool {
+    match tokio::time::timeout(REMOVE_PATIENCE, request).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => super::is_not_found(&e),
+        Err(_) => false,
+    }
+}
+
+/// How long one removal may take before we give up on it and say so.
+const REMOVE_PATIENCE: Duration = Duration::from_secs(30);
 
 fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 
 use super::{engine_message, inject};
 use crate::report::{Exit, Outcome};
-use crate::trace::{End, Record, Trace};
+use crate::trace::{read_records, End, Trace};
 
 /// Lines kept of each output stream.
 pub const TAIL_LINES: usize = 50;
@@ -41,13 +41,22 @@ pub async fn trace(docker: &Docker, id: &str) -> Result<Trace> {
         }
         archive.extend_from_slice(&chunk);
     }
-    let events = events_file(&archive)?;
-    Ok(events.map(|text| parse_trace(&text)).unwrap_or_default())
+    let Some(events) = events_file(&archive)? else {
+        return Ok(Trace::default());
+    };
+    match read_records(events.as_slice()) {
+        Ok(trace) => Ok(trace),
+        Err(e) => {
+            // The program can write where the runner does; a damaged trace is not fatal.
+            eprintln!("docker-diagnose: note: the trace is damaged ({e:#}); diagnosing without it");
+            Ok(Trace::default())
+        }
+    }
 }
 
 /// Reads `out/events.jsonl` from the downloaded archive without writing anything to disk,
 /// refusing entries that could escape a directory (absolute, `..`, links) or are too big.
-pub fn events_file(archive: &[u8]) -> Result<Option<String>> {
+pub fn events_file(archive: &[u8]) -> Result<Option<Vec<u8>>> {
     let mut tar = tar::Archive::new(archive);
     let wanted = Path::new(inject::EVENTS);
     for entry in tar.entries().context("the trace archive is unreadable")? {
@@ -78,25 +87,10 @@ pub fn events_file(archive: &[u8]) -> Result<Option<String>> {
             entry
                 .read_to_end(&mut bytes)
                 .context("the trace archive is cut short")?;
-            return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
+            return Ok(Some(bytes));
         }
     }
     Ok(None)
-}
-
-/// Parses the runner's JSON Lines; a cut or garbled line (the runner was killed mid-write) is
-/// skipped, so a trace without its `End` still yields its events.
-pub fn parse_trace(text: &str) -> Trace {
-    let mut trace = Trace::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str::<Record>(line) {
-            Ok(Record::Header(h)) => trace.header = Some(h),
-            Ok(Record::Event(e)) => trace.events.push(e),
-            Ok(Record::End(e)) => trace.end = Some(e),
-            Err(_) => {}
-        }
-    }
-    trace
 }
 
 /// The last lines the container wrote to stdout and to stderr.
@@ -211,7 +205,7 @@ mod tests {
             ("out/", tar::EntryType::Directory, b""),
             ("out/events.jsonl", tar::EntryType::Regular, b"x\n"),
         ]);
-        assert_eq!(events_file(&a).unwrap().as_deref(), Some("x\n"));
+        assert_eq!(events_file(&a).unwrap().as_deref(), Some(&b"x\n"[..]));
     }
 
     #[test]
@@ -222,21 +216,6 @@ mod tests {
         assert!(events_file(&a).is_err());
         let a = archive(&[("out/link", tar::EntryType::Symlink, b"")]);
         assert!(events_file(&a).is_err());
-    }
-
-    #[test]
-    fn tolerates_a_cut_last_line() {
-        let text = concat!(
-            r#"{"type":"header","schema":"s","tool_version":"0","argv":["a"],"main_pid":1}"#,
-            "\n",
-            r#"{"type":"event","seq":0,"pid":1,"kind":"exit","call":"","code":3}"#,
-            "\n",
-            r#"{"type":"end","exit":{"code":3,"sig"#
-        );
-        let t = parse_trace(text);
-        assert!(t.header.is_some());
-        assert_eq!(t.events.len(), 1);
-        assert!(t.end.is_none());
     }
 
     #[test]

@@ -18,7 +18,14 @@ pub async fn connect() -> Result<Docker> {
     let host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
+        .or_else(context_host)
         .unwrap_or_else(|| DEFAULT_HOST.to_string());
+    let tls = std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty());
+    if tls || host.starts_with("https://") {
+        return Err(anyhow!(
+            "the Docker engine at {host} wants TLS, which this build of docker-diagnose does not speak (use a unix socket or an ssh tunnel)"
+        ));
+    }
     let docker = match Docker::connect_with_host(&host) {
         Ok(d) => d.with_timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS)),
         Err(bollard::errors::Error::SocketNotFoundError(_)) => {
@@ -31,11 +38,58 @@ pub async fn connect() -> Result<Docker> {
     let negotiated =
         tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version()).await;
     match negotiated {
-        Ok(Ok(docker)) => Ok(docker),
+        Ok(Ok(docker)) => {
+            same_architecture(&docker, &host).await?;
+            Ok(docker)
+        }
         Ok(Err(e)) => Err(anyhow!(no_engine(&host, &e))),
         Err(_) => Err(anyhow!(
             "the Docker engine at {host} did not answer within 10s"
         )),
+    }
+}
+
+/// The engine address of the docker CLI's current context (`DOCKER_CONTEXT`, else
+/// `currentContext` in `config.json`), when it is not the default one.
+fn context_host() -> Option<String> {
+    let config_dir = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
+    let name = std::env::var("DOCKER_CONTEXT").ok().or_else(|| {
+        let config = std::fs::read(config_dir.join("config.json")).ok()?;
+        let config: serde_json::Value = serde_json::from_slice(&config).ok()?;
+        config["currentContext"].as_str().map(str::to_string)
+    })?;
+    if name.is_empty() || name == "default" {
+        return None;
+    }
+    // Each context is a directory named by a hash of its name; its meta.json holds the name.
+    let contexts = std::fs::read_dir(config_dir.join("contexts").join("meta")).ok()?;
+    contexts.flatten().find_map(|dir| {
+        let meta = std::fs::read(dir.path().join("meta.json")).ok()?;
+        let meta: serde_json::Value = serde_json::from_slice(&meta).ok()?;
+        (meta["Name"].as_str() == Some(name.as_str()))
+            .then(|| {
+                meta["Endpoints"]["docker"]["Host"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .flatten()
+    })
+}
+
+/// Our runner is this very binary, so it only runs on an engine of our architecture.
+async fn same_architecture(docker: &Docker, host: &str) -> Result<()> {
+    let ours = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    match docker.version().await.ok().and_then(|v| v.arch) {
+        Some(arch) if arch != ours => Err(anyhow!(
+            "the Docker engine at {host} runs {arch} containers, and this docker-diagnose is built for {ours}: use a {arch} build of it"
+        )),
+        _ => Ok(()),
     }
 }
 

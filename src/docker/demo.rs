@@ -13,9 +13,10 @@ use super::cleanup::Cleanup;
 const DOCKERFILE: &[u8] = include_bytes!("../../fixtures/demo/Dockerfile");
 const START_SH: &[u8] = include_bytes!("../../fixtures/demo/start.sh");
 
-/// Builds the demo image; returns its tag, registered for removal.
+/// Builds the demo image (`docker-diagnose-demo:<run id>`); returns its tag, registered for
+/// removal.
 pub async fn build_image(docker: &Docker, cleanup: &Arc<Cleanup>) -> Result<String> {
-    build::build_tar(docker, context()?, cleanup).await
+    build::build_tar(docker, "docker-diagnose-demo", context()?, cleanup).await
 }
 
 /// The embedded build context as a tar.

@@ -8,7 +8,10 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Context, Result};
-use bollard::models::{ContainerCreateBody, HostConfig, PortBinding, ResourcesUlimits};
+use bollard::models::{
+    ContainerCreateBody, DeviceMapping, HealthConfig, HostConfig, HostConfigCgroupnsModeEnum,
+    HostConfigLogConfig, PortBinding, ResourcesUlimits,
+};
 
 use super::mounts;
 use crate::cli::args::RunFlags;
@@ -33,7 +36,7 @@ pub fn apply(flags: &RunFlags, env: Vec<String>) -> Result<Applied> {
         .iter()
         .map(|m| mounts::mount(m))
         .collect::<Result<Vec<_>>>()?;
-    let (exposed, bindings) = ports(&flags.publish)?;
+    let (mut exposed, bindings) = ports(&flags.publish)?;
     let host = HostConfig {
         memory: flags
             .memory
@@ -91,11 +94,56 @@ pub fn apply(flags: &RunFlags, env: Vec<String>) -> Result<Applied> {
         init: flags.init.then_some(true),
         group_add: non_empty(flags.group_add.clone()),
         readonly_rootfs: flags.read_only.then_some(true),
+        publish_all_ports: flags.publish_all.then_some(true),
+        devices: non_empty(flags.device.iter().map(|d| device(d)).collect()),
+        volumes_from: non_empty(flags.volumes_from.clone()),
+        links: non_empty(flags.link.clone()),
+        ipc_mode: flags.ipc.clone(),
+        pid_mode: flags.pid.clone(),
+        uts_mode: flags.uts.clone(),
+        userns_mode: flags.userns.clone(),
+        cgroupns_mode: flags.cgroupns.as_deref().map(cgroupns).transpose()?,
+        dns_search: non_empty(flags.dns_search.clone()),
+        dns_options: non_empty(flags.dns_option.clone()),
+        log_config: match &flags.log_driver {
+            Some(driver) => Some(HostConfigLogConfig {
+                typ: Some(driver.clone()),
+                config: Some(key_values(&flags.log_opt, "--log-opt")?),
+            }),
+            None => None,
+        },
+        cpu_shares: flags.cpu_shares,
+        cpuset_cpus: flags.cpuset_cpus.clone(),
+        memory_reservation: flags
+            .memory_reservation
+            .as_deref()
+            .map(parse_bytes)
+            .transpose()
+            .context("invalid --memory-reservation")?,
+        oom_score_adj: flags.oom_score_adj,
+        oom_kill_disable: flags.oom_kill_disable.then_some(true),
+        runtime: flags.runtime.clone(),
         ..Default::default()
     };
-    let labels: HashMap<String, String> = flags
-        .label
+    if flags.log_driver.is_none() && !flags.log_opt.is_empty() {
+        bail!("--log-opt needs --log-driver");
+    }
+    let (exposed_only, _) = ports(&flags.expose).context("invalid --expose")?;
+    exposed.extend(exposed_only);
+    let mut label_lines = Vec::new();
+    for file in &flags.label_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read --label-file {}", file.display()))?;
+        label_lines.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    let labels: HashMap<String, String> = label_lines
         .iter()
+        .chain(&flags.label)
         .map(|l| match l.split_once('=') {
             Some((k, v)) => (k.to_string(), v.to_string()),
             None => (l.clone(), String::new()),
@@ -107,6 +155,9 @@ pub fn apply(flags: &RunFlags, env: Vec<String>) -> Result<Applied> {
         working_dir: flags.workdir.clone(),
         hostname: flags.hostname.clone(),
         stop_signal: flags.stop_signal.clone(),
+        stop_timeout: flags.stop_timeout,
+        domainname: flags.domainname.clone(),
+        healthcheck: healthcheck(flags)?,
         labels: Some(labels),
         exposed_ports: non_empty(exposed),
         volumes: non_empty(volumes.anonymous.clone()),
@@ -119,6 +170,62 @@ pub fn apply(flags: &RunFlags, env: Vec<String>) -> Result<Applied> {
         platform: flags.platform.clone(),
         named_volumes: mounts::named_volumes(&volumes.binds, &mount_list),
     })
+}
+
+/// `--health-*` and `--no-healthcheck`, which replace the image's HEALTHCHECK.
+fn healthcheck(flags: &RunFlags) -> Result<Option<HealthConfig>> {
+    let nanos = |d: Option<std::time::Duration>| d.map(|d| d.as_nanos() as i64);
+    let tuned = flags.health_cmd.is_some()
+        || flags.health_interval.is_some()
+        || flags.health_timeout.is_some()
+        || flags.health_retries.is_some()
+        || flags.health_start_period.is_some();
+    if flags.no_healthcheck {
+        if tuned {
+            bail!("--no-healthcheck conflicts with --health-* options");
+        }
+        return Ok(Some(HealthConfig {
+            test: Some(vec!["NONE".to_string()]),
+            ..Default::default()
+        }));
+    }
+    if !tuned {
+        return Ok(None);
+    }
+    Ok(Some(HealthConfig {
+        test: flags
+            .health_cmd
+            .as_ref()
+            .map(|cmd| vec!["CMD-SHELL".to_string(), cmd.clone()]),
+        interval: nanos(flags.health_interval),
+        timeout: nanos(flags.health_timeout),
+        retries: flags.health_retries,
+        start_period: nanos(flags.health_start_period),
+        ..Default::default()
+    }))
+}
+
+/// `--device /dev/x[:/dev/y[:rwm]]`.
+fn device(spec: &str) -> DeviceMapping {
+    let mut parts = spec.splitn(3, ':');
+    let host = parts.next().unwrap_or_default().to_string();
+    let container = parts
+        .next()
+        .map(str::to_string)
+        .unwrap_or_else(|| host.clone());
+    DeviceMapping {
+        path_on_host: Some(host),
+        path_in_container: Some(container),
+        cgroup_permissions: Some(parts.next().unwrap_or("rwm").to_string()),
+    }
+}
+
+fn cgroupns(mode: &str) -> Result<HostConfigCgroupnsModeEnum> {
+    match mode {
+        "host" => Ok(HostConfigCgroupnsModeEnum::HOST),
+        "private" => Ok(HostConfigCgroupnsModeEnum::PRIVATE),
+        other => bail!("invalid --cgroupns {other:?}: expected host or private"),
+    }
 }
 
 fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
@@ -394,5 +501,61 @@ mod tests {
         assert_eq!(a.config.volumes.unwrap(), ["/x"]);
         assert_eq!(a.named_volumes, ["vol"]);
         assert_eq!(a.config.env.unwrap(), ["A=1"]);
+    }
+
+    #[test]
+    fn health_devices_logs_namespaces() {
+        let a = apply(
+            &flags(&[
+                "--health-cmd",
+                "true",
+                "--health-interval",
+                "1s",
+                "--health-retries",
+                "2",
+                "--device",
+                "/dev/fuse",
+                "--log-driver",
+                "json-file",
+                "--log-opt",
+                "max-size=1m",
+                "--ipc",
+                "host",
+                "--cgroupns",
+                "private",
+                "--expose",
+                "7000-7001/udp",
+                "-P",
+                "--oom-score-adj",
+                "-500",
+            ]),
+            vec![],
+        )
+        .unwrap();
+        let h = a.config.healthcheck.unwrap();
+        assert_eq!(h.test.unwrap(), ["CMD-SHELL", "true"]);
+        assert_eq!(h.interval, Some(1_000_000_000));
+        assert_eq!(h.retries, Some(2));
+        assert!(a
+            .config
+            .exposed_ports
+            .unwrap()
+            .contains(&"7001/udp".to_string()));
+        let host = a.config.host_config.unwrap();
+        assert_eq!(
+            host.devices.unwrap()[0].path_in_container.as_deref(),
+            Some("/dev/fuse")
+        );
+        assert_eq!(host.log_config.unwrap().config.unwrap()["max-size"], "1m");
+        assert_eq!(host.ipc_mode.as_deref(), Some("host"));
+        assert_eq!(
+            host.cgroupns_mode,
+            Some(HostConfigCgroupnsModeEnum::PRIVATE)
+        );
+        assert_eq!(host.publish_all_ports, Some(true));
+        assert_eq!(host.oom_score_adj, Some(-500));
+        assert!(apply(&flags(&["--no-healthcheck", "--health-cmd", "x"]), vec![]).is_err());
+        let none = apply(&flags(&["--no-healthcheck"]), vec![]).unwrap();
+        assert_eq!(none.config.healthcheck.unwrap().test.unwrap(), ["NONE"]);
     }
 }

@@ -12,12 +12,38 @@ use futures_util::StreamExt;
 use super::command::ImageDefaults;
 use super::{engine_message, is_not_found};
 
-/// The image's inspect data, pulling it first when it is not local.
+/// When to pull, as `docker run --pull` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pull {
+    /// Only when the image is not local (the default).
+    #[default]
+    Missing,
+    Always,
+    Never,
+}
+
+impl Pull {
+    pub fn from_flag(flag: Option<&str>) -> Pull {
+        match flag {
+            Some("always") => Pull::Always,
+            Some("never") => Pull::Never,
+            _ => Pull::Missing,
+        }
+    }
+}
+
+/// The image's inspect data, pulling it first when it is not local (or `--pull always`).
 pub async fn resolve(
     docker: &Docker,
     reference: &str,
     platform: Option<&str>,
+    policy: Pull,
 ) -> Result<ImageInspect> {
+    if policy == Pull::Always {
+        pull(docker, reference, platform)
+            .await
+            .map_err(|why| anyhow!("cannot pull {reference} (--pull always): {why}"))?;
+    }
     match docker.inspect_image(reference).await {
         Ok(image) => return Ok(image),
         Err(e) if is_not_found(&e) => {}
@@ -34,6 +60,11 @@ pub async fn resolve(
             }
             return Err(anyhow!("cannot inspect image {reference}: {message}"));
         }
+    }
+    if policy == Pull::Never {
+        return Err(anyhow!(
+            "no such image: {reference} (not found locally, and --pull never)"
+        ));
     }
     pull(docker, reference, platform).await.map_err(|why| {
         anyhow!("no such image: {reference} (not found locally, and pulling it failed: {why})")

@@ -3,11 +3,14 @@
 //! [`DIR`], and we upload a tar holding our own (static) executable and an `out/` directory that
 //! any user may write, through the archive API, before the container starts.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use bollard::body_full;
 use bollard::models::{Mount, MountType, MountVolumeOptions};
 use bollard::query_parameters::UploadToContainerOptions;
 use bollard::Docker;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 
 /// The one path of ours the program can see.
 pub const DIR: &str = "/.docker-diagnose";
@@ -18,11 +21,15 @@ pub const OUT: &str = "/.docker-diagnose/out";
 /// The trace file, relative to [`DIR`].
 pub const EVENTS: &str = "out/events.jsonl";
 
-/// The container's entrypoint: the runner, which then runs the real argv given as `Cmd`.
-pub fn entrypoint() -> Vec<String> {
-    [RUNNER, crate::runner::RUNNER_MODE, "--out", OUT, "--"]
-        .map(str::to_string)
-        .to_vec()
+/// The container's entrypoint: the runner, which then runs the real argv given as `Cmd`;
+/// `full` stops on every system call.
+pub fn entrypoint(full: bool) -> Vec<String> {
+    let mut argv = vec![RUNNER, crate::runner::RUNNER_MODE, "--out", OUT];
+    if full {
+        argv.push("--full");
+    }
+    argv.push("--");
+    argv.into_iter().map(str::to_string).collect()
 }
 
 /// The anonymous volume the runner lives in; it goes with the container (`remove -v`). It
@@ -39,8 +46,27 @@ pub fn mount(labels: &[(String, String)]) -> Mount {
     }
 }
 
+/// The tar to upload, prepared once per invocation on a blocking thread while the first
+/// container is being created; every run awaits the same result.
+pub type Payload = Shared<BoxFuture<'static, Result<Arc<Vec<u8>>, String>>>;
+
+/// Starts preparing the [`Payload`] (within a tokio runtime).
+pub fn prepare() -> Payload {
+    // Spawned now, not when first awaited: the work overlaps the create request.
+    let task = tokio::task::spawn_blocking(payload);
+    async {
+        match task.await {
+            Ok(Ok(tar)) => Ok(Arc::new(tar)),
+            Ok(Err(e)) => Err(format!("{e:#}")),
+            Err(e) => Err(format!("preparing the runner failed: {e}")),
+        }
+    }
+    .boxed()
+    .shared()
+}
+
 /// The tar to upload: `docker-diagnose` (0755) and `out/` (1777).
-pub fn payload() -> Result<Vec<u8>> {
+fn payload() -> Result<Vec<u8>> {
     let exe = std::fs::read("/proc/self/exe").context("cannot read our own executable")?;
     let mut tar = tar::Builder::new(Vec::with_capacity(exe.len() + 4096));
     let mut dir = tar::Header::new_gnu();
@@ -57,13 +83,18 @@ pub fn payload() -> Result<Vec<u8>> {
 }
 
 /// Uploads the runner into the created (not yet started) container.
-pub async fn upload(docker: &Docker, container: &str, payload: Vec<u8>) -> Result<()> {
+pub async fn upload(docker: &Docker, container: &str, payload: &Payload) -> Result<()> {
+    let payload = payload.clone().await.map_err(anyhow::Error::msg)?;
     let options = UploadToContainerOptions {
         path: DIR.to_string(),
         ..Default::default()
     };
     docker
-        .upload_to_container(container, Some(options), body_full(payload.into()))
+        .upload_to_container(
+            container,
+            Some(options),
+            body_full(payload.as_ref().clone().into()),
+        )
         .await
         .map_err(|e| {
             anyhow::anyhow!(

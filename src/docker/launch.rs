@@ -61,8 +61,9 @@ pub enum Launched {
 pub async fn launch(
     docker: &Docker,
     spec: &RunSpec,
+    full: bool,
     cleanup: &Arc<Cleanup>,
-    payload: &Arc<Vec<u8>>,
+    payload: &inject::Payload,
 ) -> Result<Launched> {
     if spec.argv().is_empty() {
         // The engine's own refusal for an image with neither ENTRYPOINT nor CMD; with our runner
@@ -73,14 +74,14 @@ pub async fn launch(
         });
     }
     let missing_volumes = missing_volumes(docker, &spec.named_volumes).await;
-    let id = match create(docker, spec, cleanup).await {
+    let id = match create(docker, spec, full, cleanup).await {
         Ok(id) => id,
         Err(message) => return Ok(Launched::Refused { id: None, message }),
     };
     for name in missing_volumes {
         cleanup.volume(&name);
     }
-    inject::upload(docker, &id, payload.as_ref().clone()).await?;
+    inject::upload(docker, &id, payload).await?;
     if let Err(e) = docker.start_container(&id, None).await {
         return Ok(Launched::Refused {
             id: Some(id),
@@ -91,9 +92,9 @@ pub async fn launch(
 }
 
 /// The container configuration with our runner in it.
-fn runner_config(spec: &RunSpec, labels: &[(String, String)]) -> ContainerCreateBody {
+fn runner_config(spec: &RunSpec, full: bool, labels: &[(String, String)]) -> ContainerCreateBody {
     let mut config = spec.config.clone();
-    config.entrypoint = Some(inject::entrypoint());
+    config.entrypoint = Some(inject::entrypoint(full));
     config.cmd = Some(spec.argv());
     config
         .labels
@@ -110,8 +111,13 @@ fn runner_config(spec: &RunSpec, labels: &[(String, String)]) -> ContainerCreate
 
 /// Creates the container. The request runs in its own task so that, if we are interrupted
 /// while it is in flight, it still completes and registers the container for removal.
-async fn create(docker: &Docker, spec: &RunSpec, cleanup: &Arc<Cleanup>) -> Result<String, String> {
-    let body = runner_config(spec, &cleanup.labels());
+async fn create(
+    docker: &Docker,
+    spec: &RunSpec,
+    full: bool,
+    cleanup: &Arc<Cleanup>,
+) -> Result<String, String> {
+    let body = runner_config(spec, full, &cleanup.labels());
     let options = CreateContainerOptions {
         name: spec.name.clone(),
         platform: spec.platform.clone().unwrap_or_default(),
@@ -138,8 +144,11 @@ async fn create(docker: &Docker, spec: &RunSpec, cleanup: &Arc<Cleanup>) -> Resu
 async fn missing_volumes(docker: &Docker, names: &[String]) -> Vec<String> {
     let mut missing = Vec::new();
     for name in names {
-        if docker.inspect_volume(name).await.is_err() {
-            missing.push(name.clone());
+        // Only a clear "no such volume": a volume we could not inspect is not ours to remove.
+        if let Err(e) = docker.inspect_volume(name).await {
+            if super::is_not_found(&e) {
+                missing.push(name.clone());
+            }
         }
     }
     missing
@@ -159,7 +168,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = runner_config(&spec, &[("l".into(), "1".into())]);
+        let c = runner_config(&spec, false, &[("l".into(), "1".into())]);
         let ep = c.entrypoint.unwrap();
         assert_eq!(ep[0], inject::RUNNER);
         assert_eq!(ep.last().map(String::as_str), Some("--"));

@@ -17,6 +17,7 @@ pub mod inject;
 pub mod launch;
 pub mod mounts;
 pub mod run;
+pub mod session;
 pub mod spec;
 pub mod wait;
 
@@ -31,6 +32,12 @@ pub fn engine_message(err: &bollard::errors::Error) -> String {
     let text = match err {
         Error::DockerResponseServerError { message, .. } => message.clone(),
         Error::DockerStreamError { error } => error.clone(),
+        Error::HyperLegacyError { .. }
+        | Error::IOError { .. }
+        | Error::HyperResponseError { .. } => {
+            format!("the Docker engine stopped answering ({err})")
+        }
+        Error::RequestTimeoutError => "the Docker engine did not answer in time".to_string(),
         other => other.to_string(),
     };
     text.split_whitespace().collect::<Vec<_>>().join(" ")

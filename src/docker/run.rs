@@ -8,23 +8,32 @@ use anyhow::Result;
 use bollard::Docker;
 
 use super::cleanup::Cleanup;
-use super::collect;
 use super::launch::{launch, Launched, RunSpec};
 use super::wait::{self, Waited};
+use super::{collect, inject};
 use crate::report::{Exit, Outcome};
 use crate::rules::Observation;
 use crate::trace::Trace;
+
+/// How a run is watched.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// `--wait`: how long the container must stay up to count as started.
+    pub wait: Duration,
+    /// `--full`: the runner stops on every system call.
+    pub full: bool,
+}
 
 /// Runs `spec` and observes how it starts.
 pub async fn observe(
     docker: &Docker,
     spec: &RunSpec,
-    wait_for: Duration,
+    settings: Settings,
     cleanup: &Arc<Cleanup>,
-    payload: &Arc<Vec<u8>>,
+    payload: &inject::Payload,
 ) -> Result<Observation> {
-    let started = Instant::now();
-    let id = match launch(docker, spec, cleanup, payload).await? {
+    let launched = Instant::now();
+    let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
         Launched::Started { id } => id,
         Launched::Refused { id, message } => {
             let (stdout_tail, stderr_tail) = match &id {
@@ -39,18 +48,23 @@ pub async fn observe(
             obs.docker_error = Some(message);
             obs.stdout_tail = stdout_tail;
             obs.stderr_tail = stderr_tail;
-            obs.duration_ms = started.elapsed().as_millis() as u64;
+            obs.duration_ms = launched.elapsed().as_millis() as u64;
             return Ok(obs);
         }
     };
-    let waited = wait::wait(docker, &id, wait_for, spec.healthcheck).await?;
-    let duration_ms = started.elapsed().as_millis() as u64;
+    // The program's time counts from its start, not from our create and upload.
+    let started = Instant::now();
+    let waited = wait::wait(docker, &id, settings.wait, spec.healthcheck).await?;
+    let measured_ms = started.elapsed().as_millis() as u64;
     if matches!(waited, Waited::Running { .. }) {
         wait::stop(docker, &id).await?;
     }
-    let trace = collect::trace(docker, &id).await?;
-    let (stdout_tail, stderr_tail) = collect::tails(docker, &id).await;
-    let state = collect::state(docker, &id).await?;
+    let (trace, (stdout_tail, stderr_tail), state) = tokio::join!(
+        collect::trace(docker, &id),
+        collect::tails(docker, &id),
+        collect::state(docker, &id)
+    );
+    let (trace, state) = (trace?, state?);
     let mut obs = match waited {
         Waited::Running { healthy } => {
             let mut obs = observation(spec, Outcome::Running, trace);
@@ -64,7 +78,11 @@ pub async fn observe(
             obs
         }
     };
-    obs.duration_ms = duration_ms;
+    // The runner's own measure is exact when it wrote one.
+    obs.duration_ms = match (&obs.trace.end, waited) {
+        (Some(end), Waited::Exited) => end.duration_ms,
+        _ => measured_ms,
+    };
     obs.stdout_tail = stdout_tail;
     obs.stderr_tail = stderr_tail;
     if obs.stdout_tail.is_empty() && obs.stderr_tail.is_empty() {
@@ -96,28 +114,6 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         docker_error: None,
         memory_limit,
         healthy: false,
-        secrets: secret_values(&spec.env),
+        secrets: crate::report::redact::secret_values(&spec.env),
     }
-}
-
-/// The values of secret-looking variables (REPORT.md's list of names), never to be shown.
-// TODO(merge): replace with `crate::report::redact::secret_values` once the report branch is in main.
-fn secret_values(env: &[String]) -> Vec<String> {
-    const NAMES: [&str; 7] = [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "KEY",
-        "CREDENTIAL",
-        "AUTH",
-    ];
-    env.iter()
-        .filter_map(|e| e.split_once('='))
-        .filter(|(name, value)| {
-            let name = name.to_ascii_uppercase();
-            !value.is_empty() && NAMES.iter().any(|n| name.contains(n))
-        })
-        .map(|(_, value)| value.to_string())
-        .collect()
 }

@@ -15,7 +15,7 @@ use super::engine_message;
 /// How often a HEALTHCHECK's status is looked at.
 const HEALTH_POLL: Duration = Duration::from_millis(250);
 /// Seconds between the stop signal and SIGKILL when we stop a running container.
-const STOP_GRACE_SECS: i32 = 2;
+const STOP_GRACE_SECS: i32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waited {

@@ -1,0 +1,504 @@
+//! The diagnose form on the real engine: exit fidelity, `--wait`, HEALTHCHECK, engine refusals,
+//! `--read-only`, a non-root user, the docker-run flags, `--keep`, `--from-container`, `--build`
+//! and several images at once. Every run must leave nothing behind.
+
+mod common;
+
+use common::*;
+
+fn exit_code(report: &serde_json::Value) -> Option<i64> {
+    report["exit"]["code"].as_i64()
+}
+
+#[test]
+fn exit_code_matches_bare_docker_run() {
+    ensure_busybox_image();
+    let bare = bare_docker_run(&[BUSYBOX, "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert_eq!(bare, 3);
+    let run = diagnose(&[
+        "--format",
+        "json",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "exited", "{}", run.stderr);
+    assert_eq!(exit_code(&report), Some(bare as i64));
+    assert_eq!(report["stdout_tail"][0], "out");
+    assert_eq!(report["stderr_tail"][0], "err");
+    assert_eq!(run.code, 1, "an exit does not meet --expect running");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn exit0_meets_expect_exit0() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "--expect", "exit0", BUSYBOX, "true"]);
+    assert_eq!(run.report()["exit"]["code"], 0, "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn still_running_at_the_deadline_counts_as_started() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "--wait", "1s", BUSYBOX, "sleep", "30"]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn healthy_by_its_healthcheck_counts_as_started_before_the_deadline() {
+    // Healthy after about a second, exits with 1 after ten: only a run that watches the
+    // HEALTHCHECK calls it started within the 60 s wait.
+    let tag = "dd-test-docker/healthy:latest";
+    busybox_image(
+        tag,
+        "HEALTHCHECK --interval=1s --timeout=1s CMD true\nCMD [\"sh\", \"-c\", \"sleep 10; exit 1\"]",
+    );
+    let run = diagnose(&["--format", "json", "--wait", "60s", tag]);
+    assert_eq!(run.report()["outcome"], "running", "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    assert_nothing_left(&run);
+    docker(&["rmi", tag]);
+}
+
+#[test]
+fn engine_refusals_are_reported_as_not_started() {
+    ensure_busybox_image();
+    let cases: [&[&str]; 2] = [
+        &["-u", "nosuchuser", BUSYBOX, "true"],
+        &[
+            "--mount",
+            "type=bind,source=/nonexistent/docker-diagnose-test,target=/x",
+            BUSYBOX,
+            "true",
+        ],
+    ];
+    for args in cases {
+        let bare = bare_docker_run(args);
+        let mut all = vec!["--format", "json"];
+        all.extend(args);
+        let run = diagnose(&all);
+        let report = run.report();
+        assert_eq!(report["outcome"], "not-started", "{args:?}: {}", run.stderr);
+        assert_eq!(exit_code(&report), Some(bare as i64), "{args:?}");
+        assert_eq!(run.code, 1, "{args:?}");
+        assert_nothing_left(&run);
+    }
+}
+
+#[test]
+fn read_only_root_filesystem_works() {
+    ensure_busybox_image();
+    let script = "touch /x 2>/dev/null && exit 1; exit 4";
+    let bare = bare_docker_run(&["--read-only", BUSYBOX, "sh", "-c", script]);
+    assert_eq!(bare, 4);
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--read-only",
+        BUSYBOX,
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(exit_code(&run.report()), Some(4), "{}", run.stderr);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn non_root_user_works() {
+    ensure_busybox_image();
+    let script = "[ \"$(id -u)\" = 1000 ] && exit 6; exit 1";
+    let run = diagnose(&[
+        "--format", "json", "-u", "1000", BUSYBOX, "sh", "-c", script,
+    ]);
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(6), "{}", run.stderr);
+    assert_eq!(report["target"]["user"], "1000");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn env_workdir_and_limits_reach_the_program() {
+    ensure_busybox_image();
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = write_file(dir.path(), "env", "# comment\nB=2\nFROM_HOST\n");
+    let script = concat!(
+        "[ \"$A$B$FROM_HOST\" = 12h ] || exit 10; ",
+        "[ \"$(pwd)\" = /tmp ] || exit 11; ",
+        "[ \"$(ulimit -n)\" = 64 ] || exit 12; ",
+        "[ \"$(hostname)\" = dd-host ] || exit 13; ",
+        "grep -q 'db' /etc/hosts || exit 14; ",
+        "exit 8"
+    );
+    let run = diagnose_env(
+        &[
+            "--format",
+            "json",
+            "-e",
+            "A=1",
+            "--env-file",
+            env_file.to_str().unwrap(),
+            "-w",
+            "/tmp",
+            "--ulimit",
+            "nofile=64:64",
+            "-m",
+            "64m",
+            "--hostname",
+            "dd-host",
+            "--add-host",
+            "db:10.0.0.1",
+            "--tmpfs",
+            "/scratch",
+            "--cap-drop",
+            "ALL",
+            "--pids-limit",
+            "64",
+            BUSYBOX,
+            "sh",
+            "-c",
+            script,
+        ],
+        &[("FROM_HOST", "h")],
+    );
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(8), "{}", run.stderr);
+    assert_eq!(report["target"]["working_dir"], "/tmp");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn entrypoint_and_command_are_computed_like_the_engine() {
+    let tag = "dd-test-docker/entrypoint:latest";
+    busybox_image(
+        tag,
+        "ENTRYPOINT [\"/bin/echo\", \"ep\"]\nCMD [\"c1\", \"c2\"]",
+    );
+    let shell_tag = "dd-test-docker/shell-form:latest";
+    busybox_image(shell_tag, "CMD echo shell form");
+    let cases: [&[&str]; 5] = [
+        &[tag],
+        &[tag, "x", "y"],
+        &["--entrypoint", "/bin/ls", tag],
+        &["--entrypoint", "", tag, "echo", "a"],
+        &[shell_tag],
+    ];
+    for args in cases {
+        let mut create = vec!["create"];
+        create.extend(args);
+        let out = docker(&create);
+        assert!(out.status.success(), "docker create {args:?}");
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let inspect = docker(&["inspect", "-f", "{{json .Path}} {{json .Args}}", &id]);
+        docker(&["rm", "-v", &id]);
+        let engine = String::from_utf8_lossy(&inspect.stdout).trim().to_string();
+
+        let mut all = vec!["--format", "json", "--wait", "1s"];
+        all.extend(args);
+        let run = diagnose(&all);
+        let target = &run.report()["target"];
+        let argv: Vec<String> = target["entrypoint"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(target["command"].as_array().unwrap())
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let ours = format!(
+            "{} {}",
+            serde_json::to_string(&argv[0]).unwrap(),
+            serde_json::to_string(&argv[1..]).unwrap()
+        );
+        assert_eq!(ours, engine, "{args:?}");
+        assert_nothing_left(&run);
+    }
+    docker(&["rmi", tag, shell_tag]);
+}
+
+#[test]
+fn keep_leaves_the_container_and_says_so() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "--keep", BUSYBOX, "true"]);
+    assert!(run.stderr.contains("kept container"), "{}", run.stderr);
+    let left = leftovers(&run.run_id);
+    remove_kept(&run.run_id);
+    assert!(!left.is_empty(), "--keep kept nothing");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn from_container_runs_a_fresh_copy_and_leaves_the_original() {
+    ensure_busybox_image();
+    let out = docker(&[
+        "create",
+        "-e",
+        "CODE=7",
+        "-u",
+        "1000",
+        "-w",
+        "/tmp",
+        "--label",
+        "dd-test-docker=1",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "exit $CODE",
+    ]);
+    assert!(out.status.success());
+    let original = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let run = diagnose(&["--format", "json", "--from-container", &original]);
+    let report = run.report();
+    let state = docker(&["inspect", "-f", "{{.State.Status}}", &original]);
+    docker(&["rm", "-v", &original]);
+    assert_eq!(exit_code(&report), Some(7), "{}", run.stderr);
+    assert_eq!(report["target"]["user"], "1000");
+    assert_eq!(report["target"]["working_dir"], "/tmp");
+    assert_eq!(
+        String::from_utf8_lossy(&state.stdout).trim(),
+        "created",
+        "the original was touched"
+    );
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn build_diagnoses_the_built_image_then_removes_it() {
+    ensure_busybox_image();
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM {BUSYBOX}\nCOPY run.sh /run.sh\nCMD [\"sh\", \"/run.sh\"]\n"),
+    );
+    write_file(dir.path(), "run.sh", "exit 9\n");
+    write_file(dir.path(), "ignored.txt", "x");
+    write_file(dir.path(), ".dockerignore", "ignored.txt\n");
+    let run = diagnose(&["--format", "json", "--build", dir.path().to_str().unwrap()]);
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(9), "{}", run.stderr);
+    let built = format!("docker-diagnose-build:{}", run.run_id);
+    assert_eq!(report["target"]["image"], built.as_str());
+    assert!(!image_exists(&built), "the built image stayed");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn several_local_images_give_one_report_each() {
+    let first = "dd-test-docker/multi-a:latest";
+    let second = "dd-test-docker/multi-b:latest";
+    busybox_image(first, "CMD [\"true\"]");
+    busybox_image(second, "CMD [\"sh\", \"-c\", \"exit 5\"]");
+    let run = diagnose(&["--format", "junit", "--expect", "exit0", first, second]);
+    docker(&["rmi", first, second]);
+    assert_eq!(
+        run.stdout.matches("<testcase").count(),
+        2,
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(run.code, 1, "the second image does not exit 0");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn demo_builds_diagnoses_and_removes_its_image() {
+    let run = diagnose(&["demo", "--format", "json"]);
+    let report = run.report();
+    assert_eq!(
+        report["target"]["entrypoint"][0], "/app/start.sh",
+        "{}",
+        run.stderr
+    );
+    assert_ne!(report["outcome"], "running");
+    assert_eq!(run.code, 1);
+    let built = format!("docker-diagnose-demo:{}", run.run_id);
+    assert_eq!(report["target"]["image"], built.as_str());
+    assert!(!image_exists(&built), "the demo image stayed");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn exec_failures_give_the_status_bare_docker_run_gives() {
+    ensure_busybox_image();
+    // A missing program and a file that is not executable: docker run says 127 and 126.
+    for (program, expected) in [("/nonexistent-program", 127), ("/etc/passwd", 126)] {
+        let bare = bare_docker_run(&[BUSYBOX, program]);
+        assert_eq!(bare, expected, "{program}");
+        let run = diagnose(&["--format", "json", BUSYBOX, program]);
+        let report = run.report();
+        assert_eq!(
+            exit_code(&report),
+            Some(bare as i64),
+            "{program}: {}",
+            run.stderr
+        );
+        assert_eq!(report["outcome"], "exited", "{program}");
+        assert_nothing_left(&run);
+    }
+}
+
+#[test]
+fn oom_kill_is_reported_like_the_engine_sees_it() {
+    ensure_busybox_image();
+    let hog = "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived";
+    let bare = bare_docker_run(&["-m", "8m", BUSYBOX, "sh", "-c", hog]);
+    let run = diagnose(&["--format", "json", "-m", "8m", BUSYBOX, "sh", "-c", hog]);
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(bare as i64), "{}", run.stderr);
+    assert_eq!(report["exit"]["oom_killed"], true);
+    assert_eq!(report["outcome"], "killed");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn volumes_the_run_created_go_and_existing_ones_stay() {
+    ensure_busybox_image();
+    let existing = "dd-test-docker-existing-volume";
+    let created = "dd-test-docker-created-volume";
+    assert!(docker(&["volume", "create", existing]).status.success());
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "-v",
+        &format!("{created}:/new"),
+        "--mount",
+        &format!("type=volume,source={existing},target=/old"),
+        BUSYBOX,
+        "sh",
+        "-c",
+        "touch /new/x /old/x && exit 2",
+    ]);
+    let existing_stayed = docker(&["volume", "inspect", existing]).status.success();
+    let created_stayed = docker(&["volume", "inspect", created]).status.success();
+    docker(&["volume", "rm", existing]);
+    assert_eq!(exit_code(&run.report()), Some(2), "{}", run.stderr);
+    assert!(existing_stayed, "a volume that existed before was removed");
+    assert!(
+        !created_stayed,
+        "the volume the engine created for the run stayed"
+    );
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn the_runner_adds_no_privilege_and_no_host_path() {
+    ensure_busybox_image();
+    let run = diagnose(&["--format", "json", "--keep", BUSYBOX, "true"]);
+    let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
+    let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
+        .trim()
+        .to_string();
+    let inspect = docker(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Privileged}} {{json .HostConfig.CapAdd}} {{json .HostConfig.Binds}} {{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}",
+        &id,
+    ]);
+    remove_kept(&run.run_id);
+    assert!(!id.is_empty(), "--keep kept no container: {}", run.stderr);
+    let facts = String::from_utf8_lossy(&inspect.stdout).trim().to_string();
+    assert_eq!(facts, "false null null volume:/.docker-diagnose");
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn secret_environment_values_never_reach_a_report() {
+    ensure_busybox_image();
+    for format in ["human", "json", "markdown", "junit"] {
+        let run = diagnose(&[
+            "--format",
+            format,
+            "-e",
+            "API_TOKEN=hunter2-not-for-reports",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "echo token is $API_TOKEN; echo $API_TOKEN >&2; exit 3",
+        ]);
+        assert!(!run.stdout.is_empty(), "{format}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("hunter2-not-for-reports"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert_nothing_left(&run);
+    }
+}
+
+#[test]
+fn health_flags_replace_the_image_healthcheck() {
+    ensure_busybox_image();
+    // --health-cmd makes a plain image count as started once healthy, before it exits with 1.
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--wait",
+        "60s",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 10; exit 1",
+    ]);
+    assert_eq!(run.report()["outcome"], "running", "{}", run.stderr);
+    assert_nothing_left(&run);
+    // --no-healthcheck: the same command now runs to its exit within the wait.
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "--wait",
+        "60s",
+        "--no-healthcheck",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "sleep 1; exit 1",
+    ]);
+    assert_eq!(run.report()["outcome"], "exited", "{}", run.stderr);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn a_port_already_allocated_is_the_engines_refusal() {
+    ensure_busybox_image();
+    // A container of ours holds the host port; the diagnosed one asks for the same.
+    let holder = docker(&[
+        "run",
+        "-d",
+        "--label",
+        "dd-test-docker=1",
+        "-p",
+        "127.0.0.1:38517:80",
+        BUSYBOX,
+        "sleep",
+        "120",
+    ]);
+    assert!(
+        holder.status.success(),
+        "{}",
+        String::from_utf8_lossy(&holder.stderr)
+    );
+    let holder = String::from_utf8_lossy(&holder.stdout).trim().to_string();
+    let args = ["-p", "127.0.0.1:38517:80", BUSYBOX, "true"];
+    let bare = bare_docker_run(&args);
+    let mut all = vec!["--format", "json"];
+    all.extend(args);
+    let run = diagnose(&all);
+    docker(&["rm", "-fv", &holder]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "not-started", "{}", run.stderr);
+    assert_eq!(exit_code(&report), Some(bare as i64));
+    assert_eq!(run.code, 1);
+    assert_nothing_left(&run);
+}
