@@ -239,6 +239,9 @@ fn never_panics_on_cut_or_odd_lines() {
         "00:00:00.999999999999 x() = 1",
         "99999999999999999999.1 x() = 1",
         "execve(\"a\", [\"b\", ",
+        // Found by the fuzzer: an epoch time, then a time of day before it.
+        "1 1795813560.985 x() = 0\n1 00:00:01.5 y() = 0",
+        "[pid 2147483647] x() = 1\n[pid 1] y() = 1\nz() = 1",
     ];
     for line in odd {
         let _ = strace_log::read(line.as_bytes());

@@ -4,7 +4,7 @@
 //! Decoding is lazy: a call's arguments are only split when its name says a field can be found
 //! in them, so the common `mmap`/`read`/`close` lines cost nothing past their name.
 
-use super::syntax::split_args;
+use super::syntax::{split_args, ArgIter};
 use crate::trace::Event;
 
 /// The most bytes kept from one write.
@@ -32,11 +32,13 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
         | "fchmod" | "fchown" | "fcntl" | "ioctl" | "lseek" | "dup" | "dup2" | "dup3"
         | "getdents64" | "fallocate" | "listen" | "shutdown" | "setsockopt" | "getsockopt"
         | "flock" | "fchdir" | "fstatfs" | "sendfile" | "splice" => {
-            let a = split_args(args);
-            ev.fd = a.first().and_then(|s| fd_number(s));
-            ev.path = a.first().and_then(|s| fd_path(s));
+            // Only the first arguments matter: the rest (a read's data) is never scanned.
+            let mut a = ArgIter::new(args);
+            let fd = a.next().unwrap_or("");
+            ev.fd = fd_number(fd);
+            ev.path = fd_path(fd);
             if name == "fchmod" {
-                ev.mode = a.get(1).and_then(|s| octal(s));
+                ev.mode = a.next().and_then(octal);
             }
         }
         "connect" | "bind" | "sendto" | "sendmsg" | "recvfrom" | "recvmsg" | "accept"
@@ -51,10 +53,8 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
             }
         }
         "socket" | "socketpair" => {
-            ev.family = args
-                .split(',')
+            ev.family = ArgIter::new(args)
                 .next()
-                .map(str::trim)
                 .filter(|f| f.starts_with("AF_") || f.starts_with("PF_"))
                 .map(String::from);
         }
@@ -146,9 +146,10 @@ fn is_data_call(name: &str) -> bool {
 /// Calls that name paths: the first string argument is `path`, the second `path2`. For the
 /// `*at` calls a relative path is resolved against the directory argument before it.
 fn path_call(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
-    if !args.contains('"') {
-        if let Some(first) = args.split(',').next() {
-            ev.path = fd_path(first.trim());
+    if memchr::memchr(b'"', args.as_bytes()).is_none() {
+        // No string: at most a `-y` path on the first argument (fstat(3</etc/passwd>, ...)).
+        if memchr::memchr(b'<', args.as_bytes()).is_some() {
+            ev.path = ArgIter::new(args).next().and_then(fd_path);
         }
         return;
     }
@@ -161,7 +162,7 @@ fn path_call(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
         .map(|(i, s)| {
             // symlink's first string is the link's content, never resolved.
             if i == 0 && name.starts_with("symlink") {
-                return String::from_utf8_lossy(&decode_string(s).0).into_owned();
+                return decode_text(s);
             }
             let base = match (at_call, i.checked_sub(1).and_then(|p| a.get(p))) {
                 (true, Some(dirfd)) if *dirfd != "AT_FDCWD" => fd_path(dirfd),
@@ -208,7 +209,7 @@ pub fn fd_number(arg: &str) -> Option<i32> {
 
 /// The path of a `-y` decoration: `3</etc/passwd>` → `/etc/passwd`.
 pub fn fd_path(arg: &str) -> Option<String> {
-    let open = arg.find('<')?;
+    let open = memchr::memchr(b'<', arg.as_bytes())?;
     fd_number(&arg[..open])?;
     let inner = arg[open + 1..].strip_suffix('>')?;
     // `-yy` adds the device: `</dev/null<char 1:3>>`.
@@ -248,14 +249,13 @@ pub fn path_arg(arg: &str, base: Option<&str>) -> Option<String> {
     if !arg.starts_with('"') {
         return None;
     }
-    let (bytes, _) = decode_string(arg);
-    let path = String::from_utf8_lossy(&bytes);
+    let path = decode_text(arg);
     if path.is_empty() {
         return None;
     }
     Some(match base {
         Some(dir) if !path.starts_with('/') => join(dir, &path),
-        _ => path.into_owned(),
+        _ => path,
     })
 }
 
@@ -272,6 +272,16 @@ pub fn join(dir: &str, rel: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// A strace string literal as text (bytes that are not UTF-8 become U+FFFD).
+pub fn decode_text(lit: &str) -> String {
+    let body = lit.get(1..).unwrap_or("");
+    match memchr::memchr2(b'"', b'\\', body.as_bytes()) {
+        // No escapes: the literal is its own text.
+        Some(end) if body.as_bytes()[end] == b'"' => body[..end].to_string(),
+        _ => String::from_utf8_lossy(&decode_string(lit).0).into_owned(),
+    }
 }
 
 /// Decodes a strace string literal (`"a\n\33[0m"...`): its bytes, and whether strace cut it.
@@ -361,11 +371,11 @@ fn written_text(arg: &str) -> String {
 fn string_array(arg: &str) -> Option<Vec<String>> {
     let inner = arg.strip_prefix('[')?;
     let mut out = Vec::new();
-    for item in split_args(inner.strip_suffix(']').unwrap_or(inner)) {
+    for item in ArgIter::new(inner.strip_suffix(']').unwrap_or(inner)) {
         if out.len() == MAX_ARGV || !item.starts_with('"') {
             break;
         }
-        out.push(String::from_utf8_lossy(&decode_string(item).0).into_owned());
+        out.push(decode_text(item));
     }
     Some(out)
 }
@@ -406,7 +416,7 @@ fn sockaddr(ev: &mut Event, text: &str) {
                     None => ("", value),
                 };
                 if value.starts_with('"') {
-                    let path = String::from_utf8_lossy(&decode_string(value).0).into_owned();
+                    let path = decode_text(value);
                     ev.addr = Some(format!("{abstract_ns}{path}"));
                 }
             }
@@ -418,8 +428,7 @@ fn sockaddr(ev: &mut Event, text: &str) {
 /// The string literal that follows `key` in `text`.
 fn quoted_after(text: &str, key: &str) -> Option<String> {
     let lit = &text[text.find(key)? + key.len()..];
-    lit.starts_with('"')
-        .then(|| String::from_utf8_lossy(&decode_string(lit).0).into_owned())
+    lit.starts_with('"').then(|| decode_text(lit))
 }
 
 #[cfg(test)]

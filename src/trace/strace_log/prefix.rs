@@ -2,6 +2,8 @@
 //! marks, the pid (`[pid  42] ` or a `42  ` column), a timestamp (`-t`, `-tt`, `-ttt`, `-r`) and an
 //! instruction pointer (`-i`).
 
+use super::syntax::skip_spaces;
+
 /// A timestamp as printed, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stamp {
@@ -22,7 +24,11 @@ pub struct Decorations {
 
 /// Strips the quoting a ticket or mail adds (indentation, `>` marks).
 pub fn unquote(line: &str) -> &str {
-    line.trim_start_matches([' ', '\t', '>'])
+    let n = line
+        .bytes()
+        .take_while(|&c| matches!(c, b' ' | b'\t' | b'>'))
+        .count();
+    &line[n..]
 }
 
 /// Splits a line into its decorations and its body.
@@ -30,21 +36,21 @@ pub fn strip(line: &str) -> (Decorations, &str) {
     let mut rest = unquote(line);
     let mut deco = Decorations::default();
     if let Some(after) = rest.strip_prefix("[pid") {
-        let after = after.trim_start_matches(' ');
+        let after = skip_spaces(after);
         let digits = leading_digits(after);
         if let (Ok(pid), Some(tail)) = (
             after[..digits].parse::<i32>(),
             after[digits..].strip_prefix(']'),
         ) {
             deco.pid = Some(pid);
-            rest = tail.trim_start_matches(' ');
+            rest = skip_spaces(tail);
         }
     } else {
         let digits = leading_digits(rest);
         if digits > 0 && rest.as_bytes().get(digits) == Some(&b' ') {
             if let Ok(pid) = rest[..digits].parse::<i32>() {
                 deco.pid = Some(pid);
-                rest = rest[digits..].trim_start_matches(' ');
+                rest = skip_spaces(&rest[digits..]);
             }
         }
     }
@@ -61,13 +67,14 @@ fn leading_digits(s: &str) -> usize {
 
 /// `20:58:45.081881 `, `1795813125.160656 `, `0.000039 ` (the field must be followed by a space).
 fn timestamp(s: &str) -> Option<(Stamp, &str)> {
-    let end = s.find(' ')?;
+    if !s.as_bytes().first()?.is_ascii_digit() {
+        return None;
+    }
+    let end = memchr::memchr(b' ', s.as_bytes())?;
     let field = &s[..end];
-    let first = *field.as_bytes().first()?;
-    if !first.is_ascii_digit()
-        || !field
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
+    if !field
+        .bytes()
+        .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
     {
         return None;
     }
@@ -92,7 +99,7 @@ fn timestamp(s: &str) -> Option<(Stamp, &str)> {
             Stamp::Relative(us)
         }
     };
-    Some((stamp, s[end..].trim_start_matches(' ')))
+    Some((stamp, skip_spaces(&s[end..])))
 }
 
 /// `081881` → 81881; `5` → 500000; nanosecond precision is cut to microseconds.

@@ -2,7 +2,8 @@
 //! calls, each process's working directory, the clock, the output tails, and at the end the
 //! [`End`] of the main process.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use anyhow::bail;
 
@@ -16,6 +17,29 @@ use crate::trace::{End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEM
 const MAX_WRAPPED: usize = 8;
 /// The longest tail line kept, in bytes.
 const MAX_TAIL_LINE: usize = 1000;
+
+/// Pids are small integers chosen by the kernel, not by an attacker who could flood one bucket:
+/// a multiplicative hash is enough and several times faster than SipHash, on every line.
+#[derive(Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_i32(&mut self, pid: i32) {
+        self.0 = u64::from(pid as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type PidMap<V> = HashMap<i32, V, BuildHasherDefault<PidHasher>>;
 
 #[derive(Debug, Default)]
 struct Proc {
@@ -43,7 +67,9 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct Reader {
     events: Vec<Event>,
-    procs: HashMap<i32, Proc>,
+    procs: PidMap<Proc>,
+    /// The processes that have not ended and are not threads, lowest pid first.
+    live: BTreeSet<i32>,
     /// The process undecorated lines belong to.
     implicit: Option<i32>,
     /// The pid named by the last `==> file.PID <==` header.
@@ -52,7 +78,7 @@ pub struct Reader {
     placeholders: i32,
     /// The first placeholder, until the log names its process.
     unresolved: Option<i32>,
-    alias: HashMap<i32, i32>,
+    alias: PidMap<i32>,
     /// The log is per-process files one after the other: line order is not time order.
     segmented: bool,
     clock: Clock,
@@ -67,13 +93,15 @@ pub struct Reader {
 
 impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
+        // Real logs run about a hundred bytes a line.
+        self.events.reserve(input.len() / 96);
         let mut lines = Lines {
             data: input,
             pos: 0,
         };
         while let Some(raw) = lines.next() {
             self.lines += 1;
-            let text = String::from_utf8_lossy(raw);
+            let text = utf8(raw);
             self.physical_line(&text, &mut lines);
         }
         if self.events.is_empty() {
@@ -116,7 +144,7 @@ impl Reader {
             let Some(raw) = ahead.next() else {
                 return false;
             };
-            let next = String::from_utf8_lossy(raw);
+            let next = utf8(raw);
             let cont = prefix::unquote(&next).trim_end();
             if cont.is_empty() || starts_new_line(cont) {
                 return false;
@@ -205,6 +233,7 @@ impl Reader {
         let proc = self.proc(pid);
         proc.exited = true;
         proc.exit_seq.get_or_insert(seq);
+        self.live.remove(&pid);
         let kind = match signal {
             Some(_) => EventKind::Killed,
             None => EventKind::Exit,
@@ -235,12 +264,18 @@ impl Reader {
 
     fn call(&mut self, pid: i32, time: Option<u64>, name: &str, args: &str, result: Outcome<'_>) {
         let args = decode::without_program_output(name, args);
+        let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
+        call.push_str(name);
+        call.push('(');
+        call.push_str(args);
+        call.push_str(") = ");
+        call.push_str(result.text);
         let mut ev = Event {
             pid,
             time_us: time,
             kind: EventKind::Syscall,
             syscall: Some(name.to_string()),
-            call: format!("{name}({args}) = {}", result.text),
+            call,
             ret: result.ret,
             errno: result.errno.map(String::from),
             ..Event::default()
@@ -287,6 +322,9 @@ impl Reader {
                 if proc.cwd.is_none() {
                     proc.cwd = cwd;
                 }
+                if proc.thread {
+                    self.live.remove(&child);
+                }
             }
             "getpid" if pid < 0 && ret > 0 => self.resolve(pid, ret as i32),
             "getuid" | "geteuid" if self.is_first(pid) => {
@@ -304,8 +342,10 @@ impl Reader {
     }
 
     fn push(&mut self, mut ev: Event) {
-        if let Some(pid) = self.alias.get(&ev.pid) {
-            ev.pid = *pid; // the call itself named its process (getpid)
+        if !self.alias.is_empty() {
+            if let Some(pid) = self.alias.get(&ev.pid) {
+                ev.pid = *pid; // the call itself named its process (getpid)
+            }
         }
         ev.seq = self.events.len() as u64;
         let proc = self.proc(ev.pid);
@@ -316,7 +356,11 @@ impl Reader {
     }
 
     fn proc(&mut self, pid: i32) -> &mut Proc {
-        self.procs.entry(pid).or_default()
+        let live = &mut self.live;
+        self.procs.entry(pid).or_insert_with(|| {
+            live.insert(pid);
+            Proc::default()
+        })
     }
 
     /// The pid of a line: the one it names, else the process strace was following alone.
@@ -337,12 +381,7 @@ impl Reader {
             return pid;
         }
         // The process that had the log to itself ended: the one left carries on.
-        let next = self
-            .procs
-            .iter()
-            .filter(|(_, p)| !p.exited && !p.thread)
-            .map(|(pid, _)| *pid)
-            .min();
+        let next = self.live.first().copied();
         let pid = match next {
             Some(pid) => {
                 // Its lines were never seen next to its parent's: per-process files, concatenated.
@@ -420,6 +459,11 @@ impl Reader {
                 .or(new.first_seq.or(old.first_seq));
             new.last_seq = new.last_seq.max(old.last_seq);
             new.exit_seq = new.exit_seq.max(old.exit_seq);
+            let gone = new.exited || new.thread;
+            self.live.remove(&from);
+            if gone {
+                self.live.remove(&to);
+            }
         }
         self.alias.insert(from, to);
         if self.implicit == Some(from) {
@@ -493,10 +537,11 @@ impl Reader {
     fn name_placeholders(&mut self) {
         let mut unnamed: Vec<i32> = self.procs.keys().copied().filter(|p| *p < 0).collect();
         unnamed.sort_unstable_by(|a, b| b.cmp(a));
+        let mut highest = self.procs.keys().copied().max().unwrap_or(0).max(1);
         for placeholder in unnamed {
-            let highest = self.procs.keys().copied().max().unwrap_or(0);
             let pid = if self.procs.contains_key(&1) {
-                highest.max(1) + 1
+                highest = highest.saturating_add(1);
+                highest
             } else {
                 1
             };
@@ -582,10 +627,18 @@ fn without_strace_notice(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `==> trace.1234 <==`, the header `head` and `tail` print between files.
 fn file_header(text: &str) -> Option<&str> {
-    text.trim()
-        .strip_prefix("==> ")?
+    text.strip_prefix("==> ")?
+        .trim_end()
         .strip_suffix(" <==")
         .map(str::trim)
+}
+
+/// A line as text; bytes that are not UTF-8 (a path in Latin-1, binary noise) become U+FFFD.
+fn utf8(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
 }
 
 /// Physical lines, split with memchr, without their `\n` or `\r\n`.
@@ -634,10 +687,9 @@ impl Clock {
             Stamp::Clock(t) => {
                 let first = *self.first.get_or_insert(t);
                 // A log that runs past midnight starts the clock again.
-                Some(if t >= first {
-                    t - first
-                } else {
-                    t + DAY_US - first
+                Some(match t.checked_sub(first) {
+                    Some(since) => since,
+                    None => t.saturating_add(DAY_US).saturating_sub(first),
                 })
             }
             Stamp::Epoch(t) => {

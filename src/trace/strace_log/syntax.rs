@@ -76,6 +76,12 @@ pub fn parse_body(body: &str) -> Result<Body<'_>, NotACall> {
     Ok(Body::Call { name, args, result })
 }
 
+/// `s` without its leading spaces.
+pub fn skip_spaces(s: &str) -> &str {
+    let n = s.bytes().take_while(|&c| c == b' ').count();
+    &s[n..]
+}
+
 fn is_name_byte(c: u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'
 }
@@ -96,9 +102,9 @@ fn resumed_line(body: &str) -> Result<Body<'_>, NotACall> {
 /// Splits `args) = result` at the parenthesis that closes the call (`depth` open at start).
 fn split_result(text: &str, depth: usize) -> Result<(&str, Outcome<'_>), NotACall> {
     let close = find_close(text.as_bytes(), depth).ok_or(NotACall::Incomplete)?;
-    let after = text[close + 1..].trim_start_matches(' ');
+    let after = skip_spaces(&text[close + 1..]);
     let result = after.strip_prefix('=').ok_or(NotACall::Incomplete)?;
-    let result = result.trim_start_matches(' ');
+    let result = skip_spaces(result);
     if result.is_empty() {
         return Err(NotACall::Incomplete);
     }
@@ -108,19 +114,22 @@ fn split_result(text: &str, depth: usize) -> Result<(&str, Outcome<'_>), NotACal
 /// The offset of the `)` that brings the nesting from `depth` to zero, skipping string literals.
 pub fn find_close(b: &[u8], mut depth: usize) -> Option<usize> {
     let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => i = skip_string(b, i)?,
-            b'(' => depth += 1,
-            b')' => {
+    while let Some(at) = memchr::memchr3(b'"', b'(', b')', &b[i..]) {
+        let at = at + i;
+        match b[at] {
+            b'"' => i = skip_string(b, at)? + 1,
+            b'(' => {
+                depth += 1;
+                i = at + 1;
+            }
+            _ => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(i);
+                    return Some(at);
                 }
+                i = at + 1;
             }
-            _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -141,12 +150,19 @@ pub fn skip_string(b: &[u8], open: usize) -> Option<usize> {
 /// Parses `-1 ENOENT (No such file or directory) <0.000012>` and the like.
 fn outcome(text: &str) -> Outcome<'_> {
     let text = strip_duration(text.trim_end());
-    let mut words = text.splitn(3, ' ');
-    let ret_word = words.next().unwrap_or("");
+    let (ret_word, rest) = match memchr::memchr(b' ', text.as_bytes()) {
+        Some(space) => (&text[..space], &text[space + 1..]),
+        None => (text, ""),
+    };
     let ret = parse_ret(ret_word);
-    let errno = words
-        .next()
-        .filter(|w| w.len() > 1 && w.starts_with('E') && w.bytes().all(is_errno_byte));
+    let errno_word = match memchr::memchr(b' ', rest.as_bytes()) {
+        Some(space) => &rest[..space],
+        None => rest,
+    };
+    let errno = (errno_word.len() > 1
+        && errno_word.starts_with('E')
+        && errno_word.bytes().all(is_errno_byte))
+    .then_some(errno_word);
     Outcome { text, ret, errno }
 }
 
@@ -157,7 +173,7 @@ fn is_errno_byte(c: u8) -> bool {
 /// Removes a trailing `-T` duration (`<0.000012>`).
 fn strip_duration(text: &str) -> &str {
     if let Some(head) = text.strip_suffix('>') {
-        if let Some(open) = head.rfind('<') {
+        if let Some(open) = memchr::memrchr(b'<', head.as_bytes()) {
             let inner = &head[open + 1..];
             if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
                 return head[..open].trim_end();
@@ -214,32 +230,84 @@ fn signal_line(body: &str) -> Option<Body<'_>> {
     })
 }
 
-/// Splits an argument list at its top-level commas, keeping strings and nested `()[]{}` whole.
-pub fn split_args(args: &str) -> Vec<&str> {
-    let b = args.as_bytes();
-    let mut out = Vec::with_capacity(6);
-    let (mut depth, mut start, mut i) = (0usize, 0, 0);
-    while i < b.len() {
-        match b[i] {
-            b'"' => match skip_string(b, i) {
-                Some(end) => i = end,
-                None => break,
-            },
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 0 => {
-                out.push(args[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
+/// The most top-level arguments [`split_args`] keeps (system calls take six).
+const MAX_ARGS: usize = 8;
+
+/// A call's top-level arguments, kept on the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a> {
+    items: [&'a str; MAX_ARGS],
+    len: usize,
+}
+
+impl<'a> std::ops::Deref for Args<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        &self.items[..self.len]
     }
-    let last = args[start..].trim();
-    if !last.is_empty() || !out.is_empty() {
-        out.push(last);
+}
+
+/// Splits an argument list at its top-level commas (the first [`MAX_ARGS`]).
+pub fn split_args(args: &str) -> Args<'_> {
+    let mut out = Args {
+        items: [""; MAX_ARGS],
+        len: 0,
+    };
+    for item in ArgIter::new(args).take(MAX_ARGS) {
+        out.items[out.len] = item;
+        out.len += 1;
     }
     out
+}
+
+/// The items of a list at its top-level commas, keeping strings and nested `()[]{}` whole.
+pub struct ArgIter<'a> {
+    text: &'a str,
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> ArgIter<'a> {
+    pub fn new(text: &'a str) -> Self {
+        ArgIter {
+            text,
+            pos: 0,
+            done: text.trim().is_empty(),
+        }
+    }
+}
+
+impl<'a> Iterator for ArgIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.done {
+            return None;
+        }
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        let mut depth = 0usize;
+        let mut i = start;
+        while i < b.len() {
+            match b[i] {
+                b'"' => match skip_string(b, i) {
+                    Some(end) => i = end,
+                    None => break,
+                },
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => {
+                    self.pos = i + 1;
+                    return Some(self.text[start..i].trim());
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.done = true;
+        Some(self.text[start..].trim())
+    }
 }
 
 #[cfg(test)]
@@ -327,13 +395,16 @@ mod tests {
     #[test]
     fn arguments() {
         assert_eq!(
-            split_args(r#"3, {sa_family=AF_INET, sin_port=htons(80)}, 16"#),
-            vec!["3", "{sa_family=AF_INET, sin_port=htons(80)}", "16"]
+            *split_args(r#"3, {sa_family=AF_INET, sin_port=htons(80)}, 16"#),
+            ["3", "{sa_family=AF_INET, sin_port=htons(80)}", "16"]
         );
         assert_eq!(
-            split_args(r#""a,b", ["x", "y"]"#),
-            vec![r#""a,b""#, r#"["x", "y"]"#]
+            *split_args(r#""a,b", ["x", "y"]"#),
+            [r#""a,b""#, r#"["x", "y"]"#]
         );
         assert!(split_args("").is_empty());
+        assert_eq!(split_args("1,2,3,4,5,6,7,8,9,10").len(), MAX_ARGS);
+        assert_eq!(ArgIter::new("1,2,3,4,5,6,7,8,9,10").count(), 10);
+        assert_eq!(*split_args("a, "), ["a", ""]);
     }
 }

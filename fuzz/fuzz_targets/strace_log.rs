@@ -1,0 +1,17 @@
+//! The strace-log reader must read any bytes without a panic, and whatever it reads must hold
+//! together: events in order, the main process among them.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(log) = docker_diagnose::trace::strace_log::read(data) {
+        let trace = &log.trace;
+        assert!(!trace.events.is_empty());
+        for (i, ev) in trace.events.iter().enumerate() {
+            assert_eq!(ev.seq, i as u64);
+        }
+        let main = trace.main_pid().unwrap();
+        assert!(trace.events.iter().any(|e| e.pid == main));
+    }
+});
