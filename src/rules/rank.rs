@@ -287,7 +287,10 @@ fn event_vars(e: &Event, v: &mut Vars) {
     }
     if let Some(sb) = &ev.shebang {
         // A CRLF line's `\r` is said in words by the rule; a raw one would garble the text.
-        put("interpreter", Some(sb.interpreter.trim_end_matches('\r').to_string()));
+        put(
+            "interpreter",
+            Some(sb.interpreter.trim_end_matches('\r').to_string()),
+        );
         put("shebang", Some(sb.line.clone()));
     }
     put("mode", ev.mode.map(|m| format!("{:04o}", m & 0o7777)));
