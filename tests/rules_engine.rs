@@ -47,6 +47,7 @@ fn trace(events: Vec<Event>, code: i32, stderr: &[&str]) -> Trace {
             main_pid: 1,
             ..Header::default()
         }),
+        omitted: 0,
         end: Some(End {
             exit: ExitFacts {
                 code: Some(code),

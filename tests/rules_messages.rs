@@ -65,6 +65,7 @@ fn real_error_messages_lead_to_the_right_kind() {
                 ..Header::default()
             }),
             events: Vec::new(),
+            omitted: 0,
             end: Some(End {
                 exit: ExitFacts {
                     code: Some(code),

@@ -191,18 +191,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
             )),
         ),
     };
-    let duration_ms = trace.end.as_ref().map_or_else(
-        || {
-            trace
-                .events
-                .iter()
-                .filter_map(|e| e.time_us)
-                .max()
-                .unwrap_or(0)
-                / 1000
-        },
-        |end| end.duration_ms,
-    );
+    let duration_ms = log.duration_ms;
     let target = Target {
         entrypoint: header.map(|h| h.argv.clone()).unwrap_or_default(),
         user: header.and_then(|h| h.uid).map(|uid| uid.to_string()),

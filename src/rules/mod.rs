@@ -118,7 +118,9 @@ pub fn diagnose(obs: &Observation, rules: &RuleSet) -> Report {
         stdout_tail: obs.stdout_tail.clone(),
         stderr_tail: obs.stderr_tail.clone(),
         trace: TraceSummary {
-            events: end.map_or(obs.trace.events.len() as u64, |e| e.events),
+            events: end.map_or(obs.trace.events.len() as u64 + obs.trace.omitted, |e| {
+                e.events
+            }),
             processes: end.map_or_else(|| process_count(obs), |e| e.processes),
             dropped: end.map_or(0, |e| e.dropped),
             calls: notable_calls(&analysis),

@@ -16,6 +16,9 @@ pub use records::read_records;
 pub struct Trace {
     pub header: Option<Header>,
     pub events: Vec<Event>,
+    /// Events read but not kept: a strace log's routine calls (`mmap`, `read`, `close`...),
+    /// which no rule reads. They count in the trace's size.
+    pub omitted: u64,
     /// `None` when the trace was cut short (no end record).
     pub end: Option<End>,
 }

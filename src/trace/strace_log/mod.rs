@@ -35,6 +35,8 @@ pub struct StraceLog {
     pub stderr_tail: Vec<String>,
     /// Lines that were not trace lines (program output, prompts, garbage).
     pub skipped_lines: u64,
+    /// From the first line's time to the latest, when the log has times (else 0).
+    pub duration_ms: u64,
     /// Values of secret-looking environment variables seen in an exec's environment (`-v`):
     /// they must never appear in a report.
     pub secrets: Vec<String>,

@@ -66,7 +66,14 @@ struct Pending {
 
 #[derive(Debug, Default)]
 pub struct Reader {
+    /// The events kept (see [`is_routine`]).
     events: Vec<Event>,
+    /// Events read, kept or not: the next event's `seq`.
+    seen: u64,
+    /// The process of the first event.
+    first_pid: Option<i32>,
+    /// The latest time of any event.
+    last_time: Option<u64>,
     procs: PidMap<Proc>,
     /// The processes that have not ended and are not threads, lowest pid first.
     live: BTreeSet<i32>,
@@ -104,7 +111,7 @@ impl Reader {
             let text = utf8(raw);
             self.physical_line(&text, &mut lines);
         }
-        if self.events.is_empty() {
+        if self.seen == 0 {
             if input.iter().all(u8::is_ascii_whitespace) {
                 bail!("the input is empty");
             }
@@ -229,7 +236,7 @@ impl Reader {
         signal: Option<String>,
     ) {
         self.flush_pending(pid);
-        let seq = self.events.len() as u64;
+        let seq = self.seen;
         let proc = self.proc(pid);
         proc.exited = true;
         proc.exit_seq.get_or_insert(seq);
@@ -264,18 +271,10 @@ impl Reader {
 
     fn call(&mut self, pid: i32, time: Option<u64>, name: &str, args: &str, result: Outcome<'_>) {
         let args = decode::without_program_output(name, args);
-        let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
-        call.push_str(name);
-        call.push('(');
-        call.push_str(args);
-        call.push_str(") = ");
-        call.push_str(result.text);
         let mut ev = Event {
             pid,
             time_us: time,
             kind: EventKind::Syscall,
-            syscall: Some(name.to_string()),
-            call,
             ret: result.ret,
             errno: result.errno.map(String::from),
             ..Event::default()
@@ -290,6 +289,19 @@ impl Reader {
                 _ => {}
             }
         }
+        if is_routine(&ev, name) && !self.is_new(pid) {
+            self.tally(&mut ev);
+            return;
+        }
+        // The texts are built only for the events kept.
+        let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
+        call.push_str(name);
+        call.push('(');
+        call.push_str(args);
+        call.push_str(") = ");
+        call.push_str(result.text);
+        ev.call = call;
+        ev.syscall = Some(name.to_string());
         self.push(ev);
     }
 
@@ -338,21 +350,36 @@ impl Reader {
     }
 
     fn is_first(&self, pid: i32) -> bool {
-        self.events.first().is_none_or(|e| e.pid == pid)
+        self.first_pid.is_none_or(|first| first == pid)
+    }
+
+    /// Whether `pid` has no event yet: its first is always kept, so that the order in which
+    /// the processes appear (which names the main one) survives.
+    fn is_new(&self, pid: i32) -> bool {
+        let pid = self.alias.get(&pid).copied().unwrap_or(pid);
+        self.procs.get(&pid).is_none_or(|p| p.events == 0)
     }
 
     fn push(&mut self, mut ev: Event) {
+        self.tally(&mut ev);
+        self.events.push(ev);
+    }
+
+    /// Counts an event, kept or not: its process, its place in the log, the clock.
+    fn tally(&mut self, ev: &mut Event) {
         if !self.alias.is_empty() {
             if let Some(pid) = self.alias.get(&ev.pid) {
                 ev.pid = *pid; // the call itself named its process (getpid)
             }
         }
-        ev.seq = self.events.len() as u64;
+        ev.seq = self.seen;
+        self.seen += 1;
+        self.first_pid.get_or_insert(ev.pid);
+        self.last_time = self.last_time.max(ev.time_us);
         let proc = self.proc(ev.pid);
         proc.events += 1;
         proc.first_seq.get_or_insert(ev.seq);
         proc.last_seq = ev.seq;
-        self.events.push(ev);
     }
 
     fn proc(&mut self, pid: i32) -> &mut Proc {
@@ -512,12 +539,14 @@ impl Reader {
         StraceLog {
             trace: Trace {
                 header: Some(header),
+                omitted: self.seen - self.events.len() as u64,
                 events: self.events,
                 end,
             },
             stdout_tail,
             stderr_tail,
             skipped_lines: self.skipped,
+            duration_ms: self.last_time.unwrap_or(0) / 1000,
             secrets: self.secrets,
         }
     }
@@ -583,22 +612,82 @@ impl Reader {
             .map(|(pid, _)| *pid)
             .collect();
         alive.sort_unstable();
-        let last_time = self.events.iter().filter_map(|e| e.time_us).max();
         Some(End {
             exit: ExitFacts {
                 code: exit.code,
                 signal: exit.signal.clone(),
                 oom_killed: false,
             },
-            events: self.events.len() as u64,
+            events: self.seen,
             dropped: 0,
             processes: self.procs.values().filter(|p| !p.thread).count() as u64,
             alive,
             stdout_tail: stdout_tail.to_vec(),
             stderr_tail: stderr_tail.to_vec(),
-            duration_ms: last_time.unwrap_or(0) / 1000,
+            duration_ms: self.last_time.unwrap_or(0) / 1000,
         })
     }
+}
+
+/// A successful call that no rule reads and that carries nothing a finding could quote (no
+/// path, address or output): counted, not kept. These are most of a log (a program's loading
+/// and its I/O), and an event costs far more to keep than to read.
+fn is_routine(ev: &Event, name: &str) -> bool {
+    ev.errno.is_none()
+        && ev.ret.is_some()
+        && ev.path.is_none()
+        && ev.path2.is_none()
+        && ev.addr.is_none()
+        && ev.port.is_none()
+        && ev.data.is_none()
+        && matches!(
+            name,
+            "read"
+                | "pread64"
+                | "readv"
+                | "preadv"
+                | "write"
+                | "pwrite64"
+                | "writev"
+                | "close"
+                | "mmap"
+                | "munmap"
+                | "mremap"
+                | "mprotect"
+                | "madvise"
+                | "brk"
+                | "futex"
+                | "rt_sigaction"
+                | "rt_sigprocmask"
+                | "fstat"
+                | "newfstatat"
+                | "statx"
+                | "lseek"
+                | "ioctl"
+                | "fcntl"
+                | "getdents64"
+                | "dup"
+                | "dup2"
+                | "dup3"
+                | "poll"
+                | "ppoll"
+                | "select"
+                | "pselect6"
+                | "epoll_wait"
+                | "epoll_pwait"
+                | "epoll_ctl"
+                | "nanosleep"
+                | "clock_nanosleep"
+                | "clock_gettime"
+                | "gettimeofday"
+                | "sched_yield"
+                | "arch_prctl"
+                | "set_tid_address"
+                | "set_robust_list"
+                | "rseq"
+                | "prlimit64"
+                | "getrandom"
+        )
 }
 
 /// Whether a continuation candidate is rather a trace line of its own.
