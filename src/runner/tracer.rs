@@ -87,7 +87,7 @@ impl Tracer {
         loop {
             let status = match wait_any(true) {
                 Ok(None) => {
-                    // About to block: whatever is recorded must be on disk if we are killed.
+                    // About to block: whatever is recorded must be in the file if we are killed.
                     self.writer.flush();
                     wait_any(false)
                 }
@@ -298,7 +298,7 @@ impl Tracer {
     }
 
     /// `PTRACE_EVENT_EXIT`: the task is about to go; for the main process, the trace ends here,
-    /// on disk, before it is let go (in a container its exit kills us).
+    /// in the file, before it is let go (in a container its exit kills us).
     fn on_exit(&mut self, pid: Pid, raw: i32) {
         let facts = if libc::WIFSIGNALED(raw) {
             exit_facts(0, Some(libc::WTERMSIG(raw)))
@@ -416,7 +416,7 @@ impl Tracer {
         self.tasks.remove(&pid);
     }
 
-    /// Writes the notes, the `End` record and syncs the file.
+    /// Writes the notes and the `End` record, and flushes them to the file.
     fn end(&mut self, exit: ExitFacts) {
         self.ended = true;
         self.record_notes();
@@ -437,7 +437,7 @@ impl Tracer {
             duration_ms: self.start.elapsed().as_millis() as u64,
         };
         self.writer.record(&Record::End(end));
-        self.writer.sync();
+        self.writer.flush();
     }
 
     /// The launcher's notes: `execve` of a name that is not in `PATH`.
