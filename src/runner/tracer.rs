@@ -47,6 +47,8 @@ pub struct Tracer {
     stdout: Tail,
     stderr: Tail,
     evidence_budget: u32,
+    /// The mount tables evidence has read, kept until a traced mount or chroot.
+    mounts: evidence::Mounts,
     /// What the launching process has to say (a name not found in `PATH`).
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
@@ -76,6 +78,7 @@ impl Tracer {
             stdout: Tail::default(),
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
+            mounts: evidence::Mounts::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             main_execd: false,
@@ -267,6 +270,9 @@ impl Tracer {
             addr.starts_with('/').then(|| addr.as_bytes().to_vec())
         });
         let sysno = entry.sysno;
+        if !is_error && matches!(sysno, Some(Sysno::mount | Sysno::chroot)) {
+            self.mounts.forget();
+        }
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
@@ -283,7 +289,9 @@ impl Tracer {
     ) -> Option<Box<crate::trace::Evidence>> {
         let path = path.filter(|p| p.first() == Some(&b'/'))?;
         match sysno? {
-            Sysno::execve | Sysno::execveat => Some(Box::new(evidence::for_exec(pid, path))),
+            Sysno::execve | Sysno::execveat => {
+                Some(Box::new(evidence::for_exec(&mut self.mounts, pid, path)))
+            }
             _ if self.evidence_budget > 0
                 && matches!(
                     errno,
@@ -291,7 +299,7 @@ impl Tracer {
                 ) =>
             {
                 self.evidence_budget -= 1;
-                Some(Box::new(evidence::for_path(pid, path)))
+                Some(Box::new(evidence::for_path(&mut self.mounts, pid, path)))
             }
             _ => None,
         }
