@@ -180,6 +180,9 @@ impl Tracer {
                     if !thread {
                         self.processes += 1;
                     }
+                    // The call succeeded (a failure brings no event): record it now and let
+                    // the creator run on without a syscall-exit stop.
+                    self.finish_pending(pid, new.as_raw() as i64);
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
@@ -193,6 +196,8 @@ impl Tracer {
                         }
                     }
                 }
+                // The execve succeeded: record it now, without waiting for its exit stop.
+                self.finish_pending(pid, 0);
             }
             libc::PTRACE_EVENT_EXIT => {
                 if let Ok(raw) = ptrace::getevent(pid) {
@@ -256,6 +261,13 @@ impl Tracer {
         }
     }
 
+    /// Records a pending call that a ptrace event showed to succeed with `ret`.
+    fn finish_pending(&mut self, pid: Pid, ret: i64) {
+        if self.tasks.get(&pid).is_some_and(|t| t.pending.is_some()) {
+            self.on_exit_stop(pid, ret, false);
+        }
+    }
+
     fn on_exit_stop(&mut self, pid: Pid, sval: i64, is_error: bool) {
         let Some(entry) = self.task(pid).pending.take() else {
             return;
@@ -315,6 +327,9 @@ impl Tracer {
         };
         let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
         if !self.ended && !thread && !self.thread_execs(pid) {
+            if libc::WIFEXITED(raw) {
+                self.record_exit_call(pid, libc::WEXITSTATUS(raw));
+            }
             self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
         }
         if pid == self.main && !self.ended && !self.thread_execs(pid) {
@@ -340,6 +355,18 @@ impl Tracer {
             self.record_exit(pid, &facts, false);
             self.end(facts);
         }
+    }
+
+    /// The `exit_group(N)` call of a process that exited, recorded from the exit event: the
+    /// call has no result to wait for, so it need not stop. The runner's own exit (after a
+    /// failed exec) is not the program's.
+    fn record_exit_call(&mut self, pid: Pid, code: i32) {
+        if pid == self.main && !self.main_execd {
+            return;
+        }
+        let args = [code as u64, 0, 0, 0, 0, 0];
+        let event = decode::entry(pid, Sysno::exit_group as u64, args).finish(None);
+        self.writer.event(self.stamp(event));
     }
 
     fn record_exit(&mut self, pid: Pid, facts: &ExitFacts, core: bool) {
