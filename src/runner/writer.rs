@@ -87,7 +87,6 @@ impl Writer {
             }
         }
     }
-
 }
 
 #[cfg(test)]
