@@ -3,6 +3,7 @@
 //! parent of a missing path, and the ids of the process. This is what tells apart the causes of
 //! `exec /app: no such file or directory`.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -18,9 +19,9 @@ use crate::trace::{ElfFacts, Evidence, MountFacts, ParentFacts, Shebang};
 const HEAD: usize = 4096;
 
 /// Evidence for a failed execve of `path` (absolute, in the tracee's view).
-pub fn for_exec(pid: Pid, path: &[u8]) -> Evidence {
+pub fn for_exec(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
     let root = Root::of(pid);
-    let mut ev = base(pid, &root, path, true);
+    let mut ev = base(mounts, pid, &root, path, true);
     if !ev.exists {
         ev.notes
             .push(format!("{} does not exist", text::lossless(path)));
@@ -56,9 +57,9 @@ pub fn for_exec(pid: Pid, path: &[u8]) -> Evidence {
 }
 
 /// Evidence for a failed call on a path (open, mkdir, chdir...).
-pub fn for_path(pid: Pid, path: &[u8]) -> Evidence {
+pub fn for_path(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
     let root = Root::of(pid);
-    let mut ev = base(pid, &root, path, false);
+    let mut ev = base(mounts, pid, &root, path, false);
     if let Some(p) = &ev.nearest_parent {
         ev.notes.push(format!(
             "nearest existing parent {} is owned by {}:{} with mode {:04o}",
@@ -69,7 +70,7 @@ pub fn for_path(pid: Pid, path: &[u8]) -> Evidence {
 }
 
 /// What every piece of evidence holds: existence, type, mode, owner, mount, process ids.
-fn base(pid: Pid, root: &Root, path: &[u8], follow: bool) -> Evidence {
+fn base(mounts: &mut Mounts, pid: Pid, root: &Root, path: &[u8], follow: bool) -> Evidence {
     let mut ev = Evidence {
         path: text::lossless(path),
         ..Evidence::default()
@@ -97,7 +98,7 @@ fn base(pid: Pid, root: &Root, path: &[u8], follow: bool) -> Evidence {
         }
         None => ev.nearest_parent = nearest_parent(root, path),
     }
-    ev.mount = mount_of(pid, path);
+    ev.mount = mounts.of(pid, path);
     if let Some((uid, gid, groups)) = process_ids(pid) {
         ev.process_uid = Some(uid);
         ev.process_gid = Some(gid);
@@ -258,11 +259,72 @@ fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
     None
 }
 
-/// The mount holding `path`, from the tracee's own mountinfo (mount points are relative to
-/// its root).
-fn mount_of(pid: Pid, path: &[u8]) -> Option<MountFacts> {
-    let info = std::fs::read(format!("/proc/{pid}/mountinfo")).ok()?;
-    let mut best: Option<MountFacts> = None;
+/// The tracees' mount tables, parsed once per view: a table depends on the mount namespace and
+/// on the root it is read from (mount points are relative to the reader's root, a chroot
+/// included). Reading `/proc/PID/mountinfo` takes a dozen small reads, two `stat`s name the view.
+#[derive(Default)]
+pub struct Mounts {
+    tables: HashMap<MountView, Vec<Mount>>,
+    buf: Vec<u8>,
+}
+
+/// (mount namespace inode, root device, root inode).
+type MountView = (u64, u64, u64);
+
+/// A mount point as the kernel spells it (bytes, unescaped) and its facts.
+type Mount = (Vec<u8>, MountFacts);
+
+impl Mounts {
+    /// Forgets every table: a traced `mount` or `chroot` may have changed one.
+    pub fn forget(&mut self) {
+        self.tables.clear();
+    }
+
+    /// The mount holding `path` (absolute, in the tracee's view).
+    fn of(&mut self, pid: Pid, path: &[u8]) -> Option<MountFacts> {
+        let view = mount_view(pid);
+        let table = match view.and_then(|v| self.tables.get(&v)) {
+            Some(table) => table,
+            None => {
+                self.buf.clear();
+                File::open(format!("/proc/{pid}/mountinfo"))
+                    .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut self.buf))
+                    .ok()?;
+                let table = parse_mountinfo(&self.buf);
+                match view {
+                    Some(v) => self.tables.entry(v).or_insert(table),
+                    None => return mount_holding(&table, path).cloned(),
+                }
+            }
+        };
+        mount_holding(table, path).cloned()
+    }
+}
+
+fn mount_view(pid: Pid) -> Option<MountView> {
+    let ns = std::fs::metadata(format!("/proc/{pid}/ns/mnt")).ok()?;
+    let root = std::fs::metadata(format!("/proc/{pid}/root")).ok()?;
+    Some((ns.ino(), root.dev(), root.ino()))
+}
+
+/// The longest mount point holding `path`; the last one mounted when several share it.
+fn mount_holding<'a>(table: &'a [Mount], path: &[u8]) -> Option<&'a MountFacts> {
+    let mut best: Option<&Mount> = None;
+    for mount in table {
+        let point = mount.0.as_slice();
+        let inside = path == point
+            || point == b"/"
+            || (path.starts_with(point) && path.get(point.len()) == Some(&b'/'));
+        if inside && best.is_none_or(|b| b.0.len() <= point.len()) {
+            best = Some(mount);
+        }
+    }
+    best.map(|(_, facts)| facts)
+}
+
+/// The mounts of a mountinfo file, in its order.
+fn parse_mountinfo(info: &[u8]) -> Vec<Mount> {
+    let mut table = Vec::new();
     for line in info.split(|&b| b == b'\n') {
         let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
         let Some(dash) = fields.iter().position(|f| *f == b"-") else {
@@ -271,31 +333,22 @@ fn mount_of(pid: Pid, path: &[u8]) -> Option<MountFacts> {
         if fields.len() < dash + 3 || dash < 6 {
             continue;
         }
-        let point = unescape_mount(fields[4]);
-        let inside = path == point.as_slice()
-            || point == b"/"
-            || (path.starts_with(&point) && path.get(point.len()) == Some(&b'/'));
-        if !inside
-            || best
-                .as_ref()
-                .is_some_and(|b| b.mount_point.len() > point.len())
-        {
-            continue;
-        }
         let opts: Vec<&[u8]> = fields[5].split(|&b| b == b',').collect();
         let super_opts: Vec<&[u8]> = fields[dash + 3..]
             .first()
             .map(|f| f.split(|&b| b == b',').collect())
             .unwrap_or_default();
-        best = Some(MountFacts {
+        let point = unescape_mount(fields[4]);
+        let facts = MountFacts {
             mount_point: text::lossless(&point),
             fs_type: String::from_utf8_lossy(fields[dash + 1]).into_owned(),
             read_only: opts.contains(&&b"ro"[..]) || super_opts.contains(&&b"ro"[..]),
             noexec: opts.contains(&&b"noexec"[..]),
             nosuid: opts.contains(&&b"nosuid"[..]),
-        });
+        };
+        table.push((point, facts));
     }
-    best
+    table
 }
 
 /// mountinfo writes space, tab, newline and backslash as `\040`-style octal.
@@ -432,7 +485,12 @@ mod tests {
         let root = Root::of(Pid::this());
         let p = nearest_parent(&root, b"/tmp/no-such-dir-xyz/a/b").unwrap();
         assert_eq!(p.path, "/tmp");
-        assert!(mount_of(Pid::this(), b"/proc/self").is_some_and(|m| m.fs_type == "proc"));
+        let mut mounts = Mounts::default();
+        for _ in 0..2 {
+            let m = mounts.of(Pid::this(), b"/proc/self");
+            assert!(m.is_some_and(|m| m.fs_type == "proc"));
+        }
+        assert_eq!(mounts.tables.len(), 1);
         assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
     }
 

@@ -61,7 +61,6 @@ pub const TRACED: &[Sysno] = &[
     Sysno::clone3,
     Sysno::fork,
     Sysno::vfork,
-    Sysno::exit_group,
 ];
 
 /// Stats that stop unless they only name a file descriptor: (call, index of the flags argument).

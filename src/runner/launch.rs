@@ -189,7 +189,7 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
             errno: Some(format!("{e:?}")),
             ..Event::default()
         });
-        writer.sync();
+        writer.flush();
         // SAFETY: exit without unwinding; the launcher sees the pipe close.
         unsafe { libc::_exit(1) }
     }

@@ -47,6 +47,8 @@ pub struct Tracer {
     stdout: Tail,
     stderr: Tail,
     evidence_budget: u32,
+    /// The mount tables evidence has read, kept until a traced mount or chroot.
+    mounts: evidence::Mounts,
     /// What the launching process has to say (a name not found in `PATH`).
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
@@ -76,6 +78,7 @@ impl Tracer {
             stdout: Tail::default(),
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
+            mounts: evidence::Mounts::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             main_execd: false,
@@ -87,7 +90,7 @@ impl Tracer {
         loop {
             let status = match wait_any(true) {
                 Ok(None) => {
-                    // About to block: whatever is recorded must be on disk if we are killed.
+                    // About to block: whatever is recorded must be in the file if we are killed.
                     self.writer.flush();
                     wait_any(false)
                 }
@@ -177,6 +180,9 @@ impl Tracer {
                     if !thread {
                         self.processes += 1;
                     }
+                    // The call succeeded (a failure brings no event): record it now and let
+                    // the creator run on without a syscall-exit stop.
+                    self.finish_pending(pid, new.as_raw() as i64);
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
@@ -190,6 +196,8 @@ impl Tracer {
                         }
                     }
                 }
+                // The execve succeeded: record it now, without waiting for its exit stop.
+                self.finish_pending(pid, 0);
             }
             libc::PTRACE_EVENT_EXIT => {
                 if let Ok(raw) = ptrace::getevent(pid) {
@@ -253,6 +261,13 @@ impl Tracer {
         }
     }
 
+    /// Records a pending call that a ptrace event showed to succeed with `ret`.
+    fn finish_pending(&mut self, pid: Pid, ret: i64) {
+        if self.tasks.get(&pid).is_some_and(|t| t.pending.is_some()) {
+            self.on_exit_stop(pid, ret, false);
+        }
+    }
+
     fn on_exit_stop(&mut self, pid: Pid, sval: i64, is_error: bool) {
         let Some(entry) = self.task(pid).pending.take() else {
             return;
@@ -267,6 +282,9 @@ impl Tracer {
             addr.starts_with('/').then(|| addr.as_bytes().to_vec())
         });
         let sysno = entry.sysno;
+        if !is_error && matches!(sysno, Some(Sysno::mount | Sysno::chroot)) {
+            self.mounts.forget();
+        }
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
@@ -283,7 +301,9 @@ impl Tracer {
     ) -> Option<Box<crate::trace::Evidence>> {
         let path = path.filter(|p| p.first() == Some(&b'/'))?;
         match sysno? {
-            Sysno::execve | Sysno::execveat => Some(Box::new(evidence::for_exec(pid, path))),
+            Sysno::execve | Sysno::execveat => {
+                Some(Box::new(evidence::for_exec(&mut self.mounts, pid, path)))
+            }
             _ if self.evidence_budget > 0
                 && matches!(
                     errno,
@@ -291,14 +311,14 @@ impl Tracer {
                 ) =>
             {
                 self.evidence_budget -= 1;
-                Some(Box::new(evidence::for_path(pid, path)))
+                Some(Box::new(evidence::for_path(&mut self.mounts, pid, path)))
             }
             _ => None,
         }
     }
 
     /// `PTRACE_EVENT_EXIT`: the task is about to go; for the main process, the trace ends here,
-    /// on disk, before it is let go (in a container its exit kills us).
+    /// in the file, before it is let go (in a container its exit kills us).
     fn on_exit(&mut self, pid: Pid, raw: i32) {
         let facts = if libc::WIFSIGNALED(raw) {
             exit_facts(0, Some(libc::WTERMSIG(raw)))
@@ -307,6 +327,9 @@ impl Tracer {
         };
         let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
         if !self.ended && !thread && !self.thread_execs(pid) {
+            if libc::WIFEXITED(raw) {
+                self.record_exit_call(pid, libc::WEXITSTATUS(raw));
+            }
             self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
         }
         if pid == self.main && !self.ended && !self.thread_execs(pid) {
@@ -332,6 +355,18 @@ impl Tracer {
             self.record_exit(pid, &facts, false);
             self.end(facts);
         }
+    }
+
+    /// The `exit_group(N)` call of a process that exited, recorded from the exit event: the
+    /// call has no result to wait for, so it need not stop. The runner's own exit (after a
+    /// failed exec) is not the program's.
+    fn record_exit_call(&mut self, pid: Pid, code: i32) {
+        if pid == self.main && !self.main_execd {
+            return;
+        }
+        let args = [code as u64, 0, 0, 0, 0, 0];
+        let event = decode::entry(pid, Sysno::exit_group as u64, args).finish(None);
+        self.writer.event(self.stamp(event));
     }
 
     fn record_exit(&mut self, pid: Pid, facts: &ExitFacts, core: bool) {
@@ -416,7 +451,7 @@ impl Tracer {
         self.tasks.remove(&pid);
     }
 
-    /// Writes the notes, the `End` record and syncs the file.
+    /// Writes the notes and the `End` record, and flushes them to the file.
     fn end(&mut self, exit: ExitFacts) {
         self.ended = true;
         self.record_notes();
@@ -437,7 +472,7 @@ impl Tracer {
             duration_ms: self.start.elapsed().as_millis() as u64,
         };
         self.writer.record(&Record::End(end));
-        self.writer.sync();
+        self.writer.flush();
     }
 
     /// The launcher's notes: `execve` of a name that is not in `PATH`.
