@@ -3,14 +3,37 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use common::{bin, program, run, scratch};
 use docker_diagnose::trace::EventKind;
 
 /// (code, signal) of a run.
+/// Starts the runner on `argv` and waits for the program's "ready" line on its stdout.
+fn start_until_ready<const N: usize>(
+    events: &Path,
+    argv: [&OsStr; N],
+) -> (Child, BufReader<ChildStdout>) {
+    let mut child = Command::new(bin())
+        .arg("__run")
+        .arg("--events")
+        .arg(events)
+        .arg("--")
+        .args(argv)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    (child, out)
+}
+
 fn ending(status: std::process::ExitStatus) -> (Option<i32>, Option<i32>) {
     (status.code(), status.signal())
 }
@@ -51,20 +74,8 @@ fn sigterm_to_the_runner_reaches_the_program() {
     let prog = program("exit_with");
     let dir = scratch();
     let events = dir.path().join("events.jsonl");
-    let mut child = Command::new(bin())
-        .arg("__run")
-        .arg("--events")
-        .arg(&events)
-        .arg("--")
-        .arg(&prog)
-        .arg("trap-term")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut out) = start_until_ready(&events, [prog.as_os_str(), "trap-term".as_ref()]);
     let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
     // The runner's pid is the program's pid.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -99,19 +110,12 @@ fn sigterm_to_the_runner_reaches_the_program() {
 fn a_shell_trap_sees_sigterm() {
     let dir = scratch();
     let events = dir.path().join("events.jsonl");
-    let mut child = Command::new(bin())
-        .arg("__run")
-        .arg("--events")
-        .arg(&events)
-        .args(["--", "/bin/busybox", "sh", "-c"])
-        .arg("trap 'echo trapped; exit 7' TERM; echo ready; while :; do sleep 0.05; done")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let script = "trap 'echo trapped; exit 7' TERM; echo ready; while :; do sleep 0.05; done";
+    let (mut child, mut out) = start_until_ready(
+        &events,
+        ["/bin/busybox", "sh", "-c", script].map(OsStr::new),
+    );
     let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -370,20 +374,8 @@ fn a_trace_cut_short_by_sigkill_is_still_readable() {
     let prog = program("exit_with");
     let dir = scratch();
     let events = dir.path().join("cut.jsonl");
-    let mut child = Command::new(bin())
-        .arg("__run")
-        .arg("--events")
-        .arg(&events)
-        .arg("--")
-        .arg(&prog)
-        .arg("trap-term")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
+    // `_out` keeps the pipe open: the program must not see its reader go.
+    let (mut child, _out) = start_until_ready(&events, [prog.as_os_str(), "trap-term".as_ref()]);
     // The tracer is the process still running as `__run` with our events file.
     let needle = events.to_str().unwrap();
     let tracer = std::fs::read_dir("/proc")
