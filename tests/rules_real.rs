@@ -4,10 +4,8 @@
 
 mod rules_support;
 
-use std::collections::BTreeMap;
-
 use docker_diagnose::rules::{diagnose, RuleSet};
-use rules_support::{files_with_ext, fixtures_dir, observe_strace};
+use rules_support::{fixtures_dir, observe_strace, top_mismatches, with_expectations};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -19,35 +17,17 @@ struct Expect {
 
 #[test]
 fn real_failures_are_explained() {
-    let dir = fixtures_dir().join("real");
-    let text = std::fs::read_to_string(dir.join("expect.toml")).unwrap();
-    let expect: BTreeMap<String, Expect> = toml::from_str(&text).unwrap();
     let rules = RuleSet::builtin().unwrap();
-    let logs = files_with_ext(&dir, "strace");
-    assert_eq!(
-        logs.len(),
-        expect.len(),
-        "every real log has an expectation"
-    );
     let mut failures = Vec::new();
-    for log in logs {
-        let name = log.file_stem().unwrap().to_string_lossy().to_string();
-        let want = expect
-            .get(&name)
-            .unwrap_or_else(|| panic!("no expectation for {name}"));
+    for (name, log, want) in with_expectations::<Expect>(&fixtures_dir().join("real"), "strace") {
         let report = diagnose(&observe_strace(&log), &rules);
-        let top = &report.findings[0];
-        if top.kind.as_str() != want.kind {
-            failures.push(format!(
-                "{name}: {} ({}) first: {}",
-                top.rule, top.kind, top.summary
-            ));
-        }
-        for word in &want.mentions {
-            if !top.summary.contains(word.as_str()) {
-                failures.push(format!("{name}: summary lacks {word:?}: {}", top.summary));
-            }
-        }
+        failures.extend(top_mismatches(
+            &name,
+            &report.findings[0],
+            &want.kind,
+            None,
+            &want.mentions,
+        ));
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -5,10 +5,8 @@
 
 mod rules_support;
 
-use std::collections::BTreeMap;
-
 use docker_diagnose::rules::{diagnose, RuleSet};
-use rules_support::{files_with_ext, fixtures_dir, observe, read_jsonl, Facts};
+use rules_support::{fixtures_dir, observe, read_jsonl, top_mismatches, with_expectations, Facts};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -23,39 +21,21 @@ struct Expect {
 
 #[test]
 fn runner_traces_are_explained_with_their_evidence() {
-    let dir = fixtures_dir().join("runner");
-    let text = std::fs::read_to_string(dir.join("expect.toml")).unwrap();
-    let expect: BTreeMap<String, Expect> = toml::from_str(&text).unwrap();
     let rules = RuleSet::builtin().unwrap();
-    let traces = files_with_ext(&dir, "jsonl");
-    assert_eq!(
-        traces.len(),
-        expect.len(),
-        "every runner trace has an expectation"
-    );
     let mut failures = Vec::new();
-    for path in traces {
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let want = expect
-            .get(&name)
-            .unwrap_or_else(|| panic!("no expectation for {name}"));
+    for (name, path, want) in with_expectations::<Expect>(&fixtures_dir().join("runner"), "jsonl") {
         let facts = Facts {
             memory_limit: want.memory_limit,
             ..Facts::default()
         };
         let report = diagnose(&observe(read_jsonl(&path), &facts), &rules);
-        let top = &report.findings[0];
-        if top.kind.as_str() != want.kind || want.rule.as_ref().is_some_and(|r| *r != top.rule) {
-            failures.push(format!(
-                "{name}: {} ({}) first: {}",
-                top.rule, top.kind, top.summary
-            ));
-        }
-        for word in &want.mentions {
-            if !top.summary.contains(word.as_str()) {
-                failures.push(format!("{name}: summary lacks {word:?}: {}", top.summary));
-            }
-        }
+        failures.extend(top_mismatches(
+            &name,
+            &report.findings[0],
+            &want.kind,
+            want.rule.as_deref(),
+            &want.mentions,
+        ));
         if want.kind == "exited-cleanly" {
             if report.findings.len() != 1 {
                 failures.push(format!(

@@ -104,3 +104,53 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Each file with this extension in `dir`, named by its stem, with its entry of
+/// `dir/expect.toml`: every file must have an entry and every entry a file.
+pub fn with_expectations<E: serde::de::DeserializeOwned>(
+    dir: &Path,
+    ext: &str,
+) -> Vec<(String, PathBuf, E)> {
+    let text = std::fs::read_to_string(dir.join("expect.toml")).unwrap();
+    let mut expect: std::collections::BTreeMap<String, E> = toml::from_str(&text).unwrap();
+    let files = files_with_ext(dir, ext);
+    assert_eq!(
+        files.len(),
+        expect.len(),
+        "every {ext} file has an expectation"
+    );
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let want = expect
+                .remove(&name)
+                .unwrap_or_else(|| panic!("no expectation for {name}"));
+            (name, path, want)
+        })
+        .collect()
+}
+
+/// What is wrong with a primary finding: another kind (or rule) than expected, or a summary
+/// that lacks a word it must name.
+pub fn top_mismatches(
+    name: &str,
+    top: &docker_diagnose::report::Finding,
+    kind: &str,
+    rule: Option<&str>,
+    mentions: &[String],
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    if top.kind.as_str() != kind || rule.is_some_and(|r| r != top.rule) {
+        failures.push(format!(
+            "{name}: {} ({}) first: {}",
+            top.rule, top.kind, top.summary
+        ));
+    }
+    for word in mentions {
+        if !top.summary.contains(word.as_str()) {
+            failures.push(format!("{name}: summary lacks {word:?}: {}", top.summary));
+        }
+    }
+    failures
+}
