@@ -62,8 +62,14 @@ impl RuleSet {
         for path in files {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read the rule file {}", path.display()))?;
-            self.add(RuleFile::parse(&path.display().to_string(), &text)?, false)?;
+            self = self.with_text(&path.display().to_string(), &text)?;
         }
+        Ok(self)
+    }
+
+    /// These rules followed by those of one rule file's text; `name` is what errors call it.
+    pub fn with_text(mut self, name: &str, text: &str) -> anyhow::Result<RuleSet> {
+        self.add(RuleFile::parse(name, text)?, false)?;
         Ok(self)
     }
 
