@@ -29,7 +29,7 @@ where
         .map_err(|e| anyhow!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
         // The runner's tar is read while we connect (every session here uploads it).
-        let _ = inject::prepare();
+        drop(inject::prepare());
         let docker = timed("connect", connect::connect()).await?;
         let cleanup = Arc::new(Cleanup::new(docker.clone(), keep));
         let result = tokio::select! {
