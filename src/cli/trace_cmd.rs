@@ -98,7 +98,11 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         .unwrap_or_default();
     Observation {
         target: Target {
-            command: args.command.clone(),
+            command: args
+                .command
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             working_dir: std::env::current_dir()
                 .ok()
                 .map(|d| d.display().to_string()),
