@@ -159,11 +159,7 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
     writer.record(&Record::Header(Header {
         schema: EVENTS_SCHEMA.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        argv: opts
-            .argv
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        argv: super::bounded_argv(&opts.argv),
         main_pid: main.as_raw(),
         full: opts.full,
         uid: Some(getuid().as_raw()),
