@@ -93,12 +93,15 @@ fn assert_exit(t: &Traced, code: i32) {
 /// `docker-diagnose __run --events FILE` (the runner's own pid became the program).
 fn tracer_of(events: &Path) -> Option<u32> {
     let want = events.as_os_str().as_bytes();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-        (args.get(1) == Some(&&b"__run"[..]) && args.contains(&want)).then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            (args.get(1) == Some(&&b"__run"[..]) && args.contains(&want)).then_some(pid)
+        })
 }
 
 /// A process's peak resident memory, in KiB.
@@ -119,7 +122,10 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 const TRACER_PEAK_KIB: u64 = 64 << 10;
 
 /// Starts `argv` under `trace` with piped stdin and stdout, and reads stdout up to `ready`.
-fn start_until_ready(events: &Path, argv: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
+fn start_until_ready(
+    events: &Path,
+    argv: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>) {
     let os: Vec<&std::ffi::OsStr> = argv.iter().map(|a| a.as_ref()).collect();
     let mut child = trace_cmd(events, &os)
         .stdin(Stdio::piped())
@@ -188,13 +194,20 @@ fn megabytes_of_argv_or_env_pass_through_and_records_stay_small() {
     unsafe { cmd.pre_exec(big_stack) };
     let t = finish(cmd.stdin(Stdio::null()).output().unwrap(), &events);
     let said = String::from_utf8_lossy(&t.program_stdout).into_owned();
-    assert!(said.starts_with(&format!("argv {want_argv} env ")), "{said}");
+    assert!(
+        said.starts_with(&format!("argv {want_argv} env ")),
+        "{said}"
+    );
     assert_exit(&t, 3);
     // The header and the report keep a bounded copy of the command: 32 strings of 256 bytes.
     let header = t.trace.header.as_ref().unwrap();
     assert_eq!(header.argv.len(), 32);
     assert!(header.argv.iter().all(|a| a.len() <= 256));
-    assert!(t.events_bytes < 200_000, "{} bytes of events", t.events_bytes);
+    assert!(
+        t.events_bytes < 200_000,
+        "{} bytes of events",
+        t.events_bytes
+    );
     let command = t.report["target"]["command"].as_array().unwrap();
     assert!(command.len() <= 32 && command.iter().all(|a| a.as_str().unwrap().len() <= 256));
 
@@ -211,7 +224,11 @@ fn megabytes_of_argv_or_env_pass_through_and_records_stay_small() {
     let want_env = 55 * ("BIG00=".len() + arg.len()) + "PATH=/usr/bin:/bin".len();
     assert!(said.ends_with(&format!(" env {want_env}\n")), "{said}");
     assert_exit(&t, 3);
-    assert!(t.events_bytes < 200_000, "{} bytes of events", t.events_bytes);
+    assert!(
+        t.events_bytes < 200_000,
+        "{} bytes of events",
+        t.events_bytes
+    );
 }
 
 /// Odd file names in calls are covered by `runner_oracle`'s `non_utf8_and_odd_names`; here, a
@@ -227,8 +244,18 @@ fn non_utf8_arguments_and_4096_byte_paths() {
         .output()
         .unwrap();
     let t = finish(out, &events);
-    let bare = Command::new(&hostile).arg("sizes").arg(odd).output().unwrap();
-    let argv_part = |s: &[u8]| String::from_utf8_lossy(s).split(" env").next().unwrap().to_string();
+    let bare = Command::new(&hostile)
+        .arg("sizes")
+        .arg(odd)
+        .output()
+        .unwrap();
+    let argv_part = |s: &[u8]| {
+        String::from_utf8_lossy(s)
+            .split(" env")
+            .next()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(argv_part(&t.program_stdout), argv_part(&bare.stdout));
     assert_exit(&t, 3);
     assert_eq!(t.report["target"]["command"][2], "caf\u{fffd}-\u{fffd}");
@@ -315,14 +342,19 @@ fn endless_output_passes_through_and_stays_bounded() {
 
 /// The tracer of the only `trace` run of `flood` in this test process (found by its program).
 fn tracer_of_any() -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-        let ours = args.first().is_some_and(|a| Path::new(std::ffi::OsStr::from_bytes(a)) == Path::new(bin()));
-        (ours && args.get(1) == Some(&&b"__run"[..]) && args.contains(&&b"flood"[..]))
-            .then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+            let ours = args
+                .first()
+                .is_some_and(|a| Path::new(std::ffi::OsStr::from_bytes(a)) == Path::new(bin()));
+            (ours && args.get(1) == Some(&&b"__run"[..]) && args.contains(&&b"flood"[..]))
+                .then_some(pid)
+        })
 }
 
 /// 52,000 recorded calls outgrow the recorder's soft bound (50,000): the rest are counted as
@@ -354,8 +386,8 @@ fn a_program_that_ignores_sigterm_keeps_running() {
     let events = dir.path().join("events.jsonl");
     let (mut child, mut stdout) = start_until_ready(&events, &[&hostile(), "ignore-term"]);
     let trace_pid = child.id();
-    let children = std::fs::read_to_string(format!("/proc/{trace_pid}/task/{trace_pid}/children"))
-        .unwrap();
+    let children =
+        std::fs::read_to_string(format!("/proc/{trace_pid}/task/{trace_pid}/children")).unwrap();
     let program: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
     // SAFETY: kill(2) on our own grandchild.
     assert_eq!(unsafe { libc::kill(program, libc::SIGTERM) }, 0);
@@ -437,8 +469,13 @@ fn a_setuid_program_that_ran_without_its_privilege_is_said_so() {
     };
     let argv = [prog.as_os_str(), "ids".as_ref(), secret.as_os_str()];
 
-    let bare = as_nobody(Command::new(&prog).args(&argv[1..])).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&bare.stdout), "euid 0 egid 65534\nopened\n");
+    let bare = as_nobody(Command::new(&prog).args(&argv[1..]))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&bare.stdout),
+        "euid 0 egid 65534\nopened\n"
+    );
 
     let events = dir.path().join("events.jsonl");
     let out = as_nobody(&mut trace_cmd(&events, &argv))
@@ -458,12 +495,22 @@ fn a_setuid_program_that_ran_without_its_privilege_is_said_so() {
         .find(|e| e.kind == EventKind::Note && e.syscall.as_deref() == Some("execve"))
         .expect("a note about the set-user-ID program");
     let ev = note.evidence.as_ref().unwrap();
-    assert_eq!((ev.mode, ev.uid, ev.process_uid), (Some(0o4755), Some(0), Some(65534)));
-    assert!(ev.notes[0].contains("set-user-ID to uid 0"), "{:?}", ev.notes);
+    assert_eq!(
+        (ev.mode, ev.uid, ev.process_uid),
+        (Some(0o4755), Some(0), Some(65534))
+    );
+    assert!(
+        ev.notes[0].contains("set-user-ID to uid 0"),
+        "{:?}",
+        ev.notes
+    );
     let primary = &t.report["findings"][0];
     assert_eq!(primary["rule"], "cap.setuid-not-gained", "{}", t.report);
     let summary = primary["summary"].as_str().unwrap();
-    assert!(summary.contains(prog.to_str().unwrap()) && summary.contains("EACCES"), "{summary}");
+    assert!(
+        summary.contains(prog.to_str().unwrap()) && summary.contains("EACCES"),
+        "{summary}"
+    );
 }
 
 /// A set-user-ID program that gains nothing (its owner is the caller) gets no note.

@@ -40,9 +40,11 @@ pub fn run(args: &TraceArgs) -> Result<u8> {
         .with_context(|| format!("cannot read {}", events.display()))?;
     // Under another tracer (`strace -f docker-diagnose trace ...`, a debugger) our attach fails:
     // the command ran untraced, and a report would have nothing to explain it with.
-    if let Some(note) = trace.events.iter().find(|e| {
-        e.kind == crate::trace::EventKind::Note && e.syscall.as_deref() == Some("ptrace")
-    }) {
+    if let Some(note) = trace
+        .events
+        .iter()
+        .find(|e| e.kind == crate::trace::EventKind::Note && e.syscall.as_deref() == Some("ptrace"))
+    {
         anyhow::bail!(
             "cannot trace the command ({}); is docker-diagnose itself being traced (strace -f, a debugger)? The command {}",
             note.call,

@@ -5,11 +5,14 @@
  *   threads N        N threads meet at a barrier, then all end; exit 7
  *   sizes            prints "argv BYTES env BYTES" (argv[0] included); exit 3
  *   longpath         opens a 4095-byte path (ENOENT) and a 5000-byte one (ENAMETOOLONG); exit 4
- *   flood N          writes N 4 KiB blocks to stdout and to stderr, alternately; exit 5
+ *   flood N          writes N 4 KiB blocks to stdout and to stderr, alternately (N = 0: for
+ *                    ever); exit 5
  *   stats N          N successful stat("/") calls, to outgrow the recorder's bounds, then
  *                    prints "ready" and waits for stdin to close; exit 6
  *   ignore-term      ignores SIGTERM, prints "ready", then answers each line of stdin with
  *                    "pong" until stdin closes; exit 9
+ *   term-ignored     ignores SIGTERM, prints "ready", then sleeps for ever
+ *   bomb             a fork bomb: every process forks for ever, failures or not
  *   traceme          PTRACE_TRACEME, as anti-debugging code does; prints "traced" (exit 10)
  *                    when it fails, "free" (exit 0) when it succeeds
  *   attach-child     forks a child and PTRACE_ATTACHes to it, as a debugger or a crash
@@ -82,7 +85,7 @@ static int flood(long n) {
     static char block[4096];
     memset(block, 'x', sizeof block);
     for (size_t i = 63; i < sizeof block; i += 64) block[i] = '\n';
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; n == 0 || i < n; i++) {
         if (write(1, block, sizeof block) < 0 || write(2, block, sizeof block) < 0) return 1;
     }
     return 5;
@@ -159,6 +162,12 @@ static int ids(const char *path) {
     return 0;
 }
 
+static int bomb(void) {
+    printf("ready\n");
+    for (;;) fork();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *mode = argc > 1 ? argv[1] : "";
@@ -179,6 +188,12 @@ int main(int argc, char **argv) {
         return 6;
     }
     if (!strcmp(mode, "ignore-term")) return ignore_term();
+    if (!strcmp(mode, "term-ignored")) {
+        signal(SIGTERM, SIG_IGN);
+        printf("ready\n");
+        for (;;) pause();
+    }
+    if (!strcmp(mode, "bomb")) return bomb();
     if (!strcmp(mode, "traceme")) return traceme();
     if (!strcmp(mode, "attach-child")) return attach_child();
     if (!strcmp(mode, "forks")) return forks();

@@ -1,0 +1,175 @@
+//! Hostile programs as a container's entrypoint on the real engine (issue 6, item 3): a fork
+//! storm and a fork bomb under `--pids-limit`, a PID 1 that ignores SIGTERM, and endless output
+//! with no log driver to keep it. The exit is the one bare `docker run` gives, the `--wait`
+//! deadline holds (a generous watchdog only catches a hang), and nothing is left behind.
+//!
+//! The image is `FROM scratch` with `tests/programs/hostile.c` built `gcc -static`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Far beyond any `--wait` used here: only a hang reaches it.
+const WATCHDOG: Duration = Duration::from_secs(180);
+
+/// Builds a `FROM scratch` image holding the static `hostile` program as its entrypoint, under
+/// a tag of this test's own (removed by [`Image`]'s drop).
+struct Image(String);
+
+impl Image {
+    fn build(name: &str) -> Image {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-static");
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join(format!("hostile.{name}"));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/hostile.c");
+        let status = Command::new("gcc")
+            .args(["-O1", "-static", "-pthread", "-o"])
+            .arg(&bin)
+            .arg(&src)
+            .status()
+            .expect("gcc runs");
+        assert!(status.success(), "gcc -static failed");
+        let tag = format!("docker-diagnose-hostile/{name}:latest");
+        build_image(
+            &tag,
+            "FROM scratch\nCOPY hostile /hostile\nENTRYPOINT [\"/hostile\"]\n",
+            &[("hostile", &std::fs::read(&bin).unwrap(), 0o755)],
+        );
+        let _ = std::fs::remove_file(&bin);
+        Image(tag)
+    }
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        docker(&["rmi", "-f", &self.0]);
+    }
+}
+
+/// Runs our binary like [`diagnose`], but fails instead of hanging past [`WATCHDOG`].
+fn diagnose_watched(args: &[&str]) -> Diagnosis {
+    let run_id = new_run_id();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = Command::new(bin())
+        .args(args)
+        .env("DOCKER_DIAGNOSE_RUN_ID", &run_id)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > WATCHDOG {
+            let _ = child.kill();
+            let _ = child.wait();
+            remove_kept(&run_id);
+            panic!("docker-diagnose {args:?} hung past {WATCHDOG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    Diagnosis {
+        code: status.code().unwrap_or(-1),
+        stdout: std::fs::read_to_string(&out).unwrap(),
+        stderr: std::fs::read_to_string(&err).unwrap(),
+        run_id,
+    }
+}
+
+/// A start-up that forks workers until `fork` fails under `--pids-limit`: it says so and exits
+/// 12, as with bare `docker run`; the refused clones are in the trace.
+#[test]
+fn a_fork_storm_under_pids_limit_exits_as_with_bare_docker_run() {
+    let image = Image::build("forks");
+    let flags = ["--pids-limit", "32"];
+    let bare = bare_docker_run(&[flags[0], flags[1], &image.0, "forks"]);
+    assert_eq!(bare, 12);
+    let run = diagnose_watched(&[
+        "--format", "json", "--wait", "60s", flags[0], flags[1], &image.0, "forks",
+    ]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "exited", "{}", run.stderr);
+    assert_eq!(report["exit"]["code"], bare);
+    assert_eq!(run.code, 1);
+    let stderr = report["stderr_tail"].to_string();
+    assert!(
+        stderr.contains("fork: Resource temporarily unavailable"),
+        "{stderr}"
+    );
+    assert!(report["trace"]["processes"].as_u64().unwrap() > 10);
+    assert_nothing_left(&run);
+}
+
+/// A true fork bomb: every process forks for ever. The tracer keeps up (failed forks are
+/// recorded up to its bounds, the rest counted as dropped), `--wait` still decides, and the
+/// container is stopped and removed.
+#[test]
+fn a_fork_bomb_under_pids_limit_is_stopped_at_the_deadline() {
+    let image = Image::build("bomb");
+    let run = diagnose_watched(&[
+        "--format",
+        "json",
+        "--wait",
+        "2s",
+        "--pids-limit",
+        "32",
+        &image.0,
+        "bomb",
+    ]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "still up at the deadline meets --expect running"
+    );
+    assert!(report["trace"]["dropped"].is_u64());
+    assert_nothing_left(&run);
+}
+
+/// A PID 1 that ignores SIGTERM: `docker stop` needs its SIGKILL; the run still ends at the
+/// deadline.
+#[test]
+fn a_pid1_that_ignores_sigterm_does_not_outlive_the_deadline() {
+    let image = Image::build("term");
+    let run = diagnose_watched(&["--format", "json", "--wait", "1s", &image.0, "term-ignored"]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    assert_eq!(report["stdout_tail"][0], "ready");
+    assert_nothing_left(&run);
+}
+
+/// Endless output to both streams with `--log-driver none` (the engine keeps nothing): the
+/// deadline holds and the runner's own bounded tails stand in for the logs.
+#[test]
+fn endless_output_without_logs_is_bounded_and_stopped_at_the_deadline() {
+    let image = Image::build("flood");
+    let run = diagnose_watched(&[
+        "--format",
+        "json",
+        "--wait",
+        "1s",
+        "--log-driver",
+        "none",
+        &image.0,
+        "flood",
+        "0",
+    ]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    let tail = report["stdout_tail"].as_array().unwrap();
+    assert!(!tail.is_empty() && tail.len() <= 50, "{} lines", tail.len());
+    assert!(tail.iter().all(|l| l.as_str().unwrap().starts_with("xxx")));
+    assert!(report["stderr_tail"].as_array().unwrap().len() <= 50);
+    assert_nothing_left(&run);
+}
