@@ -528,17 +528,28 @@ fn a_setuid_program_of_the_callers_own_gets_no_note() {
 
 /// A program that uses ptrace itself (anti-debugging with PTRACE_TRACEME, or a crash reporter
 /// attaching to its child) finds the process already traced: its ptrace fails with EPERM, as
-/// under any debugger. The runner does not break: the program's own exit is reported.
+/// under any debugger. The runner does not break, the program's exit is reported, the refused
+/// call is recorded and the finding says that the tracing is the cause.
 #[test]
 fn a_program_that_uses_ptrace_itself_is_reported_plainly() {
-    let t = traced(&[&hostile(), "traceme"]);
-    assert_eq!(t.program_stdout, b"traced\n");
-    assert_exit(&t, 10);
-
-    let t = traced(&[&hostile(), "attach-child"]);
-    assert_eq!(t.program_stdout, b"attach failed\n");
-    assert_exit(&t, 11);
-    assert!(t.trace.end.as_ref().unwrap().alive.is_empty());
+    for (mode, said, code) in [
+        ("traceme", "traced\n", 10),
+        ("attach-child", "attach failed\n", 11),
+    ] {
+        let t = traced(&[&hostile(), mode]);
+        assert_eq!(String::from_utf8_lossy(&t.program_stdout), said);
+        assert_exit(&t, code);
+        assert!(t.trace.end.as_ref().unwrap().alive.is_empty());
+        let refused =
+            t.trace.events.iter().any(|e| {
+                e.syscall.as_deref() == Some("ptrace") && e.errno.as_deref() == Some("EPERM")
+            });
+        assert!(refused, "{mode}: the refused ptrace is recorded");
+        assert_eq!(
+            t.report["findings"][0]["rule"], "cap.ptrace-already-traced",
+            "{mode}"
+        );
+    }
 }
 
 /// `trace` under another tracer: the runner's attach fails, the command runs untraced (its
