@@ -173,3 +173,23 @@ fn endless_output_without_logs_is_bounded_and_stopped_at_the_deadline() {
     assert!(report["stderr_tail"].as_array().unwrap().len() <= 50);
     assert_nothing_left(&run);
 }
+
+/// The program starts with the signal dispositions bare `docker run` gives (none ignored): the
+/// runner is a Rust program, whose runtime ignores SIGPIPE, and an ignored signal would survive
+/// its exec.
+#[test]
+fn the_entrypoint_starts_with_the_signal_dispositions_of_bare_docker_run() {
+    ensure_busybox_image();
+    let cmd = ["grep", "^SigIgn", "/proc/self/status"];
+    let mut args = vec!["run", "--rm", BUSYBOX];
+    args.extend(cmd);
+    let bare = docker(&args);
+    let bare = String::from_utf8_lossy(&bare.stdout).trim().to_string();
+    assert_eq!(bare, "SigIgn:\t0000000000000000");
+    let mut args = vec!["--format", "json", "--wait", "60s", BUSYBOX];
+    args.extend(cmd);
+    let run = diagnose_watched(&args);
+    let report = run.report();
+    assert_eq!(report["stdout_tail"][0], bare, "{}", run.stderr);
+    assert_nothing_left(&run);
+}

@@ -280,11 +280,11 @@ fn non_utf8_arguments_and_4096_byte_paths() {
     assert!(opens[1].path.as_ref().unwrap().len() <= 4096 + 3);
 }
 
-/// 80 MiB to each of stdout and stderr: every byte reaches the reader, the tails stay at 50
+/// 40 MiB to each of stdout and stderr: every byte reaches the reader, the tails stay at 50
 /// lines, and the tracer's memory does not grow with the output.
 #[test]
 fn endless_output_passes_through_and_stays_bounded() {
-    const BLOCKS: u64 = 20_000;
+    const BLOCKS: u64 = 10_000;
     let dir = scratch();
     let events = dir.path().join("events.jsonl");
     let mut child = Command::new(bin())
@@ -577,4 +577,52 @@ fn trace_under_strace_says_so_in_one_line_and_exits_2() {
             && err.contains("exited with 4"),
         "{err}"
     );
+}
+
+/// Endless output to a reader that stops: the program dies of SIGPIPE, as without us (the
+/// runner gives SIGPIPE back the disposition it was started with; Rust's runtime ignores it),
+/// and `trace`, whose report has nowhere to go, says so in one line and exits 2 (no panic).
+#[test]
+fn endless_output_to_a_closed_pipe_dies_of_sigpipe_as_untraced() {
+    use std::os::unix::process::ExitStatusExt;
+    let read_then_close = |cmd: &mut Command| {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        stdout.read_exact(&mut buf).unwrap();
+        drop(stdout);
+        child.wait().unwrap()
+    };
+    let dir = scratch();
+    let bare = read_then_close(
+        Command::new(hostile())
+            .args(["flood", "0"])
+            .stderr(Stdio::null()),
+    );
+    assert_eq!(bare.signal(), Some(libc::SIGPIPE));
+
+    let events = dir.path().join("events.jsonl");
+    let err_path = dir.path().join("stderr");
+    let status = read_then_close(
+        trace_cmd(
+            &events,
+            &[hostile().as_ref(), "flood".as_ref(), "0".as_ref()],
+        )
+        .stderr(std::fs::File::create(&err_path).unwrap()),
+    );
+    assert_eq!(status.code(), Some(2));
+    let err = std::fs::read(&err_path).unwrap();
+    let last = String::from_utf8_lossy(err.rsplit(|&b| b == b'x').next().unwrap()).into_owned();
+    assert_eq!(
+        last.trim_start_matches('\n'),
+        "docker-diagnose: cannot write the report: Broken pipe (os error 32)\n"
+    );
+    let trace = read_records(BufReader::new(std::fs::File::open(&events).unwrap())).unwrap();
+    let end = trace.end.expect("an End record");
+    assert_eq!(end.exit.signal.as_deref(), Some("SIGPIPE"));
+    assert_eq!(end.exit.code, None);
 }
