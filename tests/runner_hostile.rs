@@ -297,6 +297,7 @@ fn endless_output_passes_through_and_stays_bounded() {
         .spawn()
         .unwrap();
     let count = |mut r: Box<dyn Read + Send>| {
+        let events = events.clone();
         std::thread::spawn(move || {
             let (mut total, mut buf) = (0u64, vec![0u8; 1 << 16]);
             let mut kept = Vec::new();
@@ -313,7 +314,7 @@ fn endless_output_passes_through_and_stays_bounded() {
                     kept.drain(..kept.len() - (1 << 19));
                 }
                 if peak == 0 && total > BLOCKS * 4096 / 2 {
-                    peak = tracer_of_any().and_then(peak_rss_kib).unwrap_or(0);
+                    peak = tracer_of(&events).and_then(peak_rss_kib).unwrap_or(0);
                 }
             }
             (total, kept, peak)
@@ -338,23 +339,6 @@ fn endless_output_passes_through_and_stays_bounded() {
     let peak = peak_a.max(peak_b);
     assert!(peak > 0, "the tracer was not found while the program wrote");
     assert!(peak < TRACER_PEAK_KIB, "the tracer peaked at {peak} KiB");
-}
-
-/// The tracer of the only `trace` run of `flood` in this test process (found by its program).
-fn tracer_of_any() -> Option<u32> {
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-            let ours = args
-                .first()
-                .is_some_and(|a| Path::new(std::ffi::OsStr::from_bytes(a)) == Path::new(bin()));
-            (ours && args.get(1) == Some(&&b"__run"[..]) && args.contains(&&b"flood"[..]))
-                .then_some(pid)
-        })
 }
 
 /// 52,000 recorded calls outgrow the recorder's soft bound (50,000): the rest are counted as
@@ -511,6 +495,65 @@ fn a_setuid_program_that_ran_without_its_privilege_is_said_so() {
         summary.contains(prog.to_str().unwrap()) && summary.contains("EACCES"),
         "{summary}"
     );
+}
+
+/// The same for file capabilities (`setcap cap_dac_read_search+ep`): the note names them.
+#[test]
+fn a_program_with_file_capabilities_that_ran_without_them_is_said_so() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: setcap needs root");
+        return;
+    }
+    let dir = scratch();
+    let prog = dir.path().join("cap-reader");
+    std::fs::copy(program("hostile"), &prog).unwrap();
+    let setcap = Command::new("setcap")
+        .arg("cap_dac_read_search+ep")
+        .arg(&prog)
+        .status()
+        .expect("setcap (libcap2-bin) is installed");
+    assert!(setcap.success());
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "key\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let bare = Command::new("setpriv")
+        .args(nobody)
+        .arg(&prog)
+        .arg("ids")
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&bare.stdout),
+        "euid 65534 egid 65534\nopened\n"
+    );
+    let events = dir.path().join("events.jsonl");
+    let traced = trace_cmd(
+        &events,
+        &[prog.as_os_str(), "ids".as_ref(), secret.as_os_str()],
+    );
+    let out = Command::new("setpriv")
+        .args(nobody)
+        .arg(traced.get_program())
+        .args(traced.get_args())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let t = finish(out, &events);
+    assert_exit(&t, 13);
+    let note = t
+        .trace
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Note)
+        .expect("a note about the file capabilities");
+    let notes = &note.evidence.as_ref().unwrap().notes;
+    assert!(
+        notes[0].contains("given file capabilities 0x4"),
+        "{notes:?}"
+    );
+    assert_eq!(t.report["findings"][0]["rule"], "cap.setuid-not-gained");
 }
 
 /// A set-user-ID program that gains nothing (its owner is the caller) gets no note.
