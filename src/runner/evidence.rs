@@ -386,17 +386,7 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
     if !setuid && !setgid && file_caps.is_none() {
         return None;
     }
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(str::trim)
-    };
-    let second =
-        |name: &str| -> Option<u32> { field(name)?.split_whitespace().nth(1)?.parse().ok() };
-    let (euid, egid) = (second("Uid:")?, second("Gid:")?);
-    let cap_prm = field("CapPrm:").and_then(|v| u64::from_str_radix(v, 16).ok())?;
+    let (euid, egid, _) = process_ids(pid)?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {
         lost.push(format!(
@@ -410,10 +400,13 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
             meta.gid()
         ));
     }
-    if let Some(caps) = file_caps.filter(|c| c & !cap_prm != 0) {
-        lost.push(format!(
-            "given file capabilities {caps:#x}, but the process has {cap_prm:#x}"
-        ));
+    if let Some(caps) = file_caps {
+        let permitted = permitted_caps(pid)?;
+        if caps & !permitted != 0 {
+            lost.push(format!(
+                "given file capabilities {caps:#x}, but the process has {permitted:#x}"
+            ));
+        }
     }
     if lost.is_empty() {
         return None;
@@ -450,6 +443,13 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
         })),
         ..Event::default()
     })
+}
+
+/// A process's permitted capabilities, from `/proc/PID/status`.
+fn permitted_caps(pid: Pid) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapPrm:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
 }
 
 /// The permitted set of a file's `security.capability` attribute (`vfs_cap_data`: magic and
