@@ -193,3 +193,39 @@ fn the_entrypoint_starts_with_the_signal_dispositions_of_bare_docker_run() {
     assert_eq!(report["stdout_tail"][0], bare, "{}", run.stderr);
     assert_nothing_left(&run);
 }
+
+/// A seccomp profile that denies `ptrace`: the runner cannot attach, the program runs untraced
+/// with the exit bare `docker run` gives, and the finding says the program was not traced
+/// (rather than blaming a missing capability of the program's own).
+#[test]
+fn a_profile_that_denies_ptrace_runs_the_program_untraced_and_says_so() {
+    let image = Image::build("noptrace");
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("no-ptrace.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["ptrace"], "action": "SCMP_ACT_ERRNO"}]}"#,
+    )
+    .unwrap();
+    let opt = format!("seccomp={}", profile.display());
+    let bare = bare_docker_run(&["--security-opt", &opt, &image.0, "longpath"]);
+    assert_eq!(bare, 4);
+    let run = diagnose_watched(&[
+        "--format",
+        "json",
+        "--wait",
+        "60s",
+        "--security-opt",
+        &opt,
+        &image.0,
+        "longpath",
+    ]);
+    let report = run.report();
+    assert_eq!(report["exit"]["code"], bare, "{}", run.stderr);
+    assert_eq!(report["stdout_tail"][1], "open 5000: File name too long");
+    assert_eq!(
+        report["findings"][0]["rule"], "cap.runner-untraced",
+        "{report}"
+    );
+    assert_nothing_left(&run);
+}
