@@ -170,11 +170,14 @@ fn a_thousand_threads_end_as_without_tracing() {
 #[test]
 fn megabytes_of_argv_or_env_pass_through_and_records_stay_small() {
     let big_stack = || {
-        let lim = libc::rlimit {
-            rlim_cur: 256 << 20,
-            rlim_max: 256 << 20,
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
         };
-        // SAFETY: setrlimit with a valid struct, between fork and exec.
+        // SAFETY: getrlimit/setrlimit with a valid struct, between fork and exec. Only the soft
+        // limit is raised (up to the hard one), which needs no privilege.
+        unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut lim) };
+        lim.rlim_cur = lim.rlim_max.min(256 << 20);
         if unsafe { libc::setrlimit(libc::RLIMIT_STACK, &lim) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
