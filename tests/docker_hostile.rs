@@ -1,7 +1,9 @@
 //! Hostile programs as a container's entrypoint on the real engine (issue 6, item 3): a fork
 //! storm and a fork bomb under `--pids-limit`, a PID 1 that ignores SIGTERM, and endless output
-//! with no log driver to keep it. The exit is the one bare `docker run` gives, the `--wait`
-//! deadline holds (a generous watchdog only catches a hang), and nothing is left behind.
+//! with no log driver to keep it, the entrypoint's signal dispositions, and a seccomp profile
+//! that denies ptrace. The exit is the one bare `docker run` gives, the `--wait` deadline holds
+//! (a generous watchdog only catches a hang), the tracer's peak memory (read from the host's
+//! `/proc` while the run goes on) stays small, and nothing is left behind.
 //!
 //! The image is `FROM scratch` with `tests/programs/hostile.c` built `gcc -static`.
 
@@ -52,6 +54,39 @@ impl Drop for Image {
 
 /// Runs our binary like [`diagnose`], but fails instead of hanging past [`WATCHDOG`].
 fn diagnose_watched(args: &[&str]) -> Diagnosis {
+    diagnose_probing(args, || {})
+}
+
+/// The peak resident memory (KiB) of the runner's tracer in a container whose command ends in
+/// `last_arg`, seen from the host's `/proc` (the tracer keeps the runner's command line:
+/// `... __run --out DIR -- /hostile MODE`); 0 when it is not running.
+fn tracer_peak_kib(last_arg: &str) -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline
+                .split(|&b| b == 0)
+                .filter(|a| !a.is_empty())
+                .collect();
+            if args.get(1) != Some(&&b"__run"[..]) || args.last() != Some(&last_arg.as_bytes()) {
+                return None;
+            }
+            let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
+            let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+            hwm.trim().trim_end_matches("kB").trim().parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The tracer's memory does not grow with what the program does.
+const TRACER_PEAK_KIB: u64 = 64 << 10;
+
+/// [`diagnose_watched`], calling `probe` while the run goes on.
+fn diagnose_probing(args: &[&str], mut probe: impl FnMut()) -> Diagnosis {
     let run_id = new_run_id();
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
@@ -75,6 +110,7 @@ fn diagnose_watched(args: &[&str]) -> Diagnosis {
             remove_kept(&run_id);
             panic!("docker-diagnose {args:?} hung past {WATCHDOG:?}");
         }
+        probe();
         std::thread::sleep(Duration::from_millis(100));
     };
     Diagnosis {
@@ -115,16 +151,22 @@ fn a_fork_storm_under_pids_limit_exits_as_with_bare_docker_run() {
 #[test]
 fn a_fork_bomb_under_pids_limit_is_stopped_at_the_deadline() {
     let image = Image::build("bomb");
-    let run = diagnose_watched(&[
-        "--format",
-        "json",
-        "--wait",
-        "2s",
-        "--pids-limit",
-        "32",
-        &image.0,
-        "bomb",
-    ]);
+    let mut peak = 0;
+    let run = diagnose_probing(
+        &[
+            "--format",
+            "json",
+            "--wait",
+            "2s",
+            "--pids-limit",
+            "32",
+            &image.0,
+            "bomb",
+        ],
+        || peak = peak.max(tracer_peak_kib("bomb")),
+    );
+    assert!(peak > 0, "the tracer was not seen while the program ran");
+    assert!(peak < TRACER_PEAK_KIB, "the tracer peaked at {peak} KiB");
     let report = run.report();
     assert_eq!(report["outcome"], "running", "{}", run.stderr);
     assert_eq!(
@@ -132,6 +174,7 @@ fn a_fork_bomb_under_pids_limit_is_stopped_at_the_deadline() {
         "still up at the deadline meets --expect running"
     );
     assert!(report["trace"]["dropped"].is_u64());
+    assert!(report["trace"]["events"].as_u64().unwrap() > 100);
     assert_nothing_left(&run);
 }
 
@@ -153,17 +196,23 @@ fn a_pid1_that_ignores_sigterm_does_not_outlive_the_deadline() {
 #[test]
 fn endless_output_without_logs_is_bounded_and_stopped_at_the_deadline() {
     let image = Image::build("flood");
-    let run = diagnose_watched(&[
-        "--format",
-        "json",
-        "--wait",
-        "1s",
-        "--log-driver",
-        "none",
-        &image.0,
-        "flood",
-        "0",
-    ]);
+    let mut peak = 0;
+    let run = diagnose_probing(
+        &[
+            "--format",
+            "json",
+            "--wait",
+            "1s",
+            "--log-driver",
+            "none",
+            &image.0,
+            "flood",
+            "0",
+        ],
+        || peak = peak.max(tracer_peak_kib("0")),
+    );
+    assert!(peak > 0, "the tracer was not seen while the program ran");
+    assert!(peak < TRACER_PEAK_KIB, "the tracer peaked at {peak} KiB");
     let report = run.report();
     assert_eq!(report["outcome"], "running", "{}", run.stderr);
     assert_eq!(run.code, 0);
