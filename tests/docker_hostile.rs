@@ -1,7 +1,7 @@
 //! Hostile programs as a container's entrypoint on the real engine (issue 6, item 3): a fork
 //! storm and a fork bomb under `--pids-limit`, a PID 1 that ignores SIGTERM, and endless output
 //! with no log driver to keep it, the entrypoint's signal dispositions, and a seccomp profile
-//! that denies ptrace. The exit is the one bare `docker run` gives, the `--wait` deadline holds
+//! that denies ptrace, and a set-user-ID program. The exit is the one bare `docker run` gives, the `--wait` deadline holds
 //! (a generous watchdog only catches a hang), the tracer's peak memory (read from the host's
 //! `/proc` while the run goes on) stays small, and nothing is left behind.
 //!
@@ -24,6 +24,19 @@ struct Image(String);
 
 impl Image {
     fn build(name: &str) -> Image {
+        let tag = format!("docker-diagnose-hostile/{name}:latest");
+        build_image(
+            &tag,
+            "FROM scratch\nCOPY hostile /hostile\nENTRYPOINT [\"/hostile\"]\n",
+            &[("hostile", &Image::program(name), 0o755)],
+        );
+        Image(tag)
+    }
+}
+
+impl Image {
+    /// The static `hostile` program, compiled once per call under a name of the caller's.
+    fn program(name: &str) -> Vec<u8> {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-static");
         std::fs::create_dir_all(&dir).unwrap();
         let bin = dir.join(format!("hostile.{name}"));
@@ -35,14 +48,9 @@ impl Image {
             .status()
             .expect("gcc runs");
         assert!(status.success(), "gcc -static failed");
-        let tag = format!("docker-diagnose-hostile/{name}:latest");
-        build_image(
-            &tag,
-            "FROM scratch\nCOPY hostile /hostile\nENTRYPOINT [\"/hostile\"]\n",
-            &[("hostile", &std::fs::read(&bin).unwrap(), 0o755)],
-        );
+        let bytes = std::fs::read(&bin).unwrap();
         let _ = std::fs::remove_file(&bin);
-        Image(tag)
+        bytes
     }
 }
 
@@ -276,5 +284,41 @@ fn a_profile_that_denies_ptrace_runs_the_program_untraced_and_says_so() {
         report["findings"][0]["rule"], "cap.runner-untraced",
         "{report}"
     );
+    assert_nothing_left(&run);
+}
+
+/// A set-user-ID root program run as user 1000 reads a root-only file: bare `docker run` lets
+/// it (exit 0); under the runner the privilege is not gained (ptrace cannot honour set-user-ID)
+/// and the read fails. The report must say so rather than blame the file's permissions.
+#[test]
+fn a_setuid_program_in_a_container_is_reported_as_not_privileged_under_the_tracer() {
+    // The legacy builder's COPY drops the set-user-ID bit: set it with the base's busybox.
+    ensure_busybox_image();
+    let tag = "docker-diagnose-hostile/setuid:latest".to_string();
+    build_image(
+        &tag,
+        &format!(
+            "FROM {BUSYBOX}\nCOPY hostile secret /\n\
+             RUN chmod 4755 /hostile && chmod 600 /secret\nENTRYPOINT [\"/hostile\"]\n"
+        ),
+        &[
+            ("hostile", &Image::program("setuid"), 0o755),
+            ("secret", b"key\n", 0o644),
+        ],
+    );
+    let image = Image(tag);
+    let bare = docker(&["run", "--rm", "-u", "1000", &image.0, "ids", "/secret"]);
+    assert_eq!(
+        String::from_utf8_lossy(&bare.stdout),
+        "euid 0 egid 1000\nopened\n"
+    );
+    let run = diagnose_watched(&[
+        "--format", "json", "--wait", "60s", "-u", "1000", &image.0, "ids", "/secret",
+    ]);
+    let report = run.report();
+    assert_eq!(report["exit"]["code"], 13, "{}", run.stderr);
+    let primary = &report["findings"][0];
+    assert_eq!(primary["rule"], "cap.setuid-not-gained", "{report}");
+    assert!(primary["summary"].as_str().unwrap().contains("/hostile"));
     assert_nothing_left(&run);
 }
