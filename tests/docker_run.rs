@@ -52,6 +52,55 @@ fn still_running_at_the_deadline_counts_as_started() {
     let report = run.report();
     assert_eq!(report["outcome"], "running", "{}", run.stderr);
     assert_eq!(run.code, 0);
+    assert!(!run.stderr.contains("timing"), "{}", run.stderr);
+    assert_nothing_left(&run);
+}
+
+#[test]
+fn a_running_container_is_read_as_it_is_and_each_step_is_timed_when_asked() {
+    // A failed open, then the program stays up: its trace is collected without stopping it.
+    ensure_busybox_image();
+    let run = diagnose_env(
+        &[
+            "--format",
+            "json",
+            "--wait",
+            "2s",
+            BUSYBOX,
+            "sh",
+            "-c",
+            "cat /etc/app.conf; sleep 30",
+        ],
+        &[("DOCKER_DIAGNOSE_TIMINGS", "1")],
+    );
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert!(
+        report["trace"]["events"].as_u64().unwrap_or(0) > 0,
+        "the trace of a running container: {report}"
+    );
+    let steps: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("docker-diagnose: timing "))
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, ms)| ms.parse::<f64>().is_ok())
+        .map(|(step, _)| step)
+        .collect();
+    for step in [
+        "connect",
+        "inspect",
+        "runner-tar",
+        "create",
+        "transfer",
+        "start",
+        "wait",
+        "collect",
+        "analysis",
+        "remove",
+    ] {
+        assert!(steps.contains(&step), "no {step} timing in {}", run.stderr);
+    }
     assert_nothing_left(&run);
 }
 

@@ -335,14 +335,16 @@ pub struct TraceArgs {
     /// Stop on every system call, not only the prefiltered set.
     #[arg(long)]
     pub full: bool,
-    /// The command and its arguments.
+    /// The command and its arguments: any bytes (a host command may take a non-UTF-8 file
+    /// name), passed on unchanged.
     #[arg(
         required = true,
         trailing_var_arg = true,
         allow_hyphen_values = true,
-        value_name = "COMMAND"
+        value_name = "COMMAND",
+        value_parser = clap::value_parser!(std::ffi::OsString)
     )]
-    pub command: Vec<String>,
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `docker-diagnose demo [OPTIONS]`: build the broken sample image from `fixtures/` and diagnose it.

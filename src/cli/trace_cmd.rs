@@ -38,6 +38,19 @@ pub fn run(args: &TraceArgs) -> Result<u8> {
         .with_context(|| format!("the runner left no trace in {}", events.display()))?;
     let trace = read_records(BufReader::new(file))
         .with_context(|| format!("cannot read {}", events.display()))?;
+    // Under another tracer (`strace -f docker-diagnose trace ...`, a debugger) our attach fails:
+    // the command ran untraced, and a report would have nothing to explain it with.
+    if let Some(note) = trace
+        .events
+        .iter()
+        .find(|e| e.kind == crate::trace::EventKind::Note && e.syscall.as_deref() == Some("ptrace"))
+    {
+        anyhow::bail!(
+            "cannot trace the command ({}); is docker-diagnose itself being traced (strace -f, a debugger)? The command {}",
+            note.call,
+            describe_status(status)
+        );
+    }
     let obs = observation(args, trace, status);
     let report = rules::diagnose(&obs, &rules);
     Ok(output::print_reports(&[report], &args.output))
@@ -72,6 +85,18 @@ fn run_runner(events: &std::path::Path, args: &TraceArgs) -> Result<ExitStatus> 
     status
 }
 
+/// `exited with 3` / `was killed by SIGKILL`, for the one-line error.
+fn describe_status(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with {code}"),
+        (None, Some(sig)) => format!(
+            "was killed by {}",
+            crate::runner::decode::flags::signal_name(sig)
+        ),
+        _ => "ended".into(),
+    }
+}
+
 fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observation {
     let end = trace.end.clone();
     let exit = match &end {
@@ -98,7 +123,7 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         .unwrap_or_default();
     Observation {
         target: Target {
-            command: args.command.clone(),
+            command: crate::runner::bounded_argv(&args.command),
             working_dir: std::env::current_dir()
                 .ok()
                 .map(|d| d.display().to_string()),

@@ -128,46 +128,23 @@ impl Cleanup {
         while self.in_flight.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < patience {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let mut containers = std::mem::take(&mut self.lock().containers);
-        containers.extend(self.labelled().await);
-        containers.sort();
-        containers.dedup();
-        let (volumes, images) = {
-            let mut created = self.lock();
-            (
-                std::mem::take(&mut created.volumes),
-                std::mem::take(&mut created.images),
-            )
-        };
+        let known = std::mem::take(&mut self.lock().containers);
         if self.keep {
-            let mut created = self.lock();
-            containers.retain(|id| !created.kept.contains(id));
-            created.kept.extend(containers.iter().cloned());
-            for id in containers.iter().map(|id| short(id)) {
-                eprintln!(
-                    "docker-diagnose: kept container {id} (remove it with: docker rm -fv {id})"
-                );
-            }
-            for name in &volumes {
-                eprintln!("docker-diagnose: kept volume {name}");
-            }
-            for image in &images {
-                eprintln!("docker-diagnose: kept image {image}");
-            }
-            return Vec::new();
+            let mut containers = known;
+            containers.extend(self.labelled().await);
+            containers.sort();
+            containers.dedup();
+            return self.report_kept(containers);
         }
-        let mut left = Vec::new();
-        for id in &containers {
-            let options = RemoveContainerOptions {
-                force: true,
-                v: true,
-                ..Default::default()
-            };
-            if !removed(self.docker.remove_container(id, Some(options))).await {
-                let id = short(id);
-                left.push(format!("container {id} (docker rm -fv {id})"));
-            }
-        }
+        // The containers we know of go while the engine is asked for any we never heard back
+        // about (a create cut short); those go after.
+        let (mut left, listed) = tokio::join!(self.remove_containers(&known), self.labelled());
+        let unknown: Vec<String> = listed
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        left.extend(self.remove_containers(&unknown).await);
+        let (volumes, images) = self.take_volumes_and_images();
         for name in &volumes {
             let options = None::<RemoveVolumeOptions>;
             // A volume still in use elsewhere is not ours alone: the engine refuses, rightly.
@@ -183,6 +160,53 @@ impl Cleanup {
             }
         }
         left
+    }
+
+    fn take_volumes_and_images(&self) -> (Vec<String>, Vec<String>) {
+        let mut created = self.lock();
+        (
+            std::mem::take(&mut created.volumes),
+            std::mem::take(&mut created.images),
+        )
+    }
+
+    /// `--keep`: says on stderr what is left, once per container.
+    fn report_kept(&self, mut containers: Vec<String>) -> Vec<String> {
+        let (volumes, images) = self.take_volumes_and_images();
+        let mut created = self.lock();
+        containers.retain(|id| !created.kept.contains(id));
+        created.kept.extend(containers.iter().cloned());
+        for id in containers.iter().map(|id| short(id)) {
+            eprintln!("docker-diagnose: kept container {id} (remove it with: docker rm -fv {id})");
+        }
+        for name in &volumes {
+            eprintln!("docker-diagnose: kept volume {name}");
+        }
+        for image in &images {
+            eprintln!("docker-diagnose: kept image {image}");
+        }
+        Vec::new()
+    }
+
+    /// Force-removes containers with their volumes, all at once; returns what is left.
+    async fn remove_containers(&self, ids: &[String]) -> Vec<String> {
+        let removals = ids.iter().map(|id| async move {
+            let options = RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            };
+            let gone = removed(self.docker.remove_container(id, Some(options))).await;
+            (!gone).then(|| {
+                let id = short(id);
+                format!("container {id} (docker rm -fv {id})")
+            })
+        });
+        futures_util::future::join_all(removals)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Containers that carry this invocation's label (also those we never heard back about).

@@ -10,6 +10,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::command::ImageDefaults;
+use super::timings::timed;
 use super::{engine_message, is_not_found};
 
 /// When to pull, as `docker run --pull` says.
@@ -44,7 +45,7 @@ pub async fn resolve(
             .await
             .map_err(|why| anyhow!("cannot pull {reference} (--pull always): {why}"))?;
     }
-    match docker.inspect_image(reference).await {
+    match timed("inspect", docker.inspect_image(reference)).await {
         Ok(image) => return Ok(image),
         Err(e) if is_not_found(&e) => {}
         Err(e) => {

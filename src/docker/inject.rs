@@ -3,7 +3,7 @@
 //! [`DIR`], and we upload a tar holding our own (static) executable and an `out/` directory that
 //! any user may write, through the archive API, before the container starts.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result};
 use bollard::body_full;
@@ -46,14 +46,24 @@ pub fn mount(labels: &[(String, String)]) -> Mount {
     }
 }
 
-/// The tar to upload, prepared once per invocation on a blocking thread while the first
-/// container is being created; every run awaits the same result.
+/// The tar to upload, prepared once per invocation on a blocking thread while the engine is
+/// connected to and the first container created; every run awaits the same result.
 pub type Payload = Shared<BoxFuture<'static, Result<Arc<Vec<u8>>, String>>>;
 
-/// Starts preparing the [`Payload`] (within a tokio runtime).
+/// Starts preparing the [`Payload`] on the first call (within the tokio runtime), and returns it.
 pub fn prepare() -> Payload {
-    // Spawned now, not when first awaited: the work overlaps the create request.
-    let task = tokio::task::spawn_blocking(payload);
+    static PAYLOAD: OnceLock<Payload> = OnceLock::new();
+    PAYLOAD.get_or_init(start_preparing).clone()
+}
+
+fn start_preparing() -> Payload {
+    // Spawned now, not when first awaited: the work overlaps the engine requests.
+    let task = tokio::task::spawn_blocking(|| {
+        let started = std::time::Instant::now();
+        let tar = payload();
+        super::timings::record("runner-tar", started.elapsed());
+        tar
+    });
     async {
         match task.await {
             Ok(Ok(tar)) => Ok(Arc::new(tar)),

@@ -11,6 +11,7 @@ use bollard::query_parameters::CreateContainerOptions;
 use bollard::Docker;
 
 use super::cleanup::Cleanup;
+use super::timings::timed;
 use super::{engine_message, inject};
 use crate::report::Target;
 
@@ -74,15 +75,15 @@ pub async fn launch(
         });
     }
     let missing_volumes = missing_volumes(docker, &spec.named_volumes).await;
-    let id = match create(docker, spec, full, cleanup).await {
+    let id = match timed("create", create(docker, spec, full, cleanup)).await {
         Ok(id) => id,
         Err(message) => return Ok(Launched::Refused { id: None, message }),
     };
     for name in missing_volumes {
         cleanup.volume(&name);
     }
-    inject::upload(docker, &id, payload).await?;
-    if let Err(e) = docker.start_container(&id, None).await {
+    timed("transfer", inject::upload(docker, &id, payload)).await?;
+    if let Err(e) = timed("start", docker.start_container(&id, None)).await {
         return Ok(Launched::Refused {
             id: Some(id),
             message: engine_message(&e),

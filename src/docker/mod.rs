@@ -19,6 +19,7 @@ pub mod mounts;
 pub mod run;
 pub mod session;
 pub mod spec;
+pub mod timings;
 pub mod wait;
 
 /// The label on everything we create, so that it can be found (`docker ps -a --filter label=...`).

@@ -1,4 +1,4 @@
-//! One diagnosis run on the engine: launch, wait, stop if still up, collect — giving the
+//! One diagnosis run on the engine: launch, wait, collect — giving the
 //! [`Observation`] the rule engine reads. Removal is [`Cleanup`]'s job, on every path.
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use bollard::Docker;
 
 use super::cleanup::Cleanup;
 use super::launch::{launch, Launched, RunSpec};
+use super::timings::timed;
 use super::wait::{self, Waited};
 use super::{collect, inject};
 use crate::report::{Exit, Outcome};
@@ -54,16 +55,34 @@ pub async fn observe(
     };
     // The program's time counts from its start, not from our create and upload.
     let started = Instant::now();
-    let waited = wait::wait(docker, &id, settings.wait, spec.healthcheck).await?;
+    let waited = timed(
+        "wait",
+        wait::wait(docker, &id, settings.wait, spec.healthcheck),
+    )
+    .await?;
     let measured_ms = started.elapsed().as_millis() as u64;
-    if matches!(waited, Waited::Running { .. }) {
-        wait::stop(docker, &id).await?;
+    let running = matches!(waited, Waited::Running { .. });
+    if running && cleanup.keep() {
+        // A kept container is left stopped; otherwise the removal's SIGKILL stops it.
+        timed("stop", wait::kill(docker, &id)).await?;
     }
-    let (trace, (stdout_tail, stderr_tail), state) = tokio::join!(
-        collect::trace(docker, &id),
-        collect::tails(docker, &id),
-        collect::state(docker, &id)
-    );
+    // A container still running is read as it is: the trace up to now (the runner flushes it
+    // whenever it waits) and the logs. No stop first: its grace would cost a second whenever
+    // the program ignores SIGTERM, as PID 1 without a handler does.
+    let collected = timed("collect", async {
+        tokio::join!(
+            collect::trace(docker, &id),
+            collect::tails(docker, &id),
+            async {
+                match running {
+                    true => Ok(None),
+                    false => collect::state(docker, &id).await.map(Some),
+                }
+            }
+        )
+    })
+    .await;
+    let (trace, (stdout_tail, stderr_tail), state) = collected;
     let (trace, state) = (trace?, state?);
     let mut obs = match waited {
         Waited::Running { healthy } => {
@@ -72,6 +91,7 @@ pub async fn observe(
             obs
         }
         Waited::Exited => {
+            let state = state.unwrap_or_default();
             let (outcome, exit) = collect::exit_facts(&state, trace.end.as_ref());
             let mut obs = observation(spec, outcome, trace);
             obs.exit = exit;

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 use bollard::Docker;
@@ -10,6 +11,7 @@ use bollard::Docker;
 use super::cleanup::Cleanup;
 use super::launch::RunSpec;
 use super::run::{self, Settings};
+use super::timings::{self, timed};
 use super::{connect, inject};
 use crate::report::Report;
 use crate::rules::{self, RuleSet};
@@ -26,7 +28,9 @@ where
         .build()
         .map_err(|e| anyhow!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let docker = connect::connect().await?;
+        // The runner's tar is read while we connect (every session here uploads it).
+        drop(inject::prepare());
+        let docker = timed("connect", connect::connect()).await?;
         let cleanup = Arc::new(Cleanup::new(docker.clone(), keep));
         let result = tokio::select! {
             result = work(docker, Arc::clone(&cleanup)) => result,
@@ -75,9 +79,11 @@ pub async fn observe_all(
     let mut reports = Vec::new();
     for spec in specs {
         let observation = run::observe(docker, spec, settings, cleanup, &payload).await?;
+        let analysed = Instant::now();
         reports.push(rules::diagnose(&observation, rules));
+        timings::record("analysis", analysed.elapsed());
         // One image's container goes before the next starts.
-        let left = cleanup.finish().await;
+        let left = timed("remove", cleanup.finish()).await;
         if !left.is_empty() {
             eprintln!("docker-diagnose: could not remove {}", left.join(", "));
         }

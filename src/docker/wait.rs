@@ -1,12 +1,12 @@
 //! Waiting for the verdict: the container exits, or it is still up when `--wait` runs out (or
-//! reports healthy by its HEALTHCHECK first) — then it counts as started and we stop it.
+//! reports healthy by its HEALTHCHECK first) — then it counts as started.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use bollard::errors::Error;
 use bollard::models::HealthStatusEnum;
-use bollard::query_parameters::{StopContainerOptions, WaitContainerOptions};
+use bollard::query_parameters::{KillContainerOptions, WaitContainerOptions};
 use bollard::Docker;
 use futures_util::StreamExt;
 
@@ -14,8 +14,6 @@ use super::engine_message;
 
 /// How often a HEALTHCHECK's status is looked at.
 const HEALTH_POLL: Duration = Duration::from_millis(250);
-/// Seconds between the stop signal and SIGKILL when we stop a running container.
-const STOP_GRACE_SECS: i32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waited {
@@ -69,18 +67,17 @@ async fn is_healthy(docker: &Docker, id: &str) -> bool {
         .is_some_and(|s| s == HealthStatusEnum::HEALTHY)
 }
 
-/// Stops a container that counted as started (its stop signal, then SIGKILL after a grace), so
-/// that the runner can finish its trace.
-pub async fn stop(docker: &Docker, id: &str) -> Result<()> {
-    let options = StopContainerOptions {
-        t: Some(STOP_GRACE_SECS),
-        ..Default::default()
-    };
-    match docker.stop_container(id, Some(options)).await {
+/// Stops a container that counted as started and is kept (`--keep`): SIGKILL, since the trace
+/// is already in its file and a grace would only wait for a PID 1 that ignores the stop signal.
+pub async fn kill(docker: &Docker, id: &str) -> Result<()> {
+    match docker
+        .kill_container(id, None::<KillContainerOptions>)
+        .await
+    {
         Ok(()) => Ok(()),
-        // 304: it had already stopped.
+        // 409: it is not running any more.
         Err(Error::DockerResponseServerError {
-            status_code: 304, ..
+            status_code: 409, ..
         }) => Ok(()),
         Err(e) => Err(anyhow!("cannot stop the container: {}", engine_message(&e))),
     }

@@ -13,7 +13,7 @@ use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
 use nix::unistd::Pid;
 
 use super::decode::text;
-use crate::trace::{ElfFacts, Evidence, MountFacts, ParentFacts, Shebang};
+use crate::trace::{ElfFacts, Event, EventKind, Evidence, MountFacts, ParentFacts, Shebang};
 
 /// Bytes of a file's head read to find its magic, ELF header or `#!` line.
 const HEAD: usize = 4096;
@@ -367,6 +367,112 @@ fn unescape_mount(field: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// After a successful exec: when the program is set-user-ID, set-group-ID or carries file
+/// capabilities and the process did not gain them, a note saying so. The kernel does not grant
+/// them to a traced process (nor under `no_new_privs`, which the prefilter needs), so a refusal
+/// that follows may be an artefact of the diagnosis rather than the program's real failure.
+/// Nothing is said when the mount is `nosuid`: untraced, the program would not gain them either.
+pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
+    use std::os::unix::ffi::OsStrExt;
+    let exe = format!("/proc/{pid}/exe");
+    let meta = std::fs::metadata(&exe).ok()?;
+    let mode = meta.mode();
+    let setuid = mode & libc::S_ISUID != 0;
+    // Set-group-ID without group execute is mandatory locking, not a privilege.
+    let setgid = mode & libc::S_ISGID != 0 && mode & libc::S_IXGRP != 0;
+    let file_caps = file_permitted_caps(&exe).filter(|c| *c != 0);
+    if !setuid && !setgid && file_caps.is_none() {
+        return None;
+    }
+    let (euid, egid, _) = process_ids(pid)?;
+    let mut lost = Vec::new();
+    if setuid && euid != meta.uid() {
+        lost.push(format!(
+            "set-user-ID to uid {}, but the process kept uid {euid}",
+            meta.uid()
+        ));
+    }
+    if setgid && egid != meta.gid() {
+        lost.push(format!(
+            "set-group-ID to gid {}, but the process kept gid {egid}",
+            meta.gid()
+        ));
+    }
+    if let Some(caps) = file_caps {
+        let permitted = permitted_caps(pid)?;
+        if caps & !permitted != 0 {
+            lost.push(format!(
+                "given file capabilities {caps:#x}, but the process has {permitted:#x}"
+            ));
+        }
+    }
+    if lost.is_empty() {
+        return None;
+    }
+    let path = std::fs::read_link(&exe).ok()?;
+    let path = path.as_os_str().as_bytes();
+    if mounts.of(pid, path).is_some_and(|m| m.nosuid) {
+        return None;
+    }
+    let shown = text::lossless(path);
+    let note = format!(
+        "{shown} is {}: a traced program does not gain set-user-ID, \
+         set-group-ID or file-capability privileges, so a refusal that follows may be an \
+         artefact of docker-diagnose",
+        lost.join(" and ")
+    );
+    Some(Event {
+        pid: pid.as_raw(),
+        kind: EventKind::Note,
+        syscall: Some("execve".into()),
+        call: format!("execve(\"{shown}\") = 0 (privileges not gained under ptrace)"),
+        path: Some(shown.clone()),
+        evidence: Some(Box::new(Evidence {
+            path: shown,
+            exists: true,
+            file_type: Some("file".into()),
+            mode: Some(mode & 0o7777),
+            uid: Some(meta.uid()),
+            gid: Some(meta.gid()),
+            process_uid: Some(euid),
+            process_gid: Some(egid),
+            notes: vec![note],
+            ..Evidence::default()
+        })),
+        ..Event::default()
+    })
+}
+
+/// A process's permitted capabilities, from `/proc/PID/status`.
+fn permitted_caps(pid: Pid) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapPrm:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
+}
+
+/// The permitted set of a file's `security.capability` attribute (`vfs_cap_data`: magic and
+/// flags, then permitted and inheritable words, low 32 bits first), if it has one.
+fn file_permitted_caps(path: &str) -> Option<u64> {
+    let c = CString::new(path).ok()?;
+    let name = c"security.capability";
+    let mut buf = [0u8; 24];
+    // SAFETY: valid C strings and a buffer of the length given; the result is checked.
+    let n = unsafe {
+        libc::getxattr(
+            c.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n < 12 {
+        return None;
+    }
+    let word = |i: usize| u32::from_le_bytes(buf[i..i + 4].try_into().unwrap_or_default()) as u64;
+    let high = if n >= 20 { word(12) } else { 0 };
+    Some(word(4) | high << 32)
 }
 
 /// The effective uid and gid and the groups of a process, from `/proc/PID/status`.

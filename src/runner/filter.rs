@@ -61,6 +61,9 @@ pub const TRACED: &[Sysno] = &[
     Sysno::clone3,
     Sysno::fork,
     Sysno::vfork,
+    // A program that uses ptrace itself (anti-debugging, a crash reporter) finds itself
+    // already traced: its EPERM is ours to explain. Rare, so no cost.
+    Sysno::ptrace,
 ];
 
 /// Stats that stop unless they only name a file descriptor: (call, index of the flags argument).

@@ -29,6 +29,39 @@ use nix::unistd::{fork, getgid, getpid, getuid, pipe2, setsid, ForkResult, Pid};
 use super::{filter, tracer::Tracer, writer::Writer, Options};
 use crate::trace::{Event, EventKind, Header, Record, EVENTS_SCHEMA};
 
+/// Whether SIGPIPE was ignored when this process started. Rust's runtime sets SIGPIPE to
+/// ignored before `main`, and an ignored signal stays ignored across `execve`: the program
+/// would get EPIPE where it would have died of SIGPIPE (`yes | head -1` ends with 141, not 1).
+/// So the disposition is read before the runtime's init, from `.init_array` (run by the C
+/// start-up code before `main`), and restored before the exec.
+static SIGPIPE_IGNORED_AT_START: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+#[used]
+#[link_section = ".init_array"]
+static READ_SIGPIPE_AT_START: extern "C" fn() = read_sigpipe_at_start;
+
+extern "C" fn read_sigpipe_at_start() {
+    // SAFETY: sigaction only reads the current disposition into a zeroed struct.
+    let ignored = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_IGN
+    };
+    SIGPIPE_IGNORED_AT_START.store(ignored, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Gives SIGPIPE back the disposition the runner was started with (see above).
+fn restore_sigpipe() {
+    let handler = if SIGPIPE_IGNORED_AT_START.load(std::sync::atomic::Ordering::Relaxed) {
+        SigHandler::SigIgn
+    } else {
+        SigHandler::SigDfl
+    };
+    // SAFETY: installs SIG_DFL or SIG_IGN, no handler code.
+    let _ = unsafe { signal(Signal::SIGPIPE, handler) };
+}
+
 /// Docker's default `PATH`, used when the environment has none.
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -60,6 +93,7 @@ pub fn run(opts: &Options) -> u8 {
         let _ = filter::install(program);
     }
     drop(notes);
+    restore_sigpipe();
     exec(&path, &opts.argv)
 }
 
@@ -159,11 +193,7 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
     writer.record(&Record::Header(Header {
         schema: EVENTS_SCHEMA.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        argv: opts
-            .argv
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        argv: super::bounded_argv(&opts.argv),
         main_pid: main.as_raw(),
         full: opts.full,
         uid: Some(getuid().as_raw()),

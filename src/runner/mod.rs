@@ -65,6 +65,20 @@ impl Options {
     }
 }
 
+/// A command as records and reports show it: bounded like an exec's argv (32 strings of 256
+/// bytes, lossily decoded), so that a command line of megabytes does not make a trace header
+/// or a report of megabytes.
+pub fn bounded_argv(argv: &[OsString]) -> Vec<String> {
+    use std::os::unix::ffi::OsStrExt;
+    argv.iter()
+        .take(decode::ARGV_MAX)
+        .map(|a| {
+            let bytes = a.as_bytes();
+            String::from_utf8_lossy(&bytes[..bytes.len().min(decode::ARG_MAX)]).into_owned()
+        })
+        .collect()
+}
+
 /// Runner mode's entry point; returns the exit status to give when the program could not be
 /// started (once it runs, its exit is ours).
 pub fn main(args: &[OsString]) -> u8 {

@@ -198,6 +198,13 @@ impl Tracer {
                 }
                 // The execve succeeded: record it now, without waiting for its exit stop.
                 self.finish_pending(pid, 0);
+                // A set-user-ID (or -group-ID, or file-capability) program ran without its
+                // privilege under us: say so, before any refusal it meets as a result.
+                if !self.ended {
+                    if let Some(note) = evidence::privilege_not_gained(&mut self.mounts, pid) {
+                        self.writer.event(self.stamp(note));
+                    }
+                }
             }
             libc::PTRACE_EVENT_EXIT => {
                 if let Ok(raw) = ptrace::getevent(pid) {

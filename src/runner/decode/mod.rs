@@ -16,8 +16,8 @@ use crate::trace::{Event, EventKind};
 /// Longest path read from a tracee.
 const PATH_MAX: usize = 4096;
 /// Longest argv string kept, and how many argv entries.
-const ARG_MAX: usize = 256;
-const ARGV_MAX: usize = 32;
+pub(crate) const ARG_MAX: usize = 256;
+pub(crate) const ARGV_MAX: usize = 32;
 /// Bytes of a write kept for the output tails.
 pub const WRITE_MAX: usize = 4096;
 
