@@ -452,7 +452,7 @@ impl Tracer {
             return false;
         }
         let kernel_sent = ptrace::getsiginfo(pid).is_ok_and(|si| si.si_code > 0);
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let status = evidence::read_proc(&format!("/proc/{pid}/status")).unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -627,7 +627,7 @@ fn file_id(path: &str) -> Option<(u64, u64)> {
 
 /// Whether a process is alive and not a zombie (its exit may not have been reported to us yet).
 fn still_running(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    evidence::read_proc(&format!("/proc/{pid}/stat")).is_some_and(|stat| {
         stat.rsplit_once(") ")
             .and_then(|(_, rest)| rest.chars().next())
             .is_some_and(|state| !matches!(state, 'Z' | 'X'))
@@ -636,8 +636,7 @@ fn still_running(pid: Pid) -> bool {
 
 /// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
 fn tgid_of(pid: Pid) -> Option<Pid> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
+    evidence::read_proc(&format!("/proc/{pid}/status"))
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Tgid:"))
