@@ -103,7 +103,6 @@ impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
         self.events.reserve(input.len() / 96);
-        prefer_huge_pages(&self.events);
         let mut lines = Lines::new(input);
         while let Some(text) = lines.next() {
             self.lines += 1;
@@ -628,23 +627,6 @@ impl Reader {
             stderr_tail: stderr_tail.to_vec(),
             duration_ms: self.last_time.unwrap_or(0) / 1000,
         })
-    }
-}
-
-/// Asks the kernel to back a large buffer with 2 MiB pages where it can. A 100 MB log keeps some
-/// 180 MB of events, and faulting that in 4 KiB at a time costs more than reading the log (each
-/// fault takes microseconds on a VM); a huge page takes one fault where small ones take 512.
-/// This is only advice: the buffer stays the allocator's, and a kernel without transparent huge
-/// pages ignores it.
-fn prefer_huge_pages<T>(buffer: &Vec<T>) {
-    const HUGE: usize = 2 << 20;
-    let start = buffer.as_ptr() as usize;
-    let end = start + buffer.capacity() * std::mem::size_of::<T>();
-    let (from, to) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
-    if to > from {
-        // SAFETY: the range lies inside the buffer's own allocation, and MADV_HUGEPAGE changes
-        // how its pages are backed, never what they hold.
-        unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
     }
 }
 
