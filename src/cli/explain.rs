@@ -89,7 +89,9 @@ pub fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     if meta.len() > MAX_INPUT {
         return Err(too_big(file));
     }
-    // A pipe or a /proc file reports no size: the limit still holds while reading.
+    // Reading into a buffer of the file's size spares the copies of a growing one. A pipe or a
+    // /proc file reports no size: the limit still holds while reading.
+    bytes.reserve_exact(meta.len() as usize + 1);
     (&mut f)
         .take(MAX_INPUT + 1)
         .read_to_end(&mut bytes)

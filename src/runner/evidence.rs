@@ -447,7 +447,7 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
 
 /// A process's permitted capabilities, from `/proc/PID/status`.
 fn permitted_caps(pid: Pid) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let status = read_proc(&format!("/proc/{pid}/status"))?;
     let hex = status.lines().find_map(|l| l.strip_prefix("CapPrm:"))?;
     u64::from_str_radix(hex.trim(), 16).ok()
 }
@@ -475,9 +475,18 @@ fn file_permitted_caps(path: &str) -> Option<u64> {
     Some(word(4) | high << 32)
 }
 
+/// A small `/proc` file, read into one buffer: procfs reports a size of 0, from which
+/// `fs::read_to_string` grows its buffer from 32 bytes in a handful of reads (`status` is about
+/// 1.5 KiB), each a system call while the tracee waits.
+pub fn read_proc(path: &str) -> Option<String> {
+    let mut text = String::with_capacity(4096);
+    std::io::Read::read_to_string(&mut File::open(path).ok()?, &mut text).ok()?;
+    Some(text)
+}
+
 /// The effective uid and gid and the groups of a process, from `/proc/PID/status`.
 pub fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let status = read_proc(&format!("/proc/{pid}/status"))?;
     let field = |name: &str| -> Vec<u32> {
         status
             .lines()

@@ -34,6 +34,8 @@ struct Task {
     leader: Option<Pid>,
     /// Its first (attach) stop has been seen.
     started: bool,
+    /// Its creator's fork/vfork/clone event has said whether it is a thread.
+    kind_known: bool,
 }
 
 pub struct Tracer {
@@ -88,14 +90,7 @@ impl Tracer {
     /// Runs until no traced task is left.
     pub fn run(mut self) {
         loop {
-            let status = match wait_any(true) {
-                Ok(None) => {
-                    // About to block: whatever is recorded must be in the file if we are killed.
-                    self.writer.flush();
-                    wait_any(false)
-                }
-                other => other,
-            };
+            let status = self.next_status();
             match status {
                 // nix names only the classic signals: a real-time one is handled by number.
                 Ok(Some((pid, raw))) => match WaitStatus::from_raw(pid, raw) {
@@ -109,6 +104,19 @@ impl Tracer {
         if !self.ended {
             self.end(ExitFacts::default());
         }
+    }
+
+    /// The next stop or exit of any task. Before blocking, whatever is recorded must be in the
+    /// file, so a trace survives a later SIGKILL; with nothing buffered there is nothing to
+    /// flush, and one blocking `waitpid` is enough (no polling one first).
+    fn next_status(&mut self) -> Result<Option<(Pid, i32)>, Errno> {
+        if self.writer.dirty() {
+            if let status @ (Ok(Some(_)) | Err(_)) = wait_any(true) {
+                return status;
+            }
+            self.writer.flush();
+        }
+        wait_any(false)
     }
 
     fn on_status(&mut self, status: WaitStatus) {
@@ -151,9 +159,12 @@ impl Tracer {
                 // A new task's attach stop (it may come before its creator's clone event, which
                 // never comes if the creator dies first): let it run.
                 task.started = true;
-                if let Some(leader) = tgid_of(pid).filter(|l| *l != pid) {
-                    task.thread = true;
-                    task.leader = Some(leader);
+                // Before its creator's event: only /proc can tell a thread from a process.
+                if !task.kind_known {
+                    if let Some(leader) = tgid_of(pid).filter(|l| *l != pid) {
+                        task.thread = true;
+                        task.leader = Some(leader);
+                    }
                 }
             } else if matches!(
                 sig,
@@ -172,11 +183,16 @@ impl Tracer {
             libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
                 if let Ok(new) = ptrace::getevent(pid) {
                     let new = Pid::from_raw(new as i32);
-                    let leader = tgid_of(new).filter(|l| *l != new);
-                    let thread = event == libc::PTRACE_EVENT_CLONE && leader.is_some();
+                    // A fork or vfork makes a process; only a clone event may be a thread
+                    // (a clone without CLONE_THREAD is a process too), which /proc tells.
+                    let leader = (event == libc::PTRACE_EVENT_CLONE)
+                        .then(|| tgid_of(new).filter(|l| *l != new))
+                        .flatten();
+                    let thread = leader.is_some();
                     let task = self.tasks.entry(new).or_default();
                     task.thread = thread;
-                    task.leader = leader.filter(|_| thread);
+                    task.leader = leader;
+                    task.kind_known = true;
                     if !thread {
                         self.processes += 1;
                     }
@@ -237,13 +253,17 @@ impl Tracer {
                 if self.ended {
                     return;
                 }
+                // The hot path of a program that prints: a write to fd 1 or 2 only feeds the
+                // tails (no event, no result awaited), so it is not decoded into a call.
+                if !self.full {
+                    if let Some((fd, data)) = decode::written(pid, nr, args) {
+                        self.keep_output(pid, fd, &data);
+                        return;
+                    }
+                }
                 let mut entry = decode::entry(pid, nr, args);
                 if let Some((fd, data)) = entry.output.take() {
-                    match self.stream_of(pid, fd) {
-                        Some(1) => self.stdout.push(&data),
-                        Some(2) => self.stderr.push(&data),
-                        _ => {}
-                    }
+                    self.keep_output(pid, fd, &data);
                 }
                 // Until its exec the main process is the runner: only the execve is the
                 // program's (its failure message still counts for the stderr tail).
@@ -432,7 +452,7 @@ impl Tracer {
             return false;
         }
         let kernel_sent = ptrace::getsiginfo(pid).is_ok_and(|si| si.si_code > 0);
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let status = evidence::read_proc(&format!("/proc/{pid}/status")).unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -507,6 +527,15 @@ impl Tracer {
                 ..Event::default()
             };
             self.writer.event(self.stamp(event));
+        }
+    }
+
+    /// Adds what a write to `fd` carried to the tail of the stream it reaches.
+    fn keep_output(&mut self, pid: Pid, fd: i32, data: &[u8]) {
+        match self.stream_of(pid, fd) {
+            Some(1) => self.stdout.push(data),
+            Some(2) => self.stderr.push(data),
+            _ => {}
         }
     }
 
@@ -598,7 +627,7 @@ fn file_id(path: &str) -> Option<(u64, u64)> {
 
 /// Whether a process is alive and not a zombie (its exit may not have been reported to us yet).
 fn still_running(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    evidence::read_proc(&format!("/proc/{pid}/stat")).is_some_and(|stat| {
         stat.rsplit_once(") ")
             .and_then(|(_, rest)| rest.chars().next())
             .is_some_and(|state| !matches!(state, 'Z' | 'X'))
@@ -607,8 +636,7 @@ fn still_running(pid: Pid) -> bool {
 
 /// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
 fn tgid_of(pid: Pid) -> Option<Pid> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
+    evidence::read_proc(&format!("/proc/{pid}/status"))
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Tgid:"))

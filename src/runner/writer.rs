@@ -78,6 +78,11 @@ impl Writer {
         }
     }
 
+    /// Whether lines are buffered that the file does not have yet.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Pushes buffered lines to the file when there are any.
     pub fn flush(&mut self) {
         if self.dirty {

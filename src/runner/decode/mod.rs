@@ -199,6 +199,39 @@ pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
     }
 }
 
+/// The bytes a `write` or `writev` carries (bounded), without decoding the call: for the output
+/// tails, the only use of a write in prefiltered mode. `None` for any other call.
+pub fn written(pid: Pid, nr: u64, args: [u64; 6]) -> Option<(i32, Vec<u8>)> {
+    let sysno = Sysno::new(nr as usize).filter(|s| matches!(s, Sysno::write | Sysno::writev))?;
+    let fd = args[0] as i32;
+    if !matches!(fd, 1 | 2) {
+        return Some((fd, Vec::new()));
+    }
+    let data = match sysno {
+        Sysno::write => mem::read_bytes(pid, args[1], (args[2] as usize).min(WRITE_MAX)),
+        Sysno::writev => iov_data(pid, args[1], args[2] as usize).0,
+        _ => return None,
+    };
+    Some((fd, data))
+}
+
+/// The bytes of an iovec array (up to 64 entries and [`WRITE_MAX`] bytes), and each entry as
+/// (the bytes read from it, its length).
+fn iov_data(pid: Pid, addr: u64, count: usize) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let raw = mem::read_bytes(pid, addr, count.min(64) * 16);
+    let mut data = Vec::new();
+    let mut parts = Vec::new();
+    for pair in raw.chunks_exact(16) {
+        let base = u64::from_ne_bytes(pair[..8].try_into().expect("8 bytes"));
+        let len = u64::from_ne_bytes(pair[8..].try_into().expect("8 bytes")) as usize;
+        let room = WRITE_MAX.saturating_sub(data.len());
+        let part = mem::read_bytes(pid, base, len.min(room));
+        parts.push((data.len(), len));
+        data.extend_from_slice(&part);
+    }
+    (data, parts)
+}
+
 struct Decoder {
     pid: Pid,
     args: [u64; 6],
@@ -344,20 +377,19 @@ impl Decoder {
     }
 
     fn iov(&mut self, addr: u64, count: usize) -> String {
-        let raw = mem::read_bytes(self.pid, addr, count.min(64) * 16);
-        let mut data = Vec::new();
-        let mut shown = Vec::new();
-        for pair in raw.chunks_exact(16) {
-            let base = u64::from_ne_bytes(pair[..8].try_into().expect("8 bytes"));
-            let len = u64::from_ne_bytes(pair[8..].try_into().expect("8 bytes")) as usize;
-            let room = WRITE_MAX.saturating_sub(data.len());
-            let part = mem::read_bytes(self.pid, base, len.min(room));
-            shown.push(format!(
-                "{{iov_base={}, iov_len={len}}}",
-                text::quote(&part[..part.len().min(32)], len > 32)
-            ));
-            data.extend_from_slice(&part);
-        }
+        let (data, parts) = iov_data(self.pid, addr, count);
+        let shown: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, len))| {
+                let end = parts.get(i + 1).map_or(data.len(), |p| p.0);
+                let part = &data[start..end];
+                format!(
+                    "{{iov_base={}, iov_len={len}}}",
+                    text::quote(&part[..part.len().min(32)], len > 32)
+                )
+            })
+            .collect();
         self.output = Some((self.args[0] as i32, data));
         format!("[{}]", shown.join(", "))
     }

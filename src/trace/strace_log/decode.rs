@@ -69,6 +69,97 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
     }
 }
 
+/// Whether a successful call is routine: no rule reads it, and its arguments carry nothing a
+/// finding could quote (no path, address or output). Decided from the name and a glance at the
+/// arguments, without decoding them: these calls are about half of a real log, and an event
+/// costs far more to keep than to read. Mirrors what [`fill`] would find.
+pub fn is_routine(name: &str, args: &str) -> bool {
+    if !is_routine_name(name) {
+        return false;
+    }
+    // The first argument: an fd, with its `-y` path, if any, before the first comma.
+    let b = args.as_bytes();
+    let first = args[..memchr::memchr(b',', b).unwrap_or(b.len())].trim();
+    if memchr::memchr(b'<', first.as_bytes()).is_some()
+        && ArgIter::new(args).next().and_then(fd_path_str).is_some()
+    {
+        return false;
+    }
+    match name {
+        "write" | "pwrite64" | "writev" => !matches!(fd_number(first), Some(1 | 2)),
+        // Only the first argument is read (see `fill`), and a getrandom's string is data.
+        "read" | "pread64" | "readv" | "close" | "fstat" | "fcntl" | "ioctl" | "lseek" | "dup"
+        | "dup2" | "dup3" | "getdents64" | "getrandom" => true,
+        // The others name a path by a string; `""` (AT_EMPTY_PATH) names none.
+        _ => only_empty_strings(args.as_bytes()),
+    }
+}
+
+/// The calls [`is_routine`] may leave out: a program's loading, memory, I/O and clock.
+fn is_routine_name(name: &str) -> bool {
+    matches!(
+        name,
+        "read"
+            | "pread64"
+            | "readv"
+            | "preadv"
+            | "write"
+            | "pwrite64"
+            | "writev"
+            | "close"
+            | "mmap"
+            | "munmap"
+            | "mremap"
+            | "mprotect"
+            | "madvise"
+            | "brk"
+            | "futex"
+            | "rt_sigaction"
+            | "rt_sigprocmask"
+            | "fstat"
+            | "newfstatat"
+            | "statx"
+            | "lseek"
+            | "ioctl"
+            | "fcntl"
+            | "getdents64"
+            | "dup"
+            | "dup2"
+            | "dup3"
+            | "poll"
+            | "ppoll"
+            | "select"
+            | "pselect6"
+            | "epoll_wait"
+            | "epoll_pwait"
+            | "epoll_ctl"
+            | "nanosleep"
+            | "clock_nanosleep"
+            | "clock_gettime"
+            | "gettimeofday"
+            | "sched_yield"
+            | "arch_prctl"
+            | "set_tid_address"
+            | "set_robust_list"
+            | "rseq"
+            | "prlimit64"
+            | "getrandom"
+    )
+}
+
+/// Whether every string literal in `b` is `""`.
+fn only_empty_strings(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'"', &b[i..]) {
+        let at = at + i;
+        if b.get(at + 1) != Some(&b'"') {
+            return false;
+        }
+        i = at + 2;
+    }
+    true
+}
+
 /// When strace and the program share a terminal, what the program prints lands between a write's
 /// last argument and strace's closing parenthesis (`write(1, "hi\n", 3hi`). The last argument of
 /// these calls is a number, so whatever follows its digits is the program's output.
@@ -165,10 +256,10 @@ fn path_call(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
                 return decode_text(s);
             }
             let base = match (at_call, i.checked_sub(1).and_then(|p| a.get(p))) {
-                (true, Some(dirfd)) if *dirfd != "AT_FDCWD" => fd_path(dirfd),
-                _ => cx.cwd.map(String::from),
+                (true, Some(dirfd)) if *dirfd != "AT_FDCWD" => fd_path_str(dirfd),
+                _ => cx.cwd,
             };
-            path_arg(s, base.as_deref()).unwrap_or_default()
+            path_arg(s, base).unwrap_or_default()
         });
     let first = strings.next().filter(|p| !p.is_empty());
     let second = strings.next().filter(|p| !p.is_empty());
@@ -209,12 +300,16 @@ pub fn fd_number(arg: &str) -> Option<i32> {
 
 /// The path of a `-y` decoration: `3</etc/passwd>` → `/etc/passwd`.
 pub fn fd_path(arg: &str) -> Option<String> {
+    fd_path_str(arg).map(String::from)
+}
+
+fn fd_path_str(arg: &str) -> Option<&str> {
     let open = memchr::memchr(b'<', arg.as_bytes())?;
     fd_number(&arg[..open])?;
     let inner = arg[open + 1..].strip_suffix('>')?;
     // `-yy` adds the device: `</dev/null<char 1:3>>`.
     let inner = inner.split('<').next()?;
-    inner.starts_with('/').then(|| inner.to_string())
+    inner.starts_with('/').then_some(inner)
 }
 
 /// Values of secret-looking variables in an exec's environment (printed with `strace -v`), so
@@ -510,6 +605,47 @@ mod tests {
         let args = r#""/app", ["/app"], ["HOME=/root", "DB_PASSWORD=hunter2", "api_key=k1", "EMPTY_TOKEN="]"#;
         assert_eq!(secret_env_values("execve", args), vec!["hunter2", "k1"]);
         assert!(secret_env_values("execve", r#""/app", ["/app"], 0x7ff /* 3 vars */"#).is_empty());
+    }
+
+    #[test]
+    fn routine_calls_are_those_that_carry_nothing() {
+        let carries_nothing = |name: &str, args: &str| {
+            let ev = filled(name, args, Some("/w"));
+            ev.path.is_none() && ev.path2.is_none() && ev.data.is_none()
+        };
+        let calls = [
+            ("close", "3", true),
+            ("close", "3</etc/passwd>", false),
+            ("read", "3<pipe:[123]>, \"x\", 1", true),
+            ("write", "5, \"x\", 1", true),
+            ("write", "2, \"x\", 1", false),
+            ("write", "4</tmp/log>, \"x\", 1", false),
+            (
+                "mmap",
+                "NULL, 8192, PROT_READ, MAP_PRIVATE, 3</lib/libc.so.6>, 0",
+                true,
+            ),
+            (
+                "newfstatat",
+                "3, \"\", {st_mode=S_IFREG|0644}, AT_EMPTY_PATH",
+                true,
+            ),
+            (
+                "newfstatat",
+                "3</etc/hosts>, \"\", {st_mode=S_IFREG}, AT_EMPTY_PATH",
+                false,
+            ),
+            ("newfstatat", "AT_FDCWD, \"app.toml\", 0x7ffd, 0", false),
+            ("getrandom", "\"\\x12\\x34\", 2, GRND_NONBLOCK", true),
+            ("openat", "AT_FDCWD, \"/etc/hosts\", O_RDONLY", false),
+            ("getpid", "", false),
+        ];
+        for (name, args, routine) in calls {
+            assert_eq!(is_routine(name, args), routine, "{name}({args})");
+            if routine {
+                assert!(carries_nothing(name, args), "{name}({args})");
+            }
+        }
     }
 
     #[test]

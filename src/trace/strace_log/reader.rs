@@ -2,6 +2,7 @@
 //! calls, each process's working directory, the clock, the output tails, and at the end the
 //! [`End`] of the main process.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -66,7 +67,7 @@ struct Pending {
 
 #[derive(Debug, Default)]
 pub struct Reader {
-    /// The events kept (see [`is_routine`]).
+    /// The events kept (routine calls are only counted: see [`decode::is_routine`]).
     events: Vec<Event>,
     /// Events read, kept or not: the next event's `seq`.
     seen: u64,
@@ -102,13 +103,9 @@ impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
         self.events.reserve(input.len() / 96);
-        let mut lines = Lines {
-            data: input,
-            pos: 0,
-        };
-        while let Some(raw) = lines.next() {
+        let mut lines = Lines::new(input);
+        while let Some(text) = lines.next() {
             self.lines += 1;
-            let text = utf8(raw);
             self.physical_line(&text, &mut lines);
         }
         if self.seen == 0 {
@@ -148,10 +145,9 @@ impl Reader {
         let mut joined = first.trim_end().to_string();
         let mut ahead = *lines;
         for _ in 0..MAX_WRAPPED {
-            let Some(raw) = ahead.next() else {
+            let Some(next) = ahead.next() else {
                 return false;
             };
-            let next = utf8(raw);
             let cont = prefix::unquote(&next).trim_end();
             if cont.is_empty() || starts_new_line(cont) {
                 return false;
@@ -271,6 +267,11 @@ impl Reader {
 
     fn call(&mut self, pid: i32, time: Option<u64>, name: &str, args: &str, result: Outcome<'_>) {
         let args = decode::without_program_output(name, args);
+        let succeeded = result.errno.is_none() && result.ret.is_some();
+        if succeeded && decode::is_routine(name, args) && !self.is_new(pid) {
+            self.tally(pid, time);
+            return;
+        }
         let mut ev = Event {
             pid,
             time_us: time,
@@ -288,10 +289,6 @@ impl Reader {
                 Some(2) => self.stderr.write(data),
                 _ => {}
             }
-        }
-        if is_routine(&ev, name) && !self.is_new(pid) {
-            self.tally(&mut ev);
-            return;
         }
         // The texts are built only for the events kept.
         let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
@@ -361,25 +358,27 @@ impl Reader {
     }
 
     fn push(&mut self, mut ev: Event) {
-        self.tally(&mut ev);
+        (ev.pid, ev.seq) = self.tally(ev.pid, ev.time_us);
         self.events.push(ev);
     }
 
-    /// Counts an event, kept or not: its process, its place in the log, the clock.
-    fn tally(&mut self, ev: &mut Event) {
+    /// Counts an event, kept or not: its process, its place in the log, the clock. Returns the
+    /// event's process and number.
+    fn tally(&mut self, mut pid: i32, time: Option<u64>) -> (i32, u64) {
         if !self.alias.is_empty() {
-            if let Some(pid) = self.alias.get(&ev.pid) {
-                ev.pid = *pid; // the call itself named its process (getpid)
+            if let Some(named) = self.alias.get(&pid) {
+                pid = *named; // the call itself named its process (getpid)
             }
         }
-        ev.seq = self.seen;
+        let seq = self.seen;
         self.seen += 1;
-        self.first_pid.get_or_insert(ev.pid);
-        self.last_time = self.last_time.max(ev.time_us);
-        let proc = self.proc(ev.pid);
+        self.first_pid.get_or_insert(pid);
+        self.last_time = self.last_time.max(time);
+        let proc = self.proc(pid);
         proc.events += 1;
-        proc.first_seq.get_or_insert(ev.seq);
-        proc.last_seq = ev.seq;
+        proc.first_seq.get_or_insert(seq);
+        proc.last_seq = seq;
+        (pid, seq)
     }
 
     fn proc(&mut self, pid: i32) -> &mut Proc {
@@ -393,11 +392,13 @@ impl Reader {
     /// The pid of a line: the one it names, else the process strace was following alone.
     fn pid_for(&mut self, named: Option<i32>, body: &Body<'_>) -> i32 {
         if let Some(pid) = named {
-            if !self.procs.contains_key(&pid) && self.resumes_unresolved(body) {
-                let placeholder = self.unresolved.take().unwrap_or(pid);
-                self.resolve(placeholder, pid);
+            if !self.procs.contains_key(&pid) {
+                if self.resumes_unresolved(body) {
+                    let placeholder = self.unresolved.take().unwrap_or(pid);
+                    self.resolve(placeholder, pid);
+                }
+                self.proc(pid);
             }
-            self.proc(pid);
             return pid;
         }
         if let Some(pid) = self.file_pid {
@@ -629,67 +630,6 @@ impl Reader {
     }
 }
 
-/// A successful call that no rule reads and that carries nothing a finding could quote (no
-/// path, address or output): counted, not kept. These are most of a log (a program's loading
-/// and its I/O), and an event costs far more to keep than to read.
-fn is_routine(ev: &Event, name: &str) -> bool {
-    ev.errno.is_none()
-        && ev.ret.is_some()
-        && ev.path.is_none()
-        && ev.path2.is_none()
-        && ev.addr.is_none()
-        && ev.port.is_none()
-        && ev.data.is_none()
-        && matches!(
-            name,
-            "read"
-                | "pread64"
-                | "readv"
-                | "preadv"
-                | "write"
-                | "pwrite64"
-                | "writev"
-                | "close"
-                | "mmap"
-                | "munmap"
-                | "mremap"
-                | "mprotect"
-                | "madvise"
-                | "brk"
-                | "futex"
-                | "rt_sigaction"
-                | "rt_sigprocmask"
-                | "fstat"
-                | "newfstatat"
-                | "statx"
-                | "lseek"
-                | "ioctl"
-                | "fcntl"
-                | "getdents64"
-                | "dup"
-                | "dup2"
-                | "dup3"
-                | "poll"
-                | "ppoll"
-                | "select"
-                | "pselect6"
-                | "epoll_wait"
-                | "epoll_pwait"
-                | "epoll_ctl"
-                | "nanosleep"
-                | "clock_nanosleep"
-                | "clock_gettime"
-                | "gettimeofday"
-                | "sched_yield"
-                | "arch_prctl"
-                | "set_tid_address"
-                | "set_robust_list"
-                | "rseq"
-                | "prlimit64"
-                | "getrandom"
-        )
-}
-
 /// Whether a continuation candidate is rather a trace line of its own.
 fn starts_new_line(text: &str) -> bool {
     let (deco, body) = prefix::strip(text);
@@ -698,7 +638,7 @@ fn starts_new_line(text: &str) -> bool {
 
 /// Removes the `strace: Process 42 attached` that strace writes into the middle of a line when a
 /// fork's child is attached while the parent's call is being printed.
-fn without_strace_notice(text: &str) -> std::borrow::Cow<'_, str> {
+fn without_strace_notice(text: &str) -> Cow<'_, str> {
     const NOTICE: &str = "strace: Process ";
     if let Some(at) = text.find(NOTICE) {
         let rest = &text[at + NOTICE.len()..];
@@ -722,22 +662,25 @@ fn file_header(text: &str) -> Option<&str> {
         .map(str::trim)
 }
 
-/// A line as text; bytes that are not UTF-8 (a path in Latin-1, binary noise) become U+FFFD.
-fn utf8(raw: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(raw) {
-        Ok(text) => text.into(),
-        Err(_) => String::from_utf8_lossy(raw),
-    }
-}
-
-/// Physical lines, split with memchr, without their `\n` or `\r\n`.
+/// Physical lines as text, split with memchr, without their `\n` or `\r\n`. Bytes that are not
+/// UTF-8 (a path in Latin-1, binary noise) become U+FFFD.
 #[derive(Clone, Copy)]
 struct Lines<'a> {
     data: &'a [u8],
+    /// The whole input, when it is UTF-8 (checked once, not line by line).
+    text: Option<&'a str>,
     pos: usize,
 }
 
 impl<'a> Lines<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Lines {
+            data,
+            text: std::str::from_utf8(data).ok(),
+            pos: 0,
+        }
+    }
+
     /// How many lines `self` is past `earlier`.
     fn consumed_since(&self, earlier: &Lines<'_>) -> u64 {
         memchr::memchr_iter(b'\n', &self.data[earlier.pos..self.pos]).count() as u64
@@ -745,16 +688,24 @@ impl<'a> Lines<'a> {
 }
 
 impl<'a> Iterator for Lines<'a> {
-    type Item = &'a [u8];
+    type Item = Cow<'a, str>;
 
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = self.data.get(self.pos..).filter(|r| !r.is_empty())?;
-        let (line, used) = match memchr::memchr(b'\n', rest) {
-            Some(nl) => (&rest[..nl], nl + 1),
-            None => (rest, rest.len()),
+    fn next(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.pos;
+        let rest = self.data.get(start..).filter(|r| !r.is_empty())?;
+        let (mut len, used) = match memchr::memchr(b'\n', rest) {
+            Some(nl) => (nl, nl + 1),
+            None => (rest.len(), rest.len()),
         };
         self.pos += used;
-        Some(line.strip_suffix(b"\r").unwrap_or(line))
+        if rest[..len].ends_with(b"\r") {
+            len -= 1;
+        }
+        Some(match self.text {
+            // Cut at ASCII bytes, so at character boundaries.
+            Some(text) => Cow::Borrowed(&text[start..start + len]),
+            None => String::from_utf8_lossy(&rest[..len]),
+        })
     }
 }
 
