@@ -57,8 +57,8 @@ fn still_running_at_the_deadline_counts_as_started() {
 }
 
 #[test]
-fn a_running_container_is_read_as_it_is_and_each_step_is_timed_when_asked() {
-    // A failed open, then the program stays up: its trace is collected without stopping it.
+fn a_running_container_is_killed_at_the_deadline_and_each_step_is_timed_when_asked() {
+    // A failed open, then the program stays up: killed at the deadline, its trace is complete.
     ensure_busybox_image();
     let run = diagnose_env(
         &[
@@ -95,6 +95,7 @@ fn a_running_container_is_read_as_it_is_and_each_step_is_timed_when_asked() {
         "transfer",
         "start",
         "wait",
+        "stop",
         "collect",
         "analysis",
         "remove",

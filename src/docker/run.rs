@@ -16,6 +16,9 @@ use crate::report::{Exit, Outcome};
 use crate::rules::Observation;
 use crate::trace::Trace;
 
+/// How long a killed container is given to exit: the runner writes its End record meanwhile.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// How a run is watched.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -62,13 +65,16 @@ pub async fn observe(
     .await?;
     let measured_ms = started.elapsed().as_millis() as u64;
     let running = matches!(waited, Waited::Running { .. });
-    if running && cleanup.keep() {
-        // A kept container is left stopped; otherwise the removal's SIGKILL stops it.
-        timed("stop", wait::kill(docker, &id)).await?;
+    if running {
+        // SIGKILL, not a stop with a grace (a second lost whenever PID 1 ignores SIGTERM, as it
+        // does without a handler). The runner still sees PID 1's exit event and writes its End
+        // record — the output tails and the dropped count — before the namespace goes.
+        timed("stop", async {
+            wait::kill(docker, &id).await?;
+            wait::wait(docker, &id, STOP_WAIT, false).await
+        })
+        .await?;
     }
-    // A container still running is read as it is: the trace up to now (the runner flushes it
-    // whenever it waits) and the logs. No stop first: its grace would cost a second whenever
-    // the program ignores SIGTERM, as PID 1 without a handler does.
     let collected = timed("collect", async {
         tokio::join!(
             collect::trace(docker, &id),
