@@ -200,7 +200,7 @@ fn a_pid1_that_ignores_sigterm_does_not_outlive_the_deadline() {
 }
 
 /// Endless output to both streams with `--log-driver none` (the engine keeps nothing): the
-/// deadline holds and the runner's own bounded tails stand in for the logs.
+/// deadline holds and what the report shows of the output stays bounded.
 #[test]
 fn endless_output_without_logs_is_bounded_and_stopped_at_the_deadline() {
     let image = Image::build("flood");
@@ -224,8 +224,11 @@ fn endless_output_without_logs_is_bounded_and_stopped_at_the_deadline() {
     let report = run.report();
     assert_eq!(report["outcome"], "running", "{}", run.stderr);
     assert_eq!(run.code, 0);
+    // The runner's tails come with its End record, which it writes only when it sees PID 1's
+    // exit event; a SIGKILL at the deadline may end the namespace first (docs/docker.md), so
+    // the tails may be empty here — but never more than the bound, nor anything but the output.
     let tail = report["stdout_tail"].as_array().unwrap();
-    assert!(!tail.is_empty() && tail.len() <= 50, "{} lines", tail.len());
+    assert!(tail.len() <= 50, "{} lines", tail.len());
     assert!(tail.iter().all(|l| l.as_str().unwrap().starts_with("xxx")));
     assert!(report["stderr_tail"].as_array().unwrap().len() <= 50);
     assert_nothing_left(&run);

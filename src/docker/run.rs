@@ -67,8 +67,8 @@ pub async fn observe(
     let running = matches!(waited, Waited::Running { .. });
     if running {
         // SIGKILL, not a stop with a grace (a second lost whenever PID 1 ignores SIGTERM, as it
-        // does without a handler). The runner still sees PID 1's exit event and writes its End
-        // record — the output tails and the dropped count — before the namespace goes.
+        // does without a handler). Waiting for the exit lets the runner write its End record
+        // when it sees PID 1's exit event (the kernel may skip that stop under SIGKILL).
         timed("stop", async {
             wait::kill(docker, &id).await?;
             wait::wait(docker, &id, STOP_WAIT, false).await
