@@ -9,7 +9,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use common::{bin, program, run, scratch};
+use common::{bin, program, read_until_ready, run, scratch};
 use docker_diagnose::trace::EventKind;
 
 /// (code, signal) of a run.
@@ -27,10 +27,7 @@ fn start_until_ready<const N: usize>(
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n");
+    let out = read_until_ready(&mut child);
     (child, out)
 }
 

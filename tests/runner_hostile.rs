@@ -15,7 +15,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use common::{bin, program, scratch};
+use common::{bin, program, program_built_with, read_until_ready, scratch};
 use docker_diagnose::trace::{read_records, EventKind, Trace};
 
 /// What one `trace --format json --events FILE -- ARGV` gave.
@@ -133,10 +133,7 @@ fn start_until_ready(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    assert_eq!(line, "ready\n", "the program did not start");
+    let stdout = read_until_ready(&mut child);
     (child, stdout)
 }
 
@@ -395,22 +392,12 @@ fn a_program_that_ignores_sigterm_keeps_running() {
     );
 }
 
-/// A static program without libc, compiled once: `exec_chain` execs itself N times.
+/// A static program without libc (cheap to exec): `exec_chain N` execs itself N times.
 fn exec_chain() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("runner-programs");
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/exec_chain.c");
-    let out = dir.join("exec_chain");
-    let tmp = dir.join(format!("exec_chain.{}.tmp", std::process::id()));
-    let status = Command::new("gcc")
-        .args(["-O1", "-static", "-nostdlib", "-fno-stack-protector", "-o"])
-        .arg(&tmp)
-        .arg(&src)
-        .status()
-        .expect("gcc runs");
-    assert!(status.success(), "gcc failed on {}", src.display());
-    std::fs::rename(&tmp, &out).unwrap();
-    out
+    program_built_with(
+        "exec_chain",
+        &["-O1", "-static", "-nostdlib", "-fno-stack-protector"],
+    )
 }
 
 #[test]

@@ -6,9 +6,9 @@
 //! that a run left nothing behind.
 #![allow(dead_code)] // each test crate uses its own subset
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use docker_diagnose::trace::{read_records, Event, Trace};
@@ -21,6 +21,12 @@ pub fn bin() -> &'static str {
 /// Compiles `tests/programs/NAME.c` (when the binary is missing or older than its source) into
 /// Cargo's per-target scratch directory, and returns the executable.
 pub fn program(name: &str) -> PathBuf {
+    program_built_with(name, &["-O1", "-pthread"])
+}
+
+/// [`program`] compiled with these `gcc` flags (e.g. `-static -nostdlib` for a program without
+/// libc).
+pub fn program_built_with(name: &str, flags: &[&str]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("runner-programs");
     std::fs::create_dir_all(&dir).unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +40,8 @@ pub fn program(name: &str) -> PathBuf {
         let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!("{name}.{}.{n}.tmp", std::process::id()));
         let status = Command::new("gcc")
-            .args(["-O1", "-pthread", "-o"])
+            .args(flags)
+            .arg("-o")
             .arg(&tmp)
             .arg(&src)
             .status()
@@ -43,6 +50,15 @@ pub fn program(name: &str) -> PathBuf {
         std::fs::rename(&tmp, &out).unwrap();
     }
     out
+}
+
+/// Reads a started child's stdout up to the `ready` line its program prints once it is set up.
+pub fn read_until_ready(child: &mut Child) -> BufReader<ChildStdout> {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "the program did not start");
+    stdout
 }
 
 /// A scratch directory for one test.
