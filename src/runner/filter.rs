@@ -66,6 +66,16 @@ pub const TRACED: &[Sysno] = &[
     Sysno::ptrace,
 ];
 
+/// Calls that stop only so that the tracer knows a task's view of the file system changed
+/// (`predict`): not recorded, and rare.
+pub const WATCHED: &[Sysno] = &[
+    Sysno::setfsuid,
+    Sysno::setfsgid,
+    Sysno::pivot_root,
+    Sysno::unshare,
+    Sysno::setns,
+];
+
 /// Stats that stop unless they only name a file descriptor: (call, index of the flags argument).
 const PATH_STATS: &[(Sysno, u8)] = &[(Sysno::newfstatat, 3), (Sysno::statx, 2)];
 
@@ -85,7 +95,7 @@ pub fn traced_names() -> Vec<&'static str> {
 /// Compiles the prefilter to BPF.
 pub fn build() -> Result<BpfProgram> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for sysno in TRACED {
+    for sysno in TRACED.iter().chain(WATCHED) {
         rules.insert(sysno.id() as i64, Vec::new());
     }
     for &(sysno, flags_arg) in PATH_STATS {

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod evidence;
 pub mod filter;
 mod launch;
+mod predict;
 mod tails;
 mod tracer;
 mod writer;

@@ -16,6 +16,7 @@ use syscalls::Sysno;
 
 use super::decode::{self, flags::signal_name, Entry};
 use super::evidence;
+use super::predict;
 use super::tails::Tail;
 use super::writer::Writer;
 use crate::trace::{End, Event, EventKind, ExitFacts, Record};
@@ -36,6 +37,9 @@ struct Task {
     started: bool,
     /// Its creator's fork/vfork/clone event has said whether it is a thread.
     kind_known: bool,
+    /// Whether it resolves paths as the tracer does (`predict`); `None`: not checked since its
+    /// start, its exec or the last call that changes a view.
+    same_view: Option<bool>,
 }
 
 pub struct Tracer {
@@ -57,6 +61,9 @@ pub struct Tracer {
     streams: [Option<(u64, u64)>; 2],
     /// The main process has exec'd the program (before, it is the runner itself).
     main_execd: bool,
+    /// The tracer's own view of the file system, when tasks with the same one may have their
+    /// ENOENTs predicted (`predict`).
+    view: Option<predict::View>,
 }
 
 impl Tracer {
@@ -84,6 +91,7 @@ impl Tracer {
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             main_execd: false,
+            view: predict::View::tracer(),
         }
     }
 
@@ -214,6 +222,8 @@ impl Tracer {
                 }
                 // The execve succeeded: record it now, without waiting for its exit stop.
                 self.finish_pending(pid, 0);
+                // Credentials and security label may change at an exec.
+                self.task(pid).same_view = None;
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
                 if !self.ended {
@@ -253,6 +263,11 @@ impl Tracer {
                 if self.ended {
                     return;
                 }
+                let sysno = Sysno::new(nr as usize);
+                if sysno.is_some_and(predict::changes_view) {
+                    // Again at its exit: another thread may check its view in between.
+                    self.tasks.values_mut().for_each(|t| t.same_view = None);
+                }
                 // The hot path of a program that prints: a write to fd 1 or 2 only feeds the
                 // tails (no event, no result awaited), so it is not decoded into a call.
                 if !self.full {
@@ -273,19 +288,49 @@ impl Tracer {
                 if runner_own {
                     return;
                 }
-                if entry.wants_result() || self.full {
+                if !self.full && self.predicts_enoent(pid, &entry, args) {
+                    // Recorded as failed now: no exit stop (`resume` sees nothing pending).
+                    self.task(pid).pending = Some(entry);
+                    self.on_exit_stop(pid, -(libc::ENOENT as i64), true);
+                } else if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
                     self.writer.event(self.stamp(entry.finish(None)));
                 }
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => {
+                let pending = self.tasks.get(&pid).and_then(|t| t.pending.as_ref());
+                if pending.is_some_and(|e| e.sysno.is_some_and(predict::changes_view)) {
+                    self.tasks.values_mut().for_each(|t| t.same_view = None);
+                }
                 // SAFETY: the union member matching `op`.
                 let (sval, is_error) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
                 self.on_exit_stop(pid, sval, is_error);
             }
             _ => {}
         }
+    }
+
+    /// Whether the call at `pid`'s seccomp stop will fail with ENOENT, as far as the tracer can
+    /// prove it (`predict`): a lookup that cannot create, a task that sees the file system as
+    /// the tracer does, and a path the tracer finds missing.
+    fn predicts_enoent(&mut self, pid: Pid, entry: &decode::Entry, args: [u64; 6]) -> bool {
+        let Some(lookup) = entry.sysno.and_then(|s| predict::lookup_of(s, args)) else {
+            return false;
+        };
+        let Some(path) = entry.raw_path.as_deref() else {
+            return false;
+        };
+        let same = match self.tasks.get(&pid).and_then(|t| t.same_view) {
+            Some(same) => same,
+            None => {
+                let same = self.view.is_some()
+                    && predict::View::of(&pid.to_string()).as_ref() == self.view.as_ref();
+                self.task(pid).same_view = Some(same);
+                same
+            }
+        };
+        same && predict::missing(pid, path, lookup)
     }
 
     /// Records a pending call that a ptrace event showed to succeed with `ret`.
@@ -299,8 +344,10 @@ impl Tracer {
         let Some(entry) = self.task(pid).pending.take() else {
             return;
         };
-        // `--full` keeps other calls only when they fail.
-        if self.ended || (!is_error && !entry.sysno.is_some_and(interesting)) {
+        // `--full` keeps other calls only when they fail; the calls the prefilter stops on only
+        // to watch for a change of view (`unshare`, `setfsuid`...) are not recorded.
+        let recorded = entry.sysno.is_some_and(interesting);
+        if self.ended || (!is_error && !recorded) || (!self.full && !recorded) {
             return;
         }
         // A unix socket's path is a path too (connect to a missing /run/app.sock).

@@ -30,6 +30,8 @@ pub struct Entry {
     pub event: Event,
     /// The path as the tracee named it, made absolute: what evidence looks at.
     pub abs_path: Option<Vec<u8>>,
+    /// The path exactly as the tracee passed it, when it was read whole (for `predict`).
+    pub raw_path: Option<Vec<u8>>,
     /// Bytes written to fd 1 or 2.
     pub output: Option<(i32, Vec<u8>)>,
 }
@@ -177,6 +179,7 @@ pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
             ..Event::default()
         },
         abs_path: None,
+        raw_path: None,
         output: None,
         dirfd: None,
     };
@@ -195,6 +198,7 @@ pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
         head: format!("{name}({}", d.parts.join(", ")),
         event: d.event,
         abs_path: d.abs_path,
+        raw_path: d.raw_path,
         output: d.output,
     }
 }
@@ -238,6 +242,7 @@ struct Decoder {
     parts: Vec<String>,
     event: Event,
     abs_path: Option<Vec<u8>>,
+    raw_path: Option<Vec<u8>>,
     output: Option<(i32, Vec<u8>)>,
     /// The directory the next path argument is relative to.
     dirfd: Option<u64>,
@@ -357,7 +362,11 @@ impl Decoder {
             self.event.path = Some(shown);
             self.abs_path = Some(abs);
         }
-        text::quote(&raw, cut)
+        let quoted = text::quote(&raw, cut);
+        if !second && !cut {
+            self.raw_path = Some(raw);
+        }
+        quoted
     }
 
     fn argv(&mut self, addr: u64) -> String {
