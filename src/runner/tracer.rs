@@ -341,13 +341,23 @@ impl Tracer {
     }
 
     fn on_exit_stop(&mut self, pid: Pid, sval: i64, is_error: bool) {
-        let Some(entry) = self.task(pid).pending.take() else {
+        let Some(mut entry) = self.task(pid).pending.take() else {
             return;
         };
+        // A non-blocking connect's outcome: kept when it is an error (or with `--full`).
+        let so_error = if is_error {
+            None
+        } else {
+            entry.read_so_error(pid)
+        };
+        let failed_later = so_error.is_some_and(|e| e != 0);
         // `--full` keeps other calls only when they fail; the calls the prefilter stops on only
         // to watch for a change of view (`unshare`, `setfsuid`...) are not recorded.
-        let recorded = entry.sysno.is_some_and(interesting);
-        if self.ended || (!is_error && !recorded) || (!self.full && !recorded) {
+        let wanted = is_error || failed_later || entry.sysno.is_some_and(interesting);
+        let watched = entry
+            .sysno
+            .is_some_and(|s| super::filter::WATCHED.contains(&s));
+        if self.ended || !wanted || (watched && !self.full) {
             return;
         }
         // A unix socket's path is a path too (connect to a missing /run/app.sock).
