@@ -5,19 +5,21 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use super::args::{DemoArgs, DiagnoseArgs, OutputOpts, RunFlags};
+use super::args::{DemoArgs, DiagnoseArgs, RunFlags};
+use super::rule_loading::Loading;
 use crate::docker::image::{self, Pull};
 use crate::docker::run::Settings;
 use crate::docker::session::{observe_all, session};
 use crate::docker::{demo, spec};
-use crate::rules::RuleSet;
 
 /// `docker-diagnose [OPTIONS] [DOCKER-RUN FLAGS] IMAGE [COMMAND...]`.
 pub fn diagnose(args: DiagnoseArgs) -> Result<u8> {
     note_ignored(&args.run);
-    let rules = rule_set(&args.output)?;
+    // Compiled while the engine is connected to and the image inspected.
+    let rules = Loading::start(args.output.rules.as_deref())?;
     session(args.keep, |docker, cleanup| async move {
         let specs = spec::from_args(&docker, &args, &cleanup).await?;
+        let rules = rules.wait()?;
         let settings = Settings {
             wait: args.wait,
             full: args.full,
@@ -32,8 +34,9 @@ const DEMO_WAIT: Duration = Duration::from_secs(5);
 
 /// `docker-diagnose demo`: build the broken sample image, diagnose it, remove it.
 pub fn demo(args: DemoArgs) -> Result<u8> {
-    let rules = rule_set(&args.output)?;
+    let rules = Loading::start(args.output.rules.as_deref())?;
     session(false, |docker, cleanup| async move {
+        let rules = rules.wait()?;
         let reference = demo::build_image(&docker, &cleanup).await?;
         let image = image::resolve(&docker, &reference, None, Pull::Never).await?;
         let spec = spec::from_run_line(&reference, &image, &Default::default(), &[])?;
@@ -75,13 +78,5 @@ fn note_ignored(run: &RunFlags) {
         if set {
             eprintln!("docker-diagnose: note: {flag} is ignored ({why})");
         }
-    }
-}
-
-fn rule_set(opts: &OutputOpts) -> Result<RuleSet> {
-    let rules = RuleSet::builtin()?;
-    match &opts.rules {
-        Some(dir) => rules.with_dir(dir),
-        None => Ok(rules),
     }
 }

@@ -6,6 +6,7 @@ pub mod args;
 pub mod diagnose;
 pub mod explain;
 pub mod output;
+mod rule_loading;
 mod trace_cmd;
 
 use std::ffi::OsString;

@@ -10,18 +10,16 @@ use std::process::{Command, ExitStatus};
 use anyhow::{Context, Result};
 use nix::sys::signal::{signal, SigHandler, Signal};
 
+use super::rule_loading::Loading;
 use super::{output, TraceArgs};
 use crate::report::{Exit, Outcome, Target};
-use crate::rules::{self, Observation, RuleSet};
+use crate::rules::{self, Observation};
 use crate::trace::{read_records, Trace};
 
 pub fn run(args: &TraceArgs) -> Result<u8> {
     // A user's rules are read first: a broken file must stop us before the command runs. The
     // built-in ones are compiled while the command runs (about 20 ms we would otherwise add).
-    let rules = match &args.output.rules {
-        Some(dir) => Loading::Ready(RuleSet::builtin()?.with_dir(dir)?),
-        None => Loading::Background(std::thread::spawn(RuleSet::builtin)),
-    };
+    let rules = Loading::start(args.output.rules.as_deref())?;
     // The events go to the user's file, or to a temporary one removed on every path out.
     let temp;
     let events = match &args.events {
@@ -56,23 +54,6 @@ pub fn run(args: &TraceArgs) -> Result<u8> {
     let obs = observation(args, trace, status);
     let report = rules::diagnose(&obs, &rules.wait()?);
     Ok(output::print_reports(&[report], &args.output))
-}
-
-/// The rule set, loaded before the run or alongside it.
-enum Loading {
-    Ready(RuleSet),
-    Background(std::thread::JoinHandle<Result<RuleSet>>),
-}
-
-impl Loading {
-    fn wait(self) -> Result<RuleSet> {
-        match self {
-            Loading::Ready(rules) => Ok(rules),
-            Loading::Background(thread) => thread
-                .join()
-                .map_err(|_| anyhow::anyhow!("loading the built-in rules failed"))?,
-        }
-    }
 }
 
 /// Runs `/proc/self/exe __run --events FILE -- COMMAND...` and waits for it.

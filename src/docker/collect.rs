@@ -12,6 +12,7 @@ use bollard::query_parameters::{DownloadFromContainerOptions, LogsOptions};
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use super::volume::Volume;
 use super::{engine_message, inject};
 use crate::report::{Exit, Outcome};
 use crate::trace::{read_records, End, Trace};
@@ -23,25 +24,14 @@ const LINE_CHARS: usize = 2000;
 /// The most we download of the trace directory.
 const MAX_ARCHIVE_BYTES: usize = 256 << 20;
 
-/// The runner's trace; an empty one when the runner wrote nothing (e.g. it never started).
-pub async fn trace(docker: &Docker, id: &str) -> Result<Trace> {
-    let options = DownloadFromContainerOptions {
-        path: inject::OUT.to_string(),
+/// The runner's trace; an empty one when the runner wrote nothing (e.g. it never started). Read
+/// from the runner's volume when it was filled directly, else downloaded.
+pub async fn trace(docker: &Docker, id: &str, volume: Option<&Volume>) -> Result<Trace> {
+    let events = match volume {
+        Some(volume) => volume.events(MAX_ARCHIVE_BYTES as u64)?,
+        None => download(docker, id).await?,
     };
-    let mut stream = docker.download_from_container(id, Some(options));
-    let mut archive = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) if super::is_not_found(&e) => return Ok(Trace::default()),
-            Err(e) => bail!("cannot download the trace: {}", engine_message(&e)),
-        };
-        if archive.len() + chunk.len() > MAX_ARCHIVE_BYTES {
-            bail!("the trace is larger than {} MB", MAX_ARCHIVE_BYTES >> 20);
-        }
-        archive.extend_from_slice(&chunk);
-    }
-    let Some(events) = events_file(&archive)? else {
+    let Some(events) = events else {
         return Ok(Trace::default());
     };
     match read_records(events.as_slice()) {
@@ -52,6 +42,27 @@ pub async fn trace(docker: &Docker, id: &str) -> Result<Trace> {
             Ok(Trace::default())
         }
     }
+}
+
+/// The trace file's bytes through the archive API.
+async fn download(docker: &Docker, id: &str) -> Result<Option<Vec<u8>>> {
+    let options = DownloadFromContainerOptions {
+        path: inject::OUT.to_string(),
+    };
+    let mut stream = docker.download_from_container(id, Some(options));
+    let mut archive = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) if super::is_not_found(&e) => return Ok(None),
+            Err(e) => bail!("cannot download the trace: {}", engine_message(&e)),
+        };
+        if archive.len() + chunk.len() > MAX_ARCHIVE_BYTES {
+            bail!("the trace is larger than {} MB", MAX_ARCHIVE_BYTES >> 20);
+        }
+        archive.extend_from_slice(&chunk);
+    }
+    events_file(&archive)
 }
 
 /// Reads `out/events.jsonl` from the downloaded archive without writing anything to disk,

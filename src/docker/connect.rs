@@ -35,11 +35,15 @@ pub async fn connect() -> Result<Docker> {
         }
         Err(e) => return Err(anyhow!("cannot use DOCKER_HOST {host}: {e}")),
     };
-    let negotiated =
-        tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version()).await;
-    match negotiated {
-        Ok(Ok(docker)) => {
-            same_architecture(&docker, &host).await?;
+    // The version check and the negotiation are both a `GET /version`: sent at once.
+    let answers = tokio::time::timeout(
+        Duration::from_secs(10),
+        futures_util::future::join(docker.clone().negotiate_version(), docker.version()),
+    )
+    .await;
+    match answers.map(|(negotiated, version)| negotiated.map(|d| (d, version))) {
+        Ok(Ok((docker, version))) => {
+            same_architecture(version.ok().and_then(|v| v.arch), &host)?;
             Ok(docker)
         }
         Ok(Err(e)) => Err(anyhow!(no_engine(&host, &e))),
@@ -79,13 +83,13 @@ fn context_host() -> Option<String> {
 }
 
 /// Our runner is this very binary, so it only runs on an engine of our architecture.
-async fn same_architecture(docker: &Docker, host: &str) -> Result<()> {
+fn same_architecture(engine: Option<String>, host: &str) -> Result<()> {
     let ours = match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
         other => other,
     };
-    match docker.version().await.ok().and_then(|v| v.arch) {
+    match engine {
         Some(arch) if arch != ours => Err(anyhow!(
             "the Docker engine at {host} runs {arch} containers, and this docker-diagnose is built for {ours}: use a {arch} build of it"
         )),

@@ -1,7 +1,8 @@
 //! Putting our runner into a created container without any host bind mount, so that it works
 //! against a remote engine and with `--read-only`: the container gets an anonymous volume at
-//! [`DIR`], and we upload a tar holding our own (static) executable and an `out/` directory that
-//! any user may write, through the archive API, before the container starts.
+//! [`DIR`], and before the container starts we put in it our own (static) executable and an
+//! `out/` directory that any user may write: directly when the volume is reachable on this host
+//! ([`Volume`]), else as a tar through the archive API.
 
 use std::sync::{Arc, OnceLock};
 
@@ -11,6 +12,8 @@ use bollard::models::{Mount, MountType, MountVolumeOptions};
 use bollard::query_parameters::UploadToContainerOptions;
 use bollard::Docker;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
+
+use super::volume::Volume;
 
 /// The one path of ours the program can see.
 pub const DIR: &str = "/.docker-diagnose";
@@ -46,7 +49,7 @@ pub fn mount(labels: &[(String, String)]) -> Mount {
     }
 }
 
-/// The tar to upload, prepared once per invocation on a blocking thread while the engine is
+/// Our executable's bytes, read once per invocation on a blocking thread while the engine is
 /// connected to and the first container created; every run awaits the same result.
 pub type Payload = Shared<BoxFuture<'static, Result<Arc<Vec<u8>>, String>>>;
 
@@ -60,13 +63,13 @@ fn start_preparing() -> Payload {
     // Spawned now, not when first awaited: the work overlaps the engine requests.
     let task = tokio::task::spawn_blocking(|| {
         let started = std::time::Instant::now();
-        let tar = payload();
+        let exe = std::fs::read("/proc/self/exe").context("cannot read our own executable");
         super::timings::record("runner-tar", started.elapsed());
-        tar
+        exe
     });
     async {
         match task.await {
-            Ok(Ok(tar)) => Ok(Arc::new(tar)),
+            Ok(Ok(exe)) => Ok(Arc::new(exe)),
             Ok(Err(e)) => Err(format!("{e:#}")),
             Err(e) => Err(format!("preparing the runner failed: {e}")),
         }
@@ -76,8 +79,7 @@ fn start_preparing() -> Payload {
 }
 
 /// The tar to upload: `docker-diagnose` (0755) and `out/` (1777).
-fn payload() -> Result<Vec<u8>> {
-    let exe = std::fs::read("/proc/self/exe").context("cannot read our own executable")?;
+fn tar(exe: &[u8]) -> Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::with_capacity(exe.len() + 4096));
     let mut dir = tar::Header::new_gnu();
     dir.set_entry_type(tar::EntryType::Directory);
@@ -88,23 +90,33 @@ fn payload() -> Result<Vec<u8>> {
     file.set_entry_type(tar::EntryType::Regular);
     file.set_mode(0o755);
     file.set_size(exe.len() as u64);
-    tar.append_data(&mut file, "docker-diagnose", exe.as_slice())?;
+    tar.append_data(&mut file, "docker-diagnose", exe)?;
     Ok(tar.into_inner()?)
 }
 
-/// Uploads the runner into the created (not yet started) container.
-pub async fn upload(docker: &Docker, container: &str, payload: &Payload) -> Result<()> {
-    let payload = payload.clone().await.map_err(anyhow::Error::msg)?;
+/// Puts the runner into the created (not yet started) container: straight into its volume when
+/// that is reachable here (see [`Volume`], returned for collecting the trace the same way), else
+/// through the archive API.
+pub async fn put(docker: &Docker, container: &str, payload: &Payload) -> Result<Option<Volume>> {
+    let (exe, volume) = tokio::join!(payload.clone(), Volume::open(docker, container));
+    let exe = exe.map_err(anyhow::Error::msg)?;
+    // A name already taken (the image has files there) falls back too: the engine's untar decides.
+    if let Some(volume) = volume.filter(|v| v.fill(&exe).is_ok()) {
+        return Ok(Some(volume));
+    }
+    upload(docker, container, &exe).await?;
+    Ok(None)
+}
+
+/// Uploads the runner through the archive API.
+async fn upload(docker: &Docker, container: &str, exe: &[u8]) -> Result<()> {
+    let payload = tar(exe)?;
     let options = UploadToContainerOptions {
         path: DIR.to_string(),
         ..Default::default()
     };
     docker
-        .upload_to_container(
-            container,
-            Some(options),
-            body_full(payload.as_ref().clone().into()),
-        )
+        .upload_to_container(container, Some(options), body_full(payload.into()))
         .await
         .map_err(|e| {
             anyhow::anyhow!(

@@ -12,6 +12,7 @@ use bollard::Docker;
 
 use super::cleanup::Cleanup;
 use super::timings::timed;
+use super::volume::Volume;
 use super::{engine_message, inject};
 use crate::report::Target;
 
@@ -50,12 +51,11 @@ impl RunSpec {
 pub enum Launched {
     Started {
         id: String,
+        /// The runner's volume, when it was filled directly (the trace is read from it too).
+        volume: Option<Volume>,
     },
     /// The engine refused; its own words. `id` is set when the refusal came at start.
-    Refused {
-        id: Option<String>,
-        message: String,
-    },
+    Refused { id: Option<String>, message: String },
 }
 
 /// Creates the container with the runner injected, and starts it.
@@ -82,14 +82,14 @@ pub async fn launch(
     for name in missing_volumes {
         cleanup.volume(&name);
     }
-    timed("transfer", inject::upload(docker, &id, payload)).await?;
+    let volume = timed("transfer", inject::put(docker, &id, payload)).await?;
     if let Err(e) = timed("start", docker.start_container(&id, None)).await {
         return Ok(Launched::Refused {
             id: Some(id),
             message: engine_message(&e),
         });
     }
-    Ok(Launched::Started { id })
+    Ok(Launched::Started { id, volume })
 }
 
 /// The container configuration with our runner in it.

@@ -20,6 +20,7 @@ pub mod run;
 pub mod session;
 pub mod spec;
 pub mod timings;
+pub mod volume;
 pub mod wait;
 
 /// The label on everything we create, so that it can be found (`docker ps -a --filter label=...`).

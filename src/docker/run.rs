@@ -37,8 +37,8 @@ pub async fn observe(
     payload: &inject::Payload,
 ) -> Result<Observation> {
     let launched = Instant::now();
-    let id = match launch(docker, spec, settings.full, cleanup, payload).await? {
-        Launched::Started { id } => id,
+    let (id, volume) = match launch(docker, spec, settings.full, cleanup, payload).await? {
+        Launched::Started { id, volume } => (id, volume),
         Launched::Refused { id, message } => {
             let (stdout_tail, stderr_tail) = match &id {
                 Some(id) => collect::tails(docker, id).await,
@@ -77,7 +77,7 @@ pub async fn observe(
     }
     let collected = timed("collect", async {
         tokio::join!(
-            collect::trace(docker, &id),
+            collect::trace(docker, &id, volume.as_ref()),
             collect::tails(docker, &id),
             async {
                 match running {
