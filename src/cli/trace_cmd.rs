@@ -17,7 +17,8 @@ use crate::trace::{read_records, Trace};
 
 pub fn run(args: &TraceArgs) -> Result<u8> {
     // A user's rules are read first: a broken file must stop us before the command runs. The
-    // built-in ones are compiled while the command runs (about 20 ms we would otherwise add).
+    // built-in ones are read while the command runs (a few ms of TOML parsing; their patterns
+    // compile on first use).
     let rules = match &args.output.rules {
         Some(dir) => Loading::Ready(RuleSet::builtin()?.with_dir(dir)?),
         None => Loading::Background(std::thread::spawn(RuleSet::builtin)),
