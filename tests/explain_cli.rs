@@ -115,6 +115,19 @@ fn a_log_without_the_end_says_the_exit_is_unknown() {
     );
 }
 
+/// Python with a timeout connects without blocking: `connect` says EINPROGRESS, and the refusal
+/// comes from `getsockopt(SO_ERROR)`. The finding still names the address and port.
+#[test]
+fn a_refused_non_blocking_connect_in_a_real_log() {
+    let out = explain(&["--format", "json", &fixture("nonblocking-connect.log")]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let top = &report["findings"][0];
+    assert_eq!(top["kind"], "connection-refused", "{top:#}");
+    let summary = top["summary"].as_str().unwrap();
+    assert!(summary.contains("127.0.0.1:6379"), "{summary}");
+}
+
 #[test]
 fn a_saved_report_is_rendered_again_unchanged() {
     let first = explain(&["--format", "json", &fixture("connect.log")]);

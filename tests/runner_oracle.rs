@@ -250,6 +250,50 @@ fn connect_to_closed_port() {
     );
 }
 
+/// A non-blocking connect fails late: the runner's `getsockopt(SO_ERROR)` line is strace's, and
+/// the trace read back folds its error into the connect (`trace::deferred`).
+#[test]
+fn connect_nonblocking_to_closed_port() {
+    let port = closed_port().to_string();
+    let prog = program("net");
+    let argv = [prog.to_str().unwrap(), "connect-nonblocking", &port];
+    let dir = scratch();
+    let log = dir.path().join("strace.log");
+    let status = Command::new("strace")
+        .args(["-qq", "-e", "trace=connect,getsockopt", "-o"])
+        .arg(&log)
+        .args(argv)
+        .status()
+        .expect("strace runs");
+    assert_eq!(status.code(), Some(1), "the program saw its connect fail");
+    let strace_line = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("getsockopt("))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .expect("strace shows the getsockopt");
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(1));
+    let events = &traced.trace.events;
+    let ours = events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("getsockopt"))
+        .expect("the runner records a getsockopt that reported an error");
+    assert_eq!(ours.call, strace_line);
+    let connect = events
+        .iter()
+        .find(|e| e.syscall.as_deref() == Some("connect"))
+        .expect("the connect is recorded");
+    assert_eq!(
+        connect.errno.as_deref(),
+        Some("ECONNREFUSED"),
+        "{}",
+        connect.call
+    );
+    assert_eq!(connect.port, port.parse().ok());
+    assert!(connect.call.contains("EINPROGRESS"), "{}", connect.call);
+}
+
 #[test]
 fn connect_ipv6() {
     let port = closed_port().to_string();

@@ -3,7 +3,8 @@
 //!
 //! Built with `seccompiler` from a list of names. Argument checks keep the hot paths out of the
 //! tracer: writes stop only for fd 1 and 2 (the output tails), and fd-based stats
-//! (`AT_EMPTY_PATH`) pass inside the kernel.
+//! (`AT_EMPTY_PATH`) pass inside the kernel, and of socket options only `SO_ERROR` (a non-blocking
+//! connect's outcome) stops.
 
 use std::collections::BTreeMap;
 
@@ -78,6 +79,7 @@ pub fn traced_names() -> Vec<&'static str> {
         .iter()
         .chain(PATH_STATS.iter().map(|(s, _)| s))
         .chain(OUTPUT_WRITES)
+        .chain([&Sysno::getsockopt])
         .map(|s| s.name())
         .collect()
 }
@@ -100,6 +102,25 @@ pub fn build() -> Result<BpfProgram> {
             vec![SeccompRule::new(vec![no_empty_path])?],
         );
     }
+    // A non-blocking connect's outcome, and no other socket option.
+    let so_error = vec![
+        SeccompCondition::new(
+            1,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            libc::SOL_SOCKET as u64,
+        )?,
+        SeccompCondition::new(
+            2,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            libc::SO_ERROR as u64,
+        )?,
+    ];
+    rules.insert(
+        Sysno::getsockopt.id() as i64,
+        vec![SeccompRule::new(so_error)?],
+    );
     for sysno in OUTPUT_WRITES {
         let fd_is = |fd| -> Result<SeccompRule> {
             Ok(SeccompRule::new(vec![SeccompCondition::new(

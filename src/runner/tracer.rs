@@ -296,11 +296,19 @@ impl Tracer {
     }
 
     fn on_exit_stop(&mut self, pid: Pid, sval: i64, is_error: bool) {
-        let Some(entry) = self.task(pid).pending.take() else {
+        let Some(mut entry) = self.task(pid).pending.take() else {
             return;
         };
+        // A non-blocking connect's outcome: kept when it is an error (or with `--full`).
+        let so_error = if is_error {
+            None
+        } else {
+            entry.read_so_error(pid)
+        };
+        let failed_later = so_error.is_some_and(|e| e != 0);
         // `--full` keeps other calls only when they fail.
-        if self.ended || (!is_error && !entry.sysno.is_some_and(interesting)) {
+        let wanted = is_error || failed_later || entry.sysno.is_some_and(interesting);
+        if self.ended || !wanted {
             return;
         }
         // A unix socket's path is a path too (connect to a missing /run/app.sock).

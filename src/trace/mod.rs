@@ -1,6 +1,7 @@
 //! The trace: the event model shared by the runner and the strace-log reader, and the in-memory
 //! [`Trace`] the rule engine reads.
 
+pub mod deferred;
 pub mod event;
 pub mod records;
 pub mod strace_log;

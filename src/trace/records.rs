@@ -26,6 +26,7 @@ pub fn read_records(reader: impl BufRead) -> Result<Trace> {
             Err(err) => bad_line = Some((i, err)),
         }
     }
+    super::deferred::fold_deferred_connects(&mut trace.events);
     Ok(trace)
 }
 

@@ -1,8 +1,11 @@
 /* Network failures: "connect PORT" (IPv4 loopback), "connect6 PORT" (IPv6 loopback),
+ * "connect-nonblocking PORT" (IPv4 loopback, the way Go, Node and Python with a timeout connect:
+ * EINPROGRESS, poll, then the outcome from getsockopt SO_ERROR),
  * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH".
  * Exits 1 on the failure. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +19,18 @@ int main(int argc, char **argv) {
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         int s = socket(AF_INET, SOCK_STREAM, 0);
         return connect(s, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "connect-nonblocking") && argc > 2) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(s, (struct sockaddr *)&a, sizeof a) == 0) return 0;
+        struct pollfd p = {.fd = s, .events = POLLOUT};
+        poll(&p, 1, 2000);
+        int error = 0;
+        socklen_t len = sizeof error;
+        getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &len);
+        return error == 0 ? 0 : 1;
     }
     if (!strcmp(argv[1], "connect6") && argc > 2) {
         struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(argv[2]))};

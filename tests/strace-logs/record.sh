@@ -37,6 +37,10 @@ strace -f -o daemon.log sh -c 'sleep 1 & exit 0' >/dev/null 2>&1 || true
 # -e trace=... abbreviated output.
 strace -f -e trace=execve,openat,write -o filtered.log sh -c "$two" >/dev/null 2>&1 || true
 
+# A refused connection the way Go, Node and Python with a timeout make it: non-blocking, its
+# outcome reported later by getsockopt(SO_ERROR).
+strace -f -o nonblocking-connect.log /usr/bin/python3 -c 'import socket; socket.create_connection(("127.0.0.1", 6379), timeout=2)' >/dev/null 2>&1 || true
+
 for log in *.log; do
     # Keep the logs free of this machine's scratch path.
     sed "s|$work|/tmp/work|g" "$log" >"$here/$log"

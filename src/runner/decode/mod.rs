@@ -32,6 +32,9 @@ pub struct Entry {
     pub abs_path: Option<Vec<u8>>,
     /// Bytes written to fd 1 or 2.
     pub output: Option<(i32, Vec<u8>)>,
+    /// A `getsockopt(fd, SOL_SOCKET, SO_ERROR, ...)`'s value and length pointers: its result is
+    /// the outcome of a non-blocking connect (see [`crate::trace::deferred`]).
+    so_error_at: Option<(u64, u64)>,
 }
 
 impl Entry {
@@ -44,8 +47,31 @@ impl Entry {
         )
     }
 
+    /// After a successful `getsockopt(SO_ERROR)`: reads the error it reported into the call text
+    /// and returns it (0: the connection was made). `None` for any other call.
+    pub fn read_so_error(&mut self, pid: Pid) -> Option<i32> {
+        let (value_at, len_at) = self.so_error_at.take()?;
+        let int_at = |addr| {
+            let b = mem::read_bytes(pid, addr, 4);
+            b.try_into().map(i32::from_ne_bytes).ok()
+        };
+        let error = int_at(value_at)?;
+        let shown = if error == 0 {
+            "0".to_string()
+        } else {
+            errno_text(error).0
+        };
+        let len = int_at(len_at).map_or_else(|| ptr(len_at), |n| n.to_string());
+        self.head.push_str(&format!(", [{shown}], [{len}]"));
+        Some(error)
+    }
+
     /// Completes the event with the call's result (`None`: the call never returned).
     pub fn finish(mut self, result: Option<(i64, bool)>) -> Event {
+        if let Some((value_at, len_at)) = self.so_error_at.take() {
+            self.head
+                .push_str(&format!(", {}, {}", ptr(value_at), ptr(len_at)));
+        }
         let ret = match result {
             None => "?".to_string(),
             Some((val, true)) => {
@@ -85,6 +111,10 @@ pub fn errno_text(errno: i32) -> (String, String) {
     )
 }
 
+/// `getsockopt`'s level and option for a socket's pending error.
+const SOL_SOCKET: u64 = libc::SOL_SOCKET as u64;
+const SO_ERROR: u64 = libc::SO_ERROR as u64;
+
 /// How one argument is shown.
 #[derive(Clone, Copy)]
 enum Arg {
@@ -107,6 +137,8 @@ enum Arg {
     Argv,
     Envp,
     Sockaddr,
+    SockLevel,
+    SockOpt,
     Domain,
     SockType,
     Proto,
@@ -147,6 +179,7 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
         S::socket => &[Domain, SockType, Proto],
         S::connect | S::bind => &[Fd, Sockaddr, Int],
         S::listen => &[Fd, Int],
+        S::getsockopt => &[Fd, SockLevel, SockOpt],
         S::setuid | S::setgid => &[Id],
         S::setreuid | S::setregid => &[Id, Id],
         S::setresuid | S::setresgid => &[Id, Id, Id],
@@ -190,9 +223,16 @@ pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
         // Outside the prefiltered set (`--full`): the raw arguments.
         _ => d.parts = args.iter().map(|a| format!("{a:#x}")).collect(),
     }
+    let so_error_at = (sysno == Some(Sysno::getsockopt)
+        && (args[1], args[2]) == (SOL_SOCKET, SO_ERROR))
+        .then_some((args[3], args[4]));
+    if sysno == Some(Sysno::getsockopt) && so_error_at.is_none() {
+        d.parts.extend([ptr(args[3]), ptr(args[4])]);
+    }
     Entry {
         sysno,
         head: format!("{name}({}", d.parts.join(", ")),
+        so_error_at,
         event: d.event,
         abs_path: d.abs_path,
         output: d.output,
@@ -304,6 +344,9 @@ impl Decoder {
                 self.event.port = a.port;
                 a.text
             }
+            Arg::SockLevel if v == SOL_SOCKET => "SOL_SOCKET".into(),
+            Arg::SockOpt if (self.args[1], v) == (SOL_SOCKET, SO_ERROR) => "SO_ERROR".into(),
+            Arg::SockLevel | Arg::SockOpt => (v as i32).to_string(),
             Arg::Domain => {
                 let f = flags::family(v);
                 self.event.family = Some(f.clone());

@@ -514,6 +514,7 @@ impl Reader {
         }
         self.resolve_by_lifetime();
         self.name_placeholders();
+        crate::trace::deferred::fold_deferred_connects(&mut self.events);
         let stdout_tail = std::mem::take(&mut self.stdout).finish();
         let stderr_tail = std::mem::take(&mut self.stderr).finish();
         let main = self.main_pid();
