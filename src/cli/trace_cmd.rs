@@ -18,7 +18,8 @@ use crate::trace::{read_records, Trace};
 
 pub fn run(args: &TraceArgs) -> Result<u8> {
     // A user's rules are read first: a broken file must stop us before the command runs. The
-    // built-in ones are compiled while the command runs (about 20 ms we would otherwise add).
+    // built-in ones are read while the command runs (a few ms of TOML parsing; their patterns
+    // compile on first use).
     let rules = Loading::start(args.output.rules.as_deref())?;
     // The events go to the user's file, or to a temporary one removed on every path out.
     let temp;

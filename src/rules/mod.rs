@@ -36,11 +36,13 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The rules compiled into the binary.
+    /// The rules compiled into the binary. Their patterns compile on first use: the tests
+    /// check that every one compiles.
     pub fn builtin() -> anyhow::Result<RuleSet> {
         let mut set = RuleSet::default();
         for (name, text) in builtin::FILES {
-            set.add(RuleFile::parse(&format!("rules/{name}"), text)?, true)?;
+            let file = pattern::lazily(|| RuleFile::parse(&format!("rules/{name}"), text))?;
+            set.add(file, true)?;
         }
         Ok(set)
     }
@@ -209,6 +211,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_builtin_pattern_compiles() {
+        // Read as a user's file is: every glob and regex compiles as it is read.
+        for (name, text) in builtin::FILES {
+            if let Err(e) = RuleFile::parse(name, text) {
+                panic!("{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_pattern_in_a_users_file_names_its_line_even_after_the_builtin_rules() {
+        let set = RuleSet::builtin().unwrap();
+        let text = "[[noise]]\nid = \"x\"\nreason = \"r\"\ncall = { path_regex = \"(unclosed\" }\n";
+        let err = set.with_text("mine.toml", text).unwrap_err().to_string();
+        assert!(err.contains("mine.toml:4"), "{err}");
+        assert!(err.contains("bad regex"), "{err}");
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The small value languages of rule files: globs, regexes (with `{placeholder}` slots), number
 //! conditions (`< 1024`), syscall sets (`@exec`), errno names and message templates.
 //!
-//! Every type here compiles when the rule file is read, so a bad pattern is reported with the
-//! file and line of the value, never at match time.
+//! A user's rule file is checked as it is read: every pattern compiles then, so a bad one is
+//! reported with the file and line of the value, never at match time. The built-in rules (checked
+//! by the tests) are read with [`lazily`]: a pattern compiles when a rule first needs it, since
+//! compiling them all costs more than most runs use (about 20 ms of the `trace` command's start).
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
@@ -14,16 +18,23 @@ use serde::Deserialize;
 /// Values a finding's text and later patterns may refer to by name.
 pub type Vars = HashMap<String, String>;
 
-/// A shell-style glob over a whole path: `*` within one path segment, `**` across segments,
-/// `?` one character, `[...]` a character class.
-#[derive(Debug, Clone)]
-pub struct Glob(Regex);
-
-impl Glob {
-    pub fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
-    }
+thread_local! {
+    /// Whether patterns compile as they are read (the default) or on first use.
+    static EAGER: Cell<bool> = const { Cell::new(true) };
 }
+
+/// Runs `read` (the reading of trusted rule files) with patterns compiled on first use.
+pub fn lazily<T>(read: impl FnOnce() -> T) -> T {
+    let before = EAGER.replace(false);
+    let out = read();
+    EAGER.set(before);
+    out
+}
+
+/// A shell-style glob over a whole path: `*` within one path segment, `**` across segments,
+/// `?` one character, `[...]` a character class. Held as the source of its regex.
+#[derive(Debug, Clone)]
+pub struct Glob(String);
 
 impl TryFrom<String> for Glob {
     type Error = String;
@@ -55,9 +66,10 @@ impl TryFrom<String> for Glob {
             }
         }
         re.push('$');
-        Regex::new(&re)
-            .map(Glob)
-            .map_err(|e| format!("bad glob {glob:?}: {e}"))
+        if EAGER.get() {
+            Regex::new(&re).map_err(|e| format!("bad glob {glob:?}: {e}"))?;
+        }
+        Ok(Glob(re))
     }
 }
 
@@ -70,11 +82,19 @@ impl<'de> Deserialize<'de> for Glob {
 /// One glob or a list of globs; matches when any does (one pass over the text).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "OneOrMany<Glob>")]
-pub struct Globs(RegexSet);
+pub struct Globs {
+    sources: Vec<String>,
+    /// Compiled when read or on first use; `None` if it did not compile (never for a checked
+    /// file), which matches nothing.
+    set: OnceLock<Option<RegexSet>>,
+}
 
 impl Globs {
     pub fn any_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        self.set
+            .get_or_init(|| RegexSet::new(&self.sources).ok())
+            .as_ref()
+            .is_some_and(|set| set.is_match(text))
     }
 }
 
@@ -85,20 +105,27 @@ impl Globs {
 #[derive(Debug, Clone)]
 pub struct TextRegex {
     source: String,
-    /// Compiled once when the source has no slots.
-    fixed: Option<Regex>,
+    has_slots: bool,
+    /// Without slots: compiled once, when read or on first use (`None` if it did not compile,
+    /// never for a checked file). Borrowed, not cloned, at each match: a clone of a `Regex`
+    /// starts with an empty cache, which its first search allocates again.
+    fixed: OnceLock<Option<Regex>>,
 }
 
 impl TextRegex {
     /// The compiled regex, with slots filled from `vars`; `None` when a slot has no value.
-    pub fn regex(&self, vars: &Vars) -> Option<Regex> {
-        if let Some(re) = &self.fixed {
-            return Some(re.clone());
+    pub fn regex(&self, vars: &Vars) -> Option<Cow<'_, Regex>> {
+        if !self.has_slots {
+            return self
+                .fixed
+                .get_or_init(|| Regex::new(&self.source).ok())
+                .as_ref()
+                .map(Cow::Borrowed);
         }
         let filled = fill_slots(&self.source, |name| {
             vars.get(name).map(|v| regex::escape(v))
         })?;
-        Regex::new(&filled).ok()
+        Regex::new(&filled).ok().map(Cow::Owned)
     }
 
     /// Matches `text`, adding named captures (and `line`, the whole text) to `vars`.
@@ -123,12 +150,19 @@ impl TryFrom<String> for TextRegex {
     type Error = String;
     fn try_from(source: String) -> Result<Self, String> {
         let has_slots = slot_names(&source).next().is_some();
-        // Slots are checked by compiling with a stand-in value.
-        let probe = fill_slots(&source, |_| Some("x".into())).unwrap_or_default();
-        let compiled = Regex::new(&probe).map_err(|e| format!("bad regex {source:?}: {e}"))?;
+        let fixed = OnceLock::new();
+        if EAGER.get() {
+            // Slots are checked by compiling with a stand-in value.
+            let probe = fill_slots(&source, |_| Some("x".into())).unwrap_or_default();
+            let compiled = Regex::new(&probe).map_err(|e| format!("bad regex {source:?}: {e}"))?;
+            if !has_slots {
+                let _ = fixed.set(Some(compiled));
+            }
+        }
         Ok(TextRegex {
-            fixed: (!has_slots).then_some(compiled),
             source,
+            has_slots,
+            fixed,
         })
     }
 }
@@ -261,9 +295,13 @@ impl TryFrom<OneOrMany<Glob>> for Globs {
             OneOrMany::One(g) => vec![g],
             OneOrMany::Many(gs) => gs,
         };
-        RegexSet::new(globs.iter().map(|g| g.0.as_str()))
-            .map(Globs)
-            .map_err(|e| format!("bad glob list: {e}"))
+        let sources: Vec<String> = globs.into_iter().map(|g| g.0).collect();
+        let set = OnceLock::new();
+        if EAGER.get() {
+            let compiled = RegexSet::new(&sources).map_err(|e| format!("bad glob list: {e}"))?;
+            let _ = set.set(Some(compiled));
+        }
+        Ok(Globs { sources, set })
     }
 }
 
@@ -510,19 +548,19 @@ impl fmt::Display for Template {
 mod tests {
     use super::*;
 
-    fn glob(s: &str) -> Glob {
-        Glob::try_from(s.to_string()).unwrap()
+    fn glob(s: &str) -> Globs {
+        Globs::try_from(OneOrMany::One(Glob::try_from(s.to_string()).unwrap())).unwrap()
     }
 
     #[test]
     fn globs_keep_single_stars_inside_a_segment() {
-        assert!(glob("/usr/lib/locale/*").is_match("/usr/lib/locale/C.utf8"));
-        assert!(!glob("/usr/lib/locale/*").is_match("/usr/lib/locale/C.utf8/LC_CTYPE"));
-        assert!(glob("/usr/lib/locale/**").is_match("/usr/lib/locale/C.utf8/LC_CTYPE"));
-        assert!(glob("**/node_modules/**").is_match("/srv/app/node_modules/x/package.json"));
-        assert!(glob("**/lib*.so.[0-9]*").is_match("/lib/libfoo.so.1"));
-        assert!(!glob("/etc/app.conf").is_match("/etc/appXconf"));
-        assert!(glob("/etc/?.conf").is_match("/etc/a.conf"));
+        assert!(glob("/usr/lib/locale/*").any_match("/usr/lib/locale/C.utf8"));
+        assert!(!glob("/usr/lib/locale/*").any_match("/usr/lib/locale/C.utf8/LC_CTYPE"));
+        assert!(glob("/usr/lib/locale/**").any_match("/usr/lib/locale/C.utf8/LC_CTYPE"));
+        assert!(glob("**/node_modules/**").any_match("/srv/app/node_modules/x/package.json"));
+        assert!(glob("**/lib*.so.[0-9]*").any_match("/lib/libfoo.so.1"));
+        assert!(!glob("/etc/app.conf").any_match("/etc/appXconf"));
+        assert!(glob("/etc/?.conf").any_match("/etc/a.conf"));
     }
 
     #[test]

@@ -477,11 +477,26 @@ fn file_permitted_caps(path: &str) -> Option<u64> {
 
 /// A small `/proc` file, read into one buffer: procfs reports a size of 0, from which
 /// `fs::read_to_string` grows its buffer from 32 bytes in a handful of reads (`status` is about
-/// 1.5 KiB), each a system call while the tracee waits.
+/// 1.5 KiB), each a system call while the tracee waits. Plain `read`s, not `read_to_string`:
+/// std's asks the file's size and position first (a `statx` and an `lseek` per file, useless
+/// on procfs), so this is `openat`, two `read`s and `close`.
 pub fn read_proc(path: &str) -> Option<String> {
-    let mut text = String::with_capacity(4096);
-    std::io::Read::read_to_string(&mut File::open(path).ok()?, &mut text).ok()?;
-    Some(text)
+    let mut file = File::open(path).ok()?;
+    let mut bytes = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(len * 2, 0);
+        }
+        match std::io::Read::read(&mut file, &mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    bytes.truncate(len);
+    String::from_utf8(bytes).ok()
 }
 
 /// The effective uid and gid and the groups of a process, from `/proc/PID/status`.
@@ -607,6 +622,20 @@ mod tests {
         }
         assert_eq!(mounts.tables.len(), 1);
         assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
+    }
+
+    #[test]
+    fn reads_a_whole_file_beyond_the_first_buffer() {
+        let text: String = (0..2000).map(|i| format!("{i}\n")).collect();
+        assert!(text.len() > 4096);
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &text).unwrap();
+        assert_eq!(read_proc(file.path().to_str().unwrap()), Some(text));
+        let status = read_proc("/proc/self/status").unwrap();
+        assert!(
+            status.contains("\nUid:") && status.ends_with('\n'),
+            "{status}"
+        );
     }
 
     #[test]
