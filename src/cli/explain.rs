@@ -52,6 +52,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
             }
             let mut report = rules::diagnose(&obs, &rules);
             redact(&mut report, &obs.secrets);
+            // The process ends once the report is printed: freeing the events of a big log one
+            // small string at a time would cost a tenth of the run, for memory the exit frees.
+            std::mem::forget(obs);
+            std::mem::forget(rules);
             vec![report]
         }
     };
@@ -92,6 +96,7 @@ pub fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     // Reading into a buffer of the file's size spares the copies of a growing one. A pipe or a
     // /proc file reports no size: the limit still holds while reading.
     bytes.reserve_exact(meta.len() as usize + 1);
+    strace_log::pages::advise_huge(&mut bytes);
     (&mut f)
         .take(MAX_INPUT + 1)
         .read_to_end(&mut bytes)

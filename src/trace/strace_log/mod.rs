@@ -15,6 +15,7 @@
 //! the next free number), as the program in a container would have.
 
 mod decode;
+pub mod pages;
 mod prefix;
 mod reader;
 mod syntax;
