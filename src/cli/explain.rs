@@ -96,7 +96,6 @@ pub fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     // Reading into a buffer of the file's size spares the copies of a growing one. A pipe or a
     // /proc file reports no size: the limit still holds while reading.
     bytes.reserve_exact(meta.len() as usize + 1);
-    strace_log::pages::advise_huge(&mut bytes);
     (&mut f)
         .take(MAX_INPUT + 1)
         .read_to_end(&mut bytes)

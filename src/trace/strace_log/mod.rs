@@ -15,7 +15,6 @@
 //! the next free number), as the program in a container would have.
 
 mod decode;
-pub mod pages;
 mod prefix;
 mod reader;
 mod syntax;

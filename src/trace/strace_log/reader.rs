@@ -103,7 +103,6 @@ impl Reader {
     pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
         self.events.reserve(input.len() / 96);
-        super::pages::advise_huge(&mut self.events);
         let mut lines = Lines::new(input);
         while let Some(text) = lines.next() {
             self.lines += 1;
