@@ -52,6 +52,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
             }
             let mut report = rules::diagnose(&obs, &rules);
             redact(&mut report, &obs.secrets);
+            // The process ends once the report is printed: freeing the events of a big log one
+            // small string at a time would cost a tenth of the run, for memory the exit frees.
+            std::mem::forget(obs);
+            std::mem::forget(rules);
             vec![report]
         }
     };
