@@ -128,6 +128,26 @@ fn a_refused_non_blocking_connect_in_a_real_log() {
     assert!(summary.contains("127.0.0.1:6379"), "{summary}");
 }
 
+/// Python's resolver error names no host (`Name or service not known`); the DNS query glibc sent,
+/// quoted in the log's `sendmmsg` line, does.
+#[test]
+fn an_unresolved_name_in_a_real_python_log() {
+    let out = explain(&["--format", "json", &fixture("dns-python.log")]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let top = &report["findings"][0];
+    assert_eq!(top["kind"], "dns-failure", "{top:#}");
+    let summary = top["summary"].as_str().unwrap();
+    assert!(summary.contains("orders-db"), "{summary}");
+    let evidence = top["evidence"].as_array().unwrap();
+    assert!(
+        evidence.iter().any(
+            |e| e["syscall"] == "sendmmsg" && e["call"].as_str().unwrap().contains("orders-db")
+        ),
+        "{evidence:#?}"
+    );
+}
+
 #[test]
 fn a_saved_report_is_rendered_again_unchanged() {
     let first = explain(&["--format", "json", &fixture("connect.log")]);

@@ -158,6 +158,27 @@ fn agree_with(flags: &[&str], argv: &[&str], expect: (&str, &str, &str)) {
     );
 }
 
+/// `argv` run under `strace -e trace=CALLS` alone: its log and the program's exit code.
+fn strace_only(calls: &str, argv: &[&str]) -> (String, Option<i32>) {
+    let dir = scratch();
+    let log = dir.path().join("strace.log");
+    let status = Command::new("strace")
+        .args(["-qq", "-e", &format!("trace={calls}"), "-o"])
+        .arg(&log)
+        .args(argv)
+        .status()
+        .expect("strace runs");
+    (std::fs::read_to_string(&log).unwrap(), status.code())
+}
+
+/// The first line of `syscall` in an strace log, its column padding squeezed.
+fn first_line_of(log: &str, syscall: &str) -> String {
+    log.lines()
+        .find(|l| l.starts_with(&format!("{syscall}(")))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| panic!("strace shows no {syscall}:\n{log}"))
+}
+
 fn write_exec(path: &Path, body: &[u8]) {
     std::fs::write(path, body).unwrap();
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -257,21 +278,9 @@ fn connect_nonblocking_to_closed_port() {
     let port = closed_port().to_string();
     let prog = program("net");
     let argv = [prog.to_str().unwrap(), "connect-nonblocking", &port];
-    let dir = scratch();
-    let log = dir.path().join("strace.log");
-    let status = Command::new("strace")
-        .args(["-qq", "-e", "trace=connect,getsockopt", "-o"])
-        .arg(&log)
-        .args(argv)
-        .status()
-        .expect("strace runs");
-    assert_eq!(status.code(), Some(1), "the program saw its connect fail");
-    let strace_line = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("getsockopt("))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .expect("strace shows the getsockopt");
+    let (log, code) = strace_only("connect,getsockopt", &argv);
+    assert_eq!(code, Some(1), "the program saw its connect fail");
+    let strace_line = first_line_of(&log, "getsockopt");
     let traced = run(&[], &argv);
     assert_eq!(traced.status.code(), Some(1));
     let events = &traced.trace.events;
@@ -292,6 +301,52 @@ fn connect_nonblocking_to_closed_port() {
     );
     assert_eq!(connect.port, port.parse().ok());
     assert!(connect.call.contains("EINPROGRESS"), "{}", connect.call);
+}
+
+#[test]
+fn dns_queries_name_their_host() {
+    let prog = program("net");
+    let argv = [
+        prog.to_str().unwrap(),
+        "dns-query",
+        "orders-db.example.test",
+    ];
+    let (log, code) = strace_only("sendto,sendmmsg", &argv);
+    assert_eq!(code, Some(1), "the program sent its queries");
+    let strace_sendto = first_line_of(&log, "sendto");
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(1));
+    let sends: Vec<_> = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref().is_some_and(|s| s.starts_with("send")))
+        .collect();
+    let names: Vec<_> = sends
+        .iter()
+        .map(|e| e.syscall.as_deref().unwrap())
+        .collect();
+    assert_eq!(names, ["sendto", "sendmmsg"], "both queries are recorded");
+    assert_eq!(sends[0].call, strace_sendto);
+    assert_eq!(sends[0].port, Some(53));
+    for e in &sends {
+        assert_eq!(
+            e.query.as_deref(),
+            Some("orders-db.example.test"),
+            "{}",
+            e.call
+        );
+    }
+    // strace's own lines of the same sends say the same to the log reader.
+    let read = docker_diagnose::trace::strace_log::parse(log.as_bytes()).unwrap();
+    let queries: Vec<_> = read
+        .events
+        .iter()
+        .filter_map(|e| Some((e.syscall.as_deref()?, e.query.as_deref()?)))
+        .collect();
+    // Its 32 bytes of each buffer end inside the name: the reader says what it saw.
+    let cut = "orders-db.example.t...";
+    assert_eq!(queries, [("sendto", cut), ("sendmmsg", cut)]);
 }
 
 #[test]

@@ -1,11 +1,11 @@
-//! The runner's decoders of what it reads from a tracee: socket addresses, flag words and
-//! strings. Any bytes decode without a panic, and a string the runner quotes the way strace does
+//! The runner's decoders of what it reads from a tracee: socket addresses, flag words, DNS
+//! queries and strings. Any bytes decode without a panic, and a string the runner quotes the way strace does
 //! is read back to the same bytes by the strace-log reader (so a saved runner trace and a pasted
 //! strace log agree on paths).
 #![no_main]
 
 use docker_diagnose::runner::decode::{flags, sockaddr, text};
-use docker_diagnose::trace::strace_log;
+use docker_diagnose::trace::{dns, strace_log};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,9 +28,15 @@ fuzz_target!(|data: &[u8]| {
         flags::dirfd(word),
         flags::protocol(word & 0xffff, word >> 16),
         flags::signal_name(word as i32),
+        flags::send_flags(word),
     ] {
         assert!(!decoded.is_empty());
     }
+    // A name read from bytes that are not cut is whole: no `...` of a cut one.
+    if let Some(name) = dns::query_name(data, false) {
+        assert!(!name.is_empty() && !name.ends_with("..."), "{name}");
+    }
+    let _ = dns::query_name(data, true);
 
     // A path as the runner prints it, in an strace line, reads back as the same path.
     let quoted = text::quote(data, false);

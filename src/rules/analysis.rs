@@ -230,7 +230,7 @@ fn family(syscall: &str) -> &str {
         "open" | "openat" | "openat2" | "creat" => "open",
         "stat" | "lstat" | "newfstatat" | "fstatat64" | "statx" | "access" | "faccessat"
         | "faccessat2" => "stat",
-        "connect" | "sendto" | "sendmsg" => "connect",
+        "connect" | "sendto" | "sendmsg" | "sendmmsg" => "connect",
         other => other,
     }
 }

@@ -80,6 +80,11 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
             return None;
         }
     }
+    if let Some(globs) = &cond.query {
+        if !globs.any_match(e.query.as_deref()?) {
+            return None;
+        }
+    }
     if let Some(c) = cond.port {
         if !c.test(e.port? as i64) {
             return None;

@@ -157,6 +157,7 @@ fn notable_calls(a: &Analysis) -> Vec<String> {
             e.kind != EventKind::Syscall
                 || (e.errno.is_some() && !a.noise[*i])
                 || is_stderr_write(e)
+                || e.query.is_some()
                 || matches!(
                     sc,
                     "execve" | "execveat" | "connect" | "bind" | "exit_group"

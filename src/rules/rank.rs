@@ -7,7 +7,7 @@ use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::{errno_description, Vars};
 use super::spec::{EventCond, Rule};
 use crate::report::{Confidence, EvidenceLine, Finding};
-use crate::trace::Event;
+use crate::trace::{dns, Event};
 
 /// At most this many findings per report, and evidence lines per finding.
 const MAX_FINDINGS: usize = 5;
@@ -235,6 +235,10 @@ fn run_vars(a: &Analysis) -> Vars {
     );
     put("argv", (!argv.is_empty()).then(|| argv.join(" ")));
     put(
+        "dns_name",
+        dns::asked_name(a.events.iter().filter_map(|e| e.query.as_deref())).map(String::from),
+    );
+    put(
         "last_stderr",
         a.stderr_lines.last().map(|l| l.trim().to_string()),
     );
@@ -272,6 +276,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
     );
     put("addr", e.addr.clone());
     put("port", e.port.map(|p| p.to_string()));
+    put("query", e.query.clone());
     put("family", e.family.clone());
     put("flags", e.flags.clone());
     put("fd", e.fd.map(|f| f.to_string()));

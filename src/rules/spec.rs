@@ -131,6 +131,8 @@ pub struct EventCond {
     /// Globs over the socket address (an IP address or a unix socket path).
     pub addr: Option<Globs>,
     pub port: Option<NumCond>,
+    /// Globs over the host name a DNS query asked for (`"*"`: any query).
+    pub query: Option<Globs>,
     pub family: Option<Vec<String>>,
     /// Decoded flags: at least one of, all of, none of.
     pub flags_any: Option<Vec<String>>,

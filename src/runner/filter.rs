@@ -3,8 +3,8 @@
 //!
 //! Built with `seccompiler` from a list of names. Argument checks keep the hot paths out of the
 //! tracer: writes stop only for fd 1 and 2 (the output tails), and fd-based stats
-//! (`AT_EMPTY_PATH`) pass inside the kernel, and of socket options only `SO_ERROR` (a non-blocking
-//! connect's outcome) stops.
+//! (`AT_EMPTY_PATH`) pass inside the kernel, of socket options only `SO_ERROR` (a non-blocking
+//! connect's outcome) stops, and of `sendto`s only those to an address (a DNS query).
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,8 @@ pub const TRACED: &[Sysno] = &[
     Sysno::connect,
     Sysno::bind,
     Sysno::listen,
+    // glibc's resolver sends its queries with sendmmsg: the host name a failed lookup asked for.
+    Sysno::sendmmsg,
     Sysno::setuid,
     Sysno::setgid,
     Sysno::setreuid,
@@ -89,7 +91,7 @@ pub fn traced_names() -> Vec<&'static str> {
         .iter()
         .chain(PATH_STATS.iter().map(|(s, _)| s))
         .chain(OUTPUT_WRITES)
-        .chain([&Sysno::getsockopt])
+        .chain([&Sysno::getsockopt, &Sysno::sendto])
         .map(|s| s.name())
         .collect()
 }
@@ -130,6 +132,13 @@ pub fn build() -> Result<BpfProgram> {
     rules.insert(
         Sysno::getsockopt.id() as i64,
         vec![SeccompRule::new(so_error)?],
+    );
+    // A datagram sent to an address (musl's resolver queries this way); not a connected
+    // socket's stream of sends.
+    let to_an_address = SeccompCondition::new(4, SeccompCmpArgLen::Qword, SeccompCmpOp::Ne, 0)?;
+    rules.insert(
+        Sysno::sendto.id() as i64,
+        vec![SeccompRule::new(vec![to_an_address])?],
     );
     for sysno in OUTPUT_WRITES {
         let fd_is = |fd| -> Result<SeccompRule> {

@@ -353,7 +353,7 @@ impl Tracer {
         let failed_later = so_error.is_some_and(|e| e != 0);
         // `--full` keeps other calls only when they fail; the calls the prefilter stops on only
         // to watch for a change of view (`unshare`, `setfsuid`...) are not recorded.
-        let wanted = is_error || failed_later || entry.sysno.is_some_and(interesting);
+        let wanted = is_error || failed_later || recorded_on_success(&entry);
         let watched = entry
             .sysno
             .is_some_and(|s| super::filter::WATCHED.contains(&s));
@@ -642,10 +642,17 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_003e;
 #[cfg(target_arch = "aarch64")]
 const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 
-/// Whether a call is in the prefiltered set (`--full` records those even when they succeed;
-/// writes are only read for the tails).
-fn interesting(s: Sysno) -> bool {
-    super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
+/// Whether a call that succeeded is recorded: the prefiltered set (also under `--full`; writes
+/// are only read for the tails), but of the sends only DNS queries (a UDP program's other
+/// datagrams say nothing about its start).
+fn recorded_on_success(entry: &decode::Entry) -> bool {
+    match entry.sysno {
+        Some(Sysno::sendto | Sysno::sendmmsg) => entry.event.query.is_some(),
+        Some(s) => {
+            super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
+        }
+        None => false,
+    }
 }
 
 /// `waitpid(-1, __WALL)` with the raw status; `None` when nothing is ready (`nohang`).

@@ -91,6 +91,9 @@ pub struct Event {
     /// For writes to fd 1/2: the text written (bounded, lossily decoded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// For a send that carried a DNS query: the host name it asked for (see [`super::dns`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     /// For signals and kills: the signal's name (`SIGSEGV`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<String>,

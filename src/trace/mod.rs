@@ -2,6 +2,7 @@
 //! [`Trace`] the rule engine reads.
 
 pub mod deferred;
+pub mod dns;
 pub mod event;
 pub mod records;
 pub mod strace_log;

@@ -1,8 +1,10 @@
 /* Network failures: "connect PORT" (IPv4 loopback), "connect6 PORT" (IPv6 loopback),
  * "connect-nonblocking PORT" (IPv4 loopback, the way Go, Node and Python with a timeout connect:
  * EINPROGRESS, poll, then the outcome from getsockopt SO_ERROR),
- * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH".
+ * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH",
+ * "dns-query NAME" (the queries a resolver sends for NAME to 127.0.0.1:53, nobody listening).
  * Exits 1 on the failure. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -54,6 +56,34 @@ int main(int argc, char **argv) {
             return 3;
         int s2 = socket(AF_INET, SOCK_STREAM, 0);
         return bind(s2, (struct sockaddr *)&a, sizeof a) == 0 ? 0 : 1;
+    }
+    if (!strcmp(argv[1], "dns-query") && argc > 2) {
+        /* The query a resolver sends for argv[2]: sendto an address (musl), then sendmmsg of the
+         * A and AAAA questions on a socket connected to the server (glibc). */
+        unsigned char q[300] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+        size_t n = 12;
+        for (char *label = strtok(argv[2], "."); label && n < 250; label = strtok(NULL, ".")) {
+            q[n++] = (unsigned char)strlen(label);
+            memcpy(q + n, label, strlen(label));
+            n += strlen(label);
+        }
+        unsigned char tail[] = {0, 0, 1, 0, 1};
+        memcpy(q + n, tail, sizeof tail);
+        n += sizeof tail;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int s = socket(AF_INET, SOCK_DGRAM, 0);
+        if (sendto(s, q, n, MSG_NOSIGNAL, (struct sockaddr *)&a, sizeof a) != (ssize_t)n) return 3;
+        int c = socket(AF_INET, SOCK_DGRAM, 0);
+        if (connect(c, (struct sockaddr *)&a, sizeof a)) return 3;
+        unsigned char aaaa[300];
+        memcpy(aaaa, q, n);
+        aaaa[n - 3] = 28;
+        struct iovec iov[2] = {{q, n}, {aaaa, n}};
+        struct mmsghdr m[2] = {{.msg_hdr = {.msg_iov = &iov[0], .msg_iovlen = 1}},
+                               {.msg_hdr = {.msg_iov = &iov[1], .msg_iovlen = 1}}};
+        /* The second may fail: the first drew an ICMP port-unreachable. */
+        return sendmmsg(c, m, 2, MSG_NOSIGNAL) >= 1 ? 1 : 3;
     }
     return 2;
 }

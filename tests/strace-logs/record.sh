@@ -40,6 +40,9 @@ strace -f -e trace=execve,openat,write -o filtered.log sh -c "$two" >/dev/null 2
 # A refused connection the way Go, Node and Python with a timeout make it: non-blocking, its
 # outcome reported later by getsockopt(SO_ERROR).
 strace -f -o nonblocking-connect.log /usr/bin/python3 -c 'import socket; socket.create_connection(("127.0.0.1", 6379), timeout=2)' >/dev/null 2>&1 || true
+# A name that resolves nowhere, the way Python says it: `Name or service not known`, no name.
+# The name is in the DNS query glibc sent (sendmmsg), read from the quoted buffer.
+strace -f -o dns-python.log /usr/bin/python3 -c 'import socket; socket.create_connection(("orders-db", 5432), timeout=2)' >/dev/null 2>&1 || true
 
 for log in *.log; do
     # Keep the logs free of this machine's scratch path.

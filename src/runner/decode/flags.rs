@@ -209,6 +209,24 @@ pub fn clone_flags(flags: u64) -> String {
     }
 }
 
+/// `send`'s flags: `MSG_NOSIGNAL`, `MSG_DONTWAIT|MSG_NOSIGNAL`.
+pub fn send_flags(flags: u64) -> String {
+    bits(
+        flags & 0xffff_ffff,
+        &[
+            (0x1, "MSG_OOB"),
+            (0x4, "MSG_DONTROUTE"),
+            (0x40, "MSG_DONTWAIT"),
+            (0x80, "MSG_EOR"),
+            (0x800, "MSG_CONFIRM"),
+            (0x4000, "MSG_NOSIGNAL"),
+            (0x8000, "MSG_MORE"),
+            (0x2000_0000, "MSG_FASTOPEN"),
+        ],
+        "0",
+    )
+}
+
 /// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
 pub fn signal_name(sig: i32) -> String {
     match nix::sys::signal::Signal::try_from(sig) {

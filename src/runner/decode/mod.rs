@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
-use crate::trace::{Event, EventKind};
+use crate::trace::{dns, Event, EventKind};
 
 /// Longest path read from a tracee.
 const PATH_MAX: usize = 4096;
@@ -20,6 +20,10 @@ pub(crate) const ARG_MAX: usize = 256;
 pub(crate) const ARGV_MAX: usize = 32;
 /// Bytes of a write kept for the output tails.
 pub const WRITE_MAX: usize = 4096;
+/// Bytes of a datagram read for its DNS query (a query over UDP fits in 512).
+const DATAGRAM_MAX: usize = 512;
+/// How many of `sendmmsg`'s messages are shown.
+const MESSAGES_MAX: usize = 4;
 
 /// A call decoded at its entry, waiting for its result.
 #[derive(Debug, Clone)]
@@ -149,6 +153,11 @@ enum Arg {
     RenameFlags,
     Buf,
     Iov,
+    /// A datagram sent (`sendto`): shown like a write, read for a DNS query.
+    Datagram,
+    /// `sendmmsg`'s vector of messages.
+    Mmsg,
+    SendFlags,
 }
 
 fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
@@ -182,6 +191,8 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
         S::connect | S::bind => &[Fd, Sockaddr, Int],
         S::listen => &[Fd, Int],
         S::getsockopt => &[Fd, SockLevel, SockOpt],
+        S::sendto => &[Fd, Datagram, Int, SendFlags, Sockaddr, Int],
+        S::sendmmsg => &[Fd, Mmsg, Int, SendFlags],
         S::setuid | S::setgid => &[Id],
         S::setreuid | S::setregid => &[Id, Id],
         S::setresuid | S::setresgid => &[Id, Id, Id],
@@ -257,6 +268,23 @@ pub fn written(pid: Pid, nr: u64, args: [u64; 6]) -> Option<(i32, Vec<u8>)> {
         _ => return None,
     };
     Some((fd, data))
+}
+
+/// An iovec array as strace shows it: each entry's first 32 bytes and its length.
+fn iov_text(data: &[u8], parts: &[(usize, usize)]) -> String {
+    let shown: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, len))| {
+            let end = parts.get(i + 1).map_or(data.len(), |p| p.0);
+            let part = &data[start..end];
+            format!(
+                "{{iov_base={}, iov_len={len}}}",
+                text::quote(&part[..part.len().min(32)], len > 32)
+            )
+        })
+        .collect();
+    format!("[{}]", shown.join(", "))
 }
 
 /// The bytes of an iovec array (up to 64 entries and [`WRITE_MAX`] bytes), and each entry as
@@ -341,6 +369,7 @@ impl Decoder {
                     if more { "+" } else { "" }
                 )
             }
+            Arg::Sockaddr if v == 0 => "NULL".into(),
             Arg::Sockaddr => {
                 let len = (self.args[i + 1] as usize).min(128);
                 let a = sockaddr::decode(&mem::read_bytes(self.pid, v, len));
@@ -388,7 +417,20 @@ impl Decoder {
                 self.output = Some((self.args[0] as i32, data));
                 shown
             }
-            Arg::Iov => self.iov(v, self.args[2] as usize),
+            Arg::Iov => {
+                let (data, parts) = iov_data(self.pid, v, self.args[2] as usize);
+                let shown = iov_text(&data, &parts);
+                self.output = Some((self.args[0] as i32, data));
+                shown
+            }
+            Arg::Datagram => {
+                let len = self.args[2] as usize;
+                let data = mem::read_bytes(self.pid, v, len.min(DATAGRAM_MAX));
+                self.event.query = dns::query_name(&data, false);
+                text::quote(&data[..data.len().min(32)], len > 32)
+            }
+            Arg::Mmsg => self.messages(v, self.args[2] as usize),
+            Arg::SendFlags => flags::send_flags(v),
         };
         self.parts.push(part);
     }
@@ -428,21 +470,39 @@ impl Decoder {
         format!("[{}]", shown.join(", "))
     }
 
-    fn iov(&mut self, addr: u64, count: usize) -> String {
-        let (data, parts) = iov_data(self.pid, addr, count);
-        let shown: Vec<String> = parts
-            .iter()
-            .enumerate()
-            .map(|(i, &(start, len))| {
-                let end = parts.get(i + 1).map_or(data.len(), |p| p.0);
-                let part = &data[start..end];
-                format!(
-                    "{{iov_base={}, iov_len={len}}}",
-                    text::quote(&part[..part.len().min(32)], len > 32)
-                )
-            })
-            .collect();
-        self.output = Some((self.args[0] as i32, data));
+    /// `sendmmsg`'s messages (the first few), as strace shows them at entry; the first
+    /// message's address and DNS query fill the event.
+    fn messages(&mut self, addr: u64, count: usize) -> String {
+        const MMSGHDR: usize = 64;
+        let raw = mem::read_bytes(self.pid, addr, count.min(MESSAGES_MAX) * MMSGHDR);
+        let mut shown = Vec::new();
+        for (i, m) in raw.chunks_exact(MMSGHDR).enumerate() {
+            let word = |k: usize| u64::from_ne_bytes(m[k..k + 8].try_into().expect("8 bytes"));
+            let (name_at, name_len) = (word(0), word(8) as u32 as usize);
+            let (iov_at, iov_len) = (word(16), word(24) as usize);
+            let name = if name_at == 0 {
+                "NULL".to_string()
+            } else {
+                let a = sockaddr::decode(&mem::read_bytes(self.pid, name_at, name_len.min(128)));
+                if i == 0 {
+                    (self.event.family, self.event.addr, self.event.port) =
+                        (a.family, a.addr, a.port);
+                }
+                a.text
+            };
+            let (data, parts) = iov_data(self.pid, iov_at, iov_len);
+            if i == 0 {
+                self.event.query = dns::query_name(&data, false);
+            }
+            shown.push(format!(
+                "{{msg_hdr={{msg_name={name}, msg_namelen={name_len}, msg_iov={}, msg_iovlen={iov_len}, msg_controllen={}, msg_flags=0}}}}",
+                iov_text(&data, &parts),
+                word(40)
+            ));
+        }
+        if count > shown.len() {
+            shown.push("...".into());
+        }
         format!("[{}]", shown.join(", "))
     }
 

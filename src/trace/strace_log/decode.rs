@@ -5,7 +5,7 @@
 //! in them, so the common `mmap`/`read`/`close` lines cost nothing past their name.
 
 use super::syntax::{split_args, ArgIter};
-use crate::trace::Event;
+use crate::trace::{dns, Event};
 
 /// The most bytes kept from one write.
 pub const MAX_DATA: usize = 4096;
@@ -41,8 +41,8 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
                 ev.mode = a.next().and_then(octal);
             }
         }
-        "connect" | "bind" | "sendto" | "sendmsg" | "recvfrom" | "recvmsg" | "accept"
-        | "accept4" | "getsockname" | "getpeername" => {
+        "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg" | "recvfrom" | "recvmsg"
+        | "accept" | "accept4" | "getsockname" | "getpeername" => {
             let a = split_args(args);
             ev.fd = a.first().and_then(|s| fd_number(s));
             if let Some(at) = args.find("sa_family=") {
@@ -50,6 +50,9 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
             }
             if matches!(name, "sendto" | "sendmsg") && matches!(ev.fd, Some(1 | 2)) {
                 ev.data = a.get(1).map(|s| written_text(s));
+            }
+            if name.starts_with("send") {
+                ev.query = dns_query(name, a.get(1).copied().unwrap_or(""));
             }
         }
         "socket" | "socketpair" => {
@@ -212,7 +215,6 @@ fn is_data_call(name: &str) -> bool {
         name,
         "recv"
             | "send"
-            | "sendmmsg"
             | "recvmmsg"
             | "getrandom"
             | "sethostname"
@@ -462,6 +464,20 @@ fn written_text(arg: &str) -> String {
     text
 }
 
+/// The host name a send's data asks for, if it is a DNS query: `sendto`'s buffer, or the first
+/// `iov_base` of a message.
+fn dns_query(name: &str, data: &str) -> Option<String> {
+    let lit = match name {
+        "sendto" => data,
+        _ => &data[data.find("iov_base=\"")? + "iov_base=".len()..],
+    };
+    if !lit.starts_with('"') {
+        return None;
+    }
+    let (bytes, cut) = decode_string(lit);
+    dns::query_name(&bytes, cut)
+}
+
 /// `["sh", "-c", "x"]` → its strings (an abbreviated `...` entry ends the list).
 fn string_array(arg: &str) -> Option<Vec<String>> {
     let inner = arg.strip_prefix('[')?;
@@ -470,7 +486,14 @@ fn string_array(arg: &str) -> Option<Vec<String>> {
         if out.len() == MAX_ARGV || !item.starts_with('"') {
             break;
         }
-        out.push(decode_text(item));
+        // A string strace cut keeps its `...`: `python3 -c 'import socket; socket.create_con'`
+        // would read as the whole command.
+        let (bytes, cut) = decode_string(item);
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if cut {
+            text.push_str("...");
+        }
+        out.push(text);
     }
     Some(out)
 }

@@ -1,0 +1,149 @@
+//! The host name a DNS query asks for, read from the bytes a program sent to its name server.
+//!
+//! A resolver's error says that a lookup failed (`Name or service not known`, `Temporary failure
+//! in name resolution`) but seldom which name it was; the query on the wire always says. Both the
+//! runner (from the tracee's memory) and the strace-log reader (from a quoted buffer) use this.
+
+/// The longest host name, in its dotted form.
+const MAX_NAME: usize = 253;
+
+/// The name a standard DNS query over UDP asks for (`db`, `api.example.com`), or `None` when the
+/// bytes are not such a query. The bytes may stop right after the name. When they are `cut`
+/// (strace shows 32 bytes of a buffer by default) and stop inside the name, what was read ends
+/// in `...` (`orders-db.example.t...`); bytes not said to be cut must hold the whole name.
+pub fn query_name(bytes: &[u8], cut: bool) -> Option<String> {
+    let header = bytes.get(..12)?;
+    let count = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
+    let flags = header[2];
+    let is_query = flags & 0x80 == 0 && (flags >> 3) & 0x0f == 0;
+    // One question, no answers or authority; an EDNS0 OPT record may ride along.
+    let one_question = count(4) == 1 && count(6) == 0 && count(8) == 0 && count(10) <= 1;
+    if !is_query || !one_question {
+        return None;
+    }
+    let mut name = String::new();
+    let mut at = 12;
+    loop {
+        let Some(&len) = bytes.get(at) else {
+            return (cut && !name.is_empty()).then(|| format!("{name}..."));
+        };
+        let len = usize::from(len);
+        if len == 0 {
+            break;
+        }
+        // Labels are at most 63 bytes; a query carries no compression pointers.
+        if len > 63 {
+            return None;
+        }
+        let whole = bytes.len() >= at + 1 + len;
+        if !whole && !cut {
+            return None;
+        }
+        let label = &bytes[(at + 1).min(bytes.len())..(at + 1 + len).min(bytes.len())];
+        if !label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        {
+            return None;
+        }
+        if !name.is_empty() {
+            name.push('.');
+        }
+        name.extend(label.iter().map(|&b| char::from(b)));
+        if name.len() > MAX_NAME {
+            return None;
+        }
+        if !whole {
+            return Some(format!("{name}..."));
+        }
+        at += 1 + len;
+    }
+    (!name.is_empty()).then_some(name)
+}
+
+/// The name a program set out to resolve, given every name its queries asked for: a resolver
+/// also tries the name with each search domain of resolv.conf appended (`db.example.com` for
+/// `db`), so the name that the others extend is the one the program used; when the queries are
+/// about unrelated names, the last one.
+pub fn asked_name<'a>(queries: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let queries: Vec<&str> = queries.into_iter().collect();
+    let extends = |longer: &str, name: &str| {
+        longer == name
+            || longer
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    queries
+        .iter()
+        .copied()
+        .filter(|name| queries.iter().all(|q| extends(q, name)))
+        .min_by_key(|name| name.len())
+        .or_else(|| queries.last().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A query as glibc sends it: id, flags (recursion desired), one question, then the name.
+    fn query(name: &[u8], arcount: u8) -> Vec<u8> {
+        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, arcount];
+        q.extend_from_slice(name);
+        q.extend_from_slice(&[0, 1, 0, 1]);
+        q
+    }
+
+    #[test]
+    fn reads_the_name_of_a_query() {
+        assert_eq!(
+            query_name(&query(b"\x02db\x00", 0), false).as_deref(),
+            Some("db")
+        );
+        assert_eq!(
+            query_name(&query(b"\x03api\x07example\x03com\x00", 1), false).as_deref(),
+            Some("api.example.com")
+        );
+        // strace's 32 bytes end after the name: still a name.
+        let q = query(b"\x08postgres\x04test\x00", 0);
+        assert_eq!(query_name(&q[..28], true).as_deref(), Some("postgres.test"));
+    }
+
+    #[test]
+    fn a_cut_name_says_so() {
+        let q = query(b"\x08postgres\x07example\x00", 0);
+        assert_eq!(
+            query_name(&q[..25], true).as_deref(),
+            Some("postgres.exa...")
+        );
+        assert_eq!(query_name(&q[..21], true).as_deref(), Some("postgres..."));
+        // Nothing of the name: nothing to say.
+        assert_eq!(query_name(&q[..12], true), None);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_query() {
+        // Cut inside the name, though not said to be.
+        let q = query(b"\x08postgres\x07example\x00", 0);
+        assert_eq!(query_name(&q[..25], false), None);
+        // An answer (QR set), a compression pointer, odd bytes, the root name, too short.
+        let mut answer = query(b"\x02db\x00", 0);
+        answer[2] |= 0x80;
+        assert_eq!(query_name(&answer, false), None);
+        assert_eq!(query_name(&query(b"\xc0\x0c", 0), true), None);
+        assert_eq!(query_name(&query(b"\x02d\xff\x00", 0), false), None);
+        assert_eq!(query_name(&query(b"\x00", 0), false), None);
+        assert_eq!(query_name(b"GET / HTTP/1.1\r\n", true), None);
+        assert_eq!(query_name(&[], true), None);
+    }
+
+    #[test]
+    fn the_asked_name_is_the_one_search_domains_extend() {
+        let names = ["db.corp.example", "db.example", "db", "db"];
+        assert_eq!(asked_name(names), Some("db"));
+        assert_eq!(asked_name(["db", "db.corp.example"]), Some("db"));
+        // `dbx` does not extend `db`.
+        assert_eq!(asked_name(["db", "dbx"]), Some("dbx"));
+        assert_eq!(asked_name(["cache", "db"]), Some("db"));
+        assert_eq!(asked_name([]), None);
+    }
+}
