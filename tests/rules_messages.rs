@@ -16,6 +16,7 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("sh", 127, "/bin/sh: nodemon: not found", "missing-executable", "nodemon"),
     ("runner", 127, "exec: \"uvicorn\": executable file not found in $PATH", "missing-executable", "uvicorn"),
     ("env", 127, "/usr/bin/env: 'python': No such file or directory", "missing-executable", "python"),
+    ("env", 127, "env: ‘node’: No such file or directory", "missing-executable", "node"),
     ("runc", 1, "standard_init_linux.go:228: exec user process caused: exec format error", "exec-format", "exec format error"),
     ("runc", 1, "exec /usr/local/bin/docker-entrypoint.sh: exec format error", "exec-format", "/usr/local/bin/docker-entrypoint.sh"),
     ("runc", 1, "standard_init_linux.go:211: exec user process caused \"no such file or directory\"", "missing-executable", "no such file"),
