@@ -216,6 +216,16 @@ fn fd_details_and_short_strings() {
 }
 
 #[test]
+fn syscall_numbers_and_instruction_pointers() {
+    assert_two_commands("n-i.log", true);
+}
+
+#[test]
+fn command_names_after_pids() {
+    assert_two_commands("comm.log", true);
+}
+
+#[test]
 fn filtered_calls() {
     assert_two_commands("filtered.log", false);
 }

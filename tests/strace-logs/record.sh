@@ -34,6 +34,10 @@ strace -f -o exec-missing.log sh -c '/opt/app/bin/server --port 80' >/dev/null 2
 strace -o segv.log sh -c 'kill -SEGV $$' >/dev/null 2>&1 || true
 strace -o sigkill.log sh -c 'kill -KILL $$' >/dev/null 2>&1 || true
 strace -f -o daemon.log sh -c 'sleep 1 & exit 0' >/dev/null 2>&1 || true
+# Syscall numbers, instruction pointers (a process's end has `[????????????????]`) and times.
+strace -f -n -i -tt -o n-i.log sh -c "$two" >/dev/null 2>&1 || true
+# Command names after the pids.
+strace -f --decode-pids=comm -o comm.log sh -c "$two" >/dev/null 2>&1 || true
 # -e trace=... abbreviated output.
 strace -f -e trace=execve,openat,write -o filtered.log sh -c "$two" >/dev/null 2>&1 || true
 

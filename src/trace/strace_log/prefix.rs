@@ -1,6 +1,7 @@
 //! The decorations strace and ticket systems put before a call: indentation and `>` quote
-//! marks, the pid (`[pid  42] ` or a `42  ` column), a timestamp (`-t`, `-tt`, `-ttt`, `-r`) and an
-//! instruction pointer (`-i`).
+//! marks, the pid (`[pid  42] ` or a `42  ` column, with `--decode-pids=comm` a `42<nginx> `), a
+//! timestamp (`-t`, `-tt`, `-ttt`, `-r`), the syscall number (`-n`) and an instruction pointer
+//! (`-i`).
 
 use super::syntax::skip_spaces;
 
@@ -40,17 +41,18 @@ pub fn strip(line: &str) -> (Decorations, &str) {
         let digits = leading_digits(after);
         if let (Ok(pid), Some(tail)) = (
             after[..digits].parse::<i32>(),
-            after[digits..].strip_prefix(']'),
+            without_comm(&after[digits..]).strip_prefix(']'),
         ) {
             deco.pid = Some(pid);
             rest = skip_spaces(tail);
         }
     } else {
         let digits = leading_digits(rest);
-        if digits > 0 && rest.as_bytes().get(digits) == Some(&b' ') {
+        let after = without_comm(&rest[digits..]);
+        if digits > 0 && after.starts_with(' ') {
             if let Ok(pid) = rest[..digits].parse::<i32>() {
                 deco.pid = Some(pid);
-                rest = skip_spaces(&rest[digits..]);
+                rest = skip_spaces(after);
             }
         }
     }
@@ -58,7 +60,26 @@ pub fn strip(line: &str) -> (Decorations, &str) {
         deco.stamp = Some(stamp);
         rest = tail;
     }
-    (deco, skip_instruction_pointer(rest))
+    (deco, skip_instruction_pointer(skip_syscall_number(rest)))
+}
+
+/// `--decode-pids=comm`: the `<nginx>` after a pid.
+fn without_comm(s: &str) -> &str {
+    match s.strip_prefix('<').and_then(|c| c.split_once('>')) {
+        Some((comm, rest)) if !comm.is_empty() && comm.len() <= 64 && !comm.contains(' ') => rest,
+        _ => s,
+    }
+}
+
+/// `-n`: `[ 257] `.
+fn skip_syscall_number(s: &str) -> &str {
+    if let Some((number, rest)) = s.strip_prefix('[').and_then(|a| a.split_once("] ")) {
+        let number = number.trim_start();
+        if !number.is_empty() && number.len() <= 4 && number.bytes().all(|c| c.is_ascii_digit()) {
+            return rest;
+        }
+    }
+    s
 }
 
 fn leading_digits(s: &str) -> usize {
@@ -115,11 +136,14 @@ fn fraction_micros(frac: &str) -> Option<u64> {
     Some(us)
 }
 
-/// `-i`: `[00007f1e2a3b4c5d] `.
+/// `-i`: `[00007f1e2a3b4c5d] `; a process's end has no address: `[????????????????] `.
 fn skip_instruction_pointer(s: &str) -> &str {
     if let Some(after) = s.strip_prefix('[') {
         if let Some(close) = after.find("] ") {
-            if close >= 8 && after[..close].bytes().all(|c| c.is_ascii_hexdigit()) {
+            let ip = &after[..close];
+            if close >= 8
+                && (ip.bytes().all(|c| c.is_ascii_hexdigit()) || ip.bytes().all(|c| c == b'?'))
+            {
                 return &after[close + 2..];
             }
         }
@@ -160,8 +184,25 @@ mod tests {
     }
 
     #[test]
-    fn instruction_pointer() {
+    fn instruction_pointer_and_syscall_number() {
         let (_, body) = strip("[00007f1e2a3b4c5d] getpid() = 1");
         assert_eq!(body, "getpid() = 1");
+        let (d, body) = strip("13500 [????????????????] +++ exited with 1 +++");
+        assert_eq!((d.pid, body), (Some(13500), "+++ exited with 1 +++"));
+        let (d, body) = strip("13562 12:34:42.370889 [  59] [00007fbc97cedad7] execve(\"/x\") = 0");
+        assert_eq!((d.pid, body), (Some(13562), "execve(\"/x\") = 0"));
+        let (_, body) = strip("[ 257] openat(AT_FDCWD, \"/a\", O_RDONLY) = 3");
+        assert_eq!(body, "openat(AT_FDCWD, \"/a\", O_RDONLY) = 3");
+    }
+
+    #[test]
+    fn pid_with_command_name() {
+        let (d, body) = strip("13567<sh> brk(NULL) = 0x1");
+        assert_eq!((d.pid, body), (Some(13567), "brk(NULL) = 0x1"));
+        let (d, body) = strip("[pid 13512<cat>] openat(AT_FDCWD, \"/a\", O_RDONLY) = 3");
+        assert_eq!(
+            (d.pid, body),
+            (Some(13512), "openat(AT_FDCWD, \"/a\", O_RDONLY) = 3")
+        );
     }
 }
