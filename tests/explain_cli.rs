@@ -220,6 +220,21 @@ fn binary_garbage() {
     assert_tool_error(&explain_stdin(&["-"], &noise), "nor a strace log");
 }
 
+/// `strace -c` counts calls and shows none: the line says how to record the calls instead.
+#[test]
+fn a_call_summary_table() {
+    let out = Command::new("strace")
+        .args(["-c", "-f", "ls", "/nope"])
+        .output()
+        .expect("strace runs");
+    let table = String::from_utf8_lossy(&out.stderr);
+    assert!(table.contains("usecs/call"), "{table}");
+    assert_tool_error(
+        &explain_stdin(&["-"], table.as_bytes()),
+        "strace -f -o trace.log COMMAND",
+    );
+}
+
 #[test]
 fn a_file_over_the_size_limit() {
     let big = tempfile::NamedTempFile::new().unwrap();

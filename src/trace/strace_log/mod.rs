@@ -51,5 +51,20 @@ pub fn parse(input: &[u8]) -> anyhow::Result<Trace> {
 
 /// Reads a strace log, keeping the output tails and the count of skipped lines.
 pub fn read(input: &[u8]) -> anyhow::Result<StraceLog> {
-    reader::Reader::default().read(input)
+    reader::Reader::default().read(input).map_err(|e| {
+        if is_call_summary(input) {
+            anyhow::anyhow!(
+                "it holds only strace -c's summary table (calls counted, none shown); record the calls themselves with `strace -f -o trace.log COMMAND`"
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// `strace -c`'s table: `% time     seconds  usecs/call     calls    errors syscall`.
+fn is_call_summary(input: &[u8]) -> bool {
+    let head = &input[..input.len().min(64 * 1024)];
+    memchr::memmem::find(head, b"usecs/call").is_some()
+        && memchr::memmem::find(head, b"% time").is_some()
 }
