@@ -52,6 +52,28 @@ fn expect_exit0_is_met_by_a_clean_exit() {
     assert_eq!(json(&out)["exit"]["code"], 0);
 }
 
+/// A start script that ends in `exec PROGRAM` hands the process over: the report names the
+/// program that exited, not the script's shell.
+#[test]
+fn the_program_named_is_the_one_exec_handed_over_to() {
+    let prog = common::program("exit_with");
+    let prog = prog.to_str().unwrap();
+    let (out, _tmp) = trace(&[
+        "--format",
+        "json",
+        "--",
+        "sh",
+        "-c",
+        "exec \"$0\" code 0",
+        prog,
+    ]);
+    let report = json(&out);
+    let top = &report["findings"][0];
+    assert_eq!(top["kind"], "exited-cleanly", "{top:#}");
+    let summary = top["summary"].as_str().unwrap();
+    assert!(summary.starts_with(&format!("`{prog}`")), "{summary}");
+}
+
 #[test]
 fn a_crash_is_killed_with_its_signal() {
     let prog = common::program("exit_with");

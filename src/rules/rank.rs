@@ -226,10 +226,19 @@ fn run_vars(a: &Analysis) -> Vars {
             .find(|e| e.syscall.as_deref() == Some("execve") && e.errno.is_none())
             .and_then(|e| e.path.clone())
     };
+    // What the main process ran last: after a start script's `exec nginx`, nginx is the one
+    // that exited, not the script.
+    let last_exec = a
+        .events
+        .iter()
+        .rev()
+        .filter(|e| Some(e.pid) == a.main_pid && e.ret == Some(0))
+        .find(|e| matches!(e.syscall.as_deref(), Some("execve" | "execveat")))
+        .and_then(|e| e.argv.as_ref()?.first().cloned());
     put(
         "program",
-        argv.first()
-            .cloned()
+        last_exec
+            .or_else(|| argv.first().cloned())
             .or_else(first_exec)
             .or_else(|| Some("the program".into())),
     );
