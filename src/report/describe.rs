@@ -14,21 +14,25 @@ pub fn headline(report: &Report) -> String {
     }
 }
 
-/// What happened to the program, in words: `exited with code 127 after 812 ms`.
+/// What happened to the program, in words: `exited with code 127 after 812 ms`. A strace log
+/// without timestamps gives no duration (0): then no time is said.
 pub fn exit(report: &Report) -> String {
-    let took = duration(report.duration_ms);
+    let took = match report.duration_ms {
+        0 => String::new(),
+        ms => format!(" after {}", duration(ms)),
+    };
     let e = &report.exit;
     let mut text = match report.outcome {
-        Outcome::Running => format!("still running after {took}"),
+        Outcome::Running => format!("still running{took}"),
         Outcome::Exited => match e.code {
-            Some(code) => format!("exited with code {code} after {took}"),
-            None => format!("exited after {took}"),
+            Some(code) => format!("exited with code {code}{took}"),
+            None => format!("exited{took}"),
         },
         Outcome::Killed => match &e.signal {
             // Out of memory says more than "killed outright".
-            Some(sig) if e.oom_killed => format!("killed by {sig} after {took}"),
-            Some(sig) => format!("killed by {} after {took}", signal(sig)),
-            None => format!("killed after {took}"),
+            Some(sig) if e.oom_killed => format!("killed by {sig}{took}"),
+            Some(sig) => format!("killed by {}{took}", signal(sig)),
+            None => format!("killed{took}"),
         },
         Outcome::NotStarted => "never started".to_string(),
     };
@@ -290,6 +294,30 @@ mod tests {
         );
         line.call += " = -1 ENOENT (No such file or directory)";
         assert_eq!(strace_line(&line, false), line.call);
+    }
+
+    #[test]
+    fn an_unknown_duration_is_not_said() {
+        use crate::report::{model::Tool, Exit};
+        let mut report = Report {
+            schema: String::new(),
+            tool: Tool::default(),
+            target: Target::default(),
+            outcome: Outcome::Exited,
+            exit: Exit {
+                code: Some(1),
+                signal: None,
+                oom_killed: false,
+            },
+            duration_ms: 0,
+            findings: Vec::new(),
+            stdout_tail: Vec::new(),
+            stderr_tail: Vec::new(),
+            trace: Default::default(),
+        };
+        assert_eq!(exit(&report), "exited with code 1");
+        report.duration_ms = 812;
+        assert_eq!(exit(&report), "exited with code 1 after 812 ms");
     }
 
     #[test]
