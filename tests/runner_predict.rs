@@ -1,5 +1,6 @@
-//! The runner predicts a lookup's ENOENT at the seccomp stop and skips the exit stop
-//! (`runner::predict`): what it records must still be what the kernel answered. A C program
+//! The runner predicts a lookup's ENOENT, or a found path's successful stat, at the seccomp stop
+//! and skips the exit stop (`runner::predict`): what it records must still be what the kernel
+//! answered. A C program
 //! prints the errno of each of its own calls; the runner's record must say the same, call by
 //! call, for missing files (absolute, via a dirfd, from the cwd), for lookups that fail
 //! otherwise first (ENOTDIR, ELOOP, EBADF, EINVAL, EACCES in a directory the program may not
@@ -66,6 +67,8 @@ fn check(extra: &[&str]) {
         "openat ELOOP",
         "openat EBADF",
         "access EINVAL",
+        "newfstatat OK",
+        "newfstatat EFAULT",
     ] {
         assert!(seen.iter().any(|l| l == want), "{want} in {seen:?}");
     }

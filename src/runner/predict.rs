@@ -1,15 +1,19 @@
-//! Predicting a lookup's ENOENT at the seccomp stop, so that the call needs no syscall-exit stop.
+//! Predicting a lookup's result at the seccomp stop, so that the call needs no syscall-exit stop.
 //!
-//! A failing open or stat costs two ptrace stops: the seccomp stop at entry and the exit stop for
-//! the result. When the tracer sees the tracee exactly as the kernel will (same credentials,
-//! same mount and user namespace, same root, same security label), it resolves the path itself
-//! (`O_PATH`, no side effect) from the tracee's cwd or dirfd; an ENOENT there is the ENOENT the
-//! tracee gets, and the call is recorded as failed without waiting for it. Anything else (the
-//! path exists, another errno, a doubt about the view) leaves the exit stop in place.
+//! An open or stat costs two ptrace stops: the seccomp stop at entry and the exit stop for the
+//! result. When the tracer sees the tracee exactly as the kernel will (same credentials, same
+//! mount and user namespace, same root, same security label), it resolves the path itself
+//! (`O_PATH`, no side effect) from the tracee's cwd or dirfd. An ENOENT there is the ENOENT the
+//! tracee gets. A path found there makes a stat (or an `access(F_OK)`) return 0, once the kernel
+//! can fill the stat buffer: the tracer checks that the buffer is mapped by reading it. Either
+//! way the call is recorded without waiting for it. Anything else (an open of a file that
+//! exists, whose descriptor only the exit tells; another errno; a doubt about the view) leaves
+//! the exit stop in place.
 //!
-//! The one thing it cannot see is the future: a file created by another process between our
-//! lookup and the tracee's call is recorded as missing although the call found it. The program
-//! itself is never affected: only what we record is.
+//! What it cannot see: the future (a file created or removed by another process between our
+//! lookup and the tracee's call is recorded as it was at our lookup), and a stat buffer that is
+//! mapped but read-only (EFAULT for the program, recorded as a success). The program itself is
+//! never affected: only what we record is.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -26,6 +30,10 @@ const AT_STATX_SYNC_TYPE: u64 = 0x6000;
 /// `STATX__RESERVED`: a mask with it is EINVAL.
 const STATX_RESERVED: u64 = 0x8000_0000;
 
+/// Bytes the kernel writes for a stat and a statx.
+const STAT_SIZE: usize = std::mem::size_of::<libc::stat>();
+const STATX_SIZE: usize = 256;
+
 /// The lookup a call makes, when its only possible errno for a missing path is ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lookup {
@@ -33,6 +41,26 @@ pub struct Lookup {
     pub dirfd: Option<i32>,
     /// Whether a symbolic link as the last component is followed.
     pub follow: bool,
+    /// What the call returns when the path is found.
+    pub found: WhenFound,
+}
+
+/// What a call does when its path exists, as far as the tracer can tell beforehand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WhenFound {
+    /// Only its exit tells (an open's descriptor, a link's target).
+    Unknown,
+    /// It returns 0 (`access(F_OK)`).
+    Succeeds,
+    /// It returns 0 once the kernel has written this many bytes at this address (a stat).
+    Fills(u64, usize),
+}
+
+/// What a lookup will answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Prediction {
+    Missing,
+    Succeeds,
 }
 
 /// Which calls can be predicted, from their arguments: a call that could create the file
@@ -46,36 +74,50 @@ pub fn lookup_of(sysno: Sysno, args: [u64; 6]) -> Option<Lookup> {
         (flags & (libc::O_CREAT as u64 | O_TMPFILE_BIT) == 0).then_some(Lookup {
             dirfd,
             follow: flags & libc::O_NOFOLLOW as u64 == 0,
+            found: WhenFound::Unknown,
         })
     };
-    let plain = |dirfd, follow| Some(Lookup { dirfd, follow });
+    let plain = |dirfd, follow, found| {
+        Some(Lookup {
+            dirfd,
+            follow,
+            found,
+        })
+    };
+    let stat = |buf| WhenFound::Fills(buf, STAT_SIZE);
+    // `access` with F_OK asks only whether the path resolves; other modes check permissions.
+    let exists = |mode: u64| match mode {
+        0 => WhenFound::Succeeds,
+        _ => WhenFound::Unknown,
+    };
     match sysno {
         Sysno::open => open(None, args[1]),
         Sysno::openat => open(at(args[0]), args[2]),
-        Sysno::stat => plain(None, true),
-        Sysno::lstat => plain(None, false),
+        Sysno::stat => plain(None, true, stat(args[1])),
+        Sysno::lstat => plain(None, false, stat(args[1])),
         Sysno::newfstatat if args[3] & !stat_flags == 0 => {
-            plain(at(args[0]), args[3] & nofollow == 0)
+            plain(at(args[0]), args[3] & nofollow == 0, stat(args[2]))
         }
         Sysno::statx
             if args[2] & !(stat_flags | AT_STATX_SYNC_TYPE) == 0
                 && args[2] & AT_STATX_SYNC_TYPE != AT_STATX_SYNC_TYPE
                 && args[3] & STATX_RESERVED == 0 =>
         {
-            plain(at(args[0]), args[2] & nofollow == 0)
+            let found = WhenFound::Fills(args[4], STATX_SIZE);
+            plain(at(args[0]), args[2] & nofollow == 0, found)
         }
-        Sysno::access if access_ok(args[1]) => plain(None, true),
-        Sysno::faccessat if access_ok(args[2]) => plain(at(args[0]), true),
+        Sysno::access if access_ok(args[1]) => plain(None, true, exists(args[1])),
+        Sysno::faccessat if access_ok(args[2]) => plain(at(args[0]), true, exists(args[2])),
         Sysno::faccessat2
             if access_ok(args[2])
                 && args[3] & !(libc::AT_EACCESS as u64 | nofollow | libc::AT_EMPTY_PATH as u64)
                     == 0 =>
         {
-            plain(at(args[0]), args[3] & nofollow == 0)
+            plain(at(args[0]), args[3] & nofollow == 0, exists(args[2]))
         }
         // readlink never follows its last component; a size of 0 or less is EINVAL first.
-        Sysno::readlink if args[2] as i32 > 0 => plain(None, false),
-        Sysno::readlinkat if args[3] as i32 > 0 => plain(at(args[0]), false),
+        Sysno::readlink if args[2] as i32 > 0 => plain(None, false, WhenFound::Unknown),
+        Sysno::readlinkat if args[3] as i32 > 0 => plain(at(args[0]), false, WhenFound::Unknown),
         _ => None,
     }
 }
@@ -152,15 +194,32 @@ impl View {
     }
 }
 
-/// Whether `path`, looked up as the stopped task `tid` would, provably does not exist: our own
-/// lookup fails with ENOENT. The caller has checked that the task's view is the tracer's.
-pub fn missing(tid: Pid, path: &[u8], lookup: Lookup) -> bool {
-    if path.is_empty() {
-        return false; // ENOENT, unless AT_EMPTY_PATH: not worth telling apart
+/// What the call of the stopped task `tid` on `path` will answer, when the tracer can prove it:
+/// ENOENT when our own lookup fails with ENOENT; success when it finds the path and the call
+/// then succeeds for sure (see [`WhenFound`]). The caller has checked that the task's view is
+/// the tracer's.
+pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
+    match resolve(tid, path, lookup)? {
+        Err(libc::ENOENT) => Some(Prediction::Missing),
+        Err(_) => None,
+        Ok(()) => match lookup.found {
+            WhenFound::Unknown => None,
+            WhenFound::Succeeds => Some(Prediction::Succeeds),
+            // A buffer that cannot be read is not mapped: the call's EFAULT is left to its exit.
+            WhenFound::Fills(buf, len) => (super::decode::mem::read_bytes(tid, buf, len).len()
+                == len)
+                .then_some(Prediction::Succeeds),
+        },
     }
-    let Ok(c_path) = CString::new(path) else {
-        return false;
-    };
+}
+
+/// Our own lookup of `path` as the task `tid` would make it: found, or the errno; `None` when
+/// it cannot be made the task's way (an empty path, a vanished task, a bad descriptor).
+fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
+    if path.is_empty() {
+        return None; // ENOENT, unless AT_EMPTY_PATH: not worth telling apart
+    }
+    let c_path = CString::new(path).ok()?;
     let flags = libc::O_PATH | libc::O_CLOEXEC | if lookup.follow { 0 } else { libc::O_NOFOLLOW };
     // The start: our root for an absolute path (the same as the task's), else the task's cwd or
     // dirfd, held open so that a vanished task or a bad descriptor is not mistaken for ENOENT.
@@ -171,17 +230,17 @@ pub fn missing(tid: Pid, path: &[u8], lookup: Lookup) -> bool {
             Some(fd) => format!("/proc/{tid}/fd/{fd}"),
             None => format!("/proc/{tid}/cwd"),
         };
-        match open_at(
-            libc::AT_FDCWD,
-            &CString::new(start).expect("no NUL"),
-            libc::O_PATH | libc::O_CLOEXEC,
-        ) {
-            Ok(fd) => Some(fd),
-            Err(_) => return false,
-        }
+        Some(
+            open_at(
+                libc::AT_FDCWD,
+                &CString::new(start).expect("no NUL"),
+                libc::O_PATH | libc::O_CLOEXEC,
+            )
+            .ok()?,
+        )
     };
     let dir = base.as_ref().map_or(libc::AT_FDCWD, |fd| fd.as_raw_fd());
-    matches!(open_at(dir, &c_path, flags), Err(libc::ENOENT))
+    Some(open_at(dir, &c_path, flags).map(drop))
 }
 
 /// `openat(2)`, with the errno of a failure.
@@ -203,11 +262,12 @@ mod tests {
     #[test]
     fn only_lookups_that_cannot_create_or_refuse_first() {
         let cwd = libc::AT_FDCWD as u64;
-        let follow = Some(Lookup {
+        let open = Some(Lookup {
             dirfd: None,
             follow: true,
+            found: WhenFound::Unknown,
         });
-        assert_eq!(lookup_of(Sysno::openat, [cwd, 0, 0, 0, 0, 0]), follow);
+        assert_eq!(lookup_of(Sysno::openat, [cwd, 0, 0, 0, 0, 0]), open);
         assert_eq!(
             lookup_of(Sysno::openat, [cwd, 0, libc::O_CREAT as u64, 0, 0, 0]),
             None
@@ -220,7 +280,8 @@ mod tests {
             lookup_of(Sysno::openat, [5, 0, libc::O_NOFOLLOW as u64, 0, 0, 0]),
             Some(Lookup {
                 dirfd: Some(5),
-                follow: false
+                follow: false,
+                found: WhenFound::Unknown,
             })
         );
         assert_eq!(lookup_of(Sysno::access, [0, 8, 0, 0, 0, 0]), None);
@@ -234,22 +295,57 @@ mod tests {
     }
 
     #[test]
-    fn missing_only_on_enoent() {
+    fn found_paths_predict_only_what_cannot_differ() {
+        let cwd = libc::AT_FDCWD as u64;
+        let found = |sysno, args| lookup_of(sysno, args).map(|l| l.found);
+        assert_eq!(
+            found(Sysno::newfstatat, [cwd, 0, 0x7000, 0, 0, 0]),
+            Some(WhenFound::Fills(0x7000, STAT_SIZE))
+        );
+        assert_eq!(
+            found(Sysno::statx, [cwd, 0, 0, 0xfff, 0x9000, 0]),
+            Some(WhenFound::Fills(0x9000, STATX_SIZE))
+        );
+        assert_eq!(
+            found(Sysno::access, [0, 0, 0, 0, 0, 0]),
+            Some(WhenFound::Succeeds)
+        );
+        // Whether R_OK holds is the kernel's permission check, not a lookup.
+        assert_eq!(
+            found(Sysno::access, [0, 4, 0, 0, 0, 0]),
+            Some(WhenFound::Unknown)
+        );
+    }
+
+    #[test]
+    fn predictions_on_what_the_tracer_finds() {
         let me = Pid::this();
-        let l = Lookup {
+        let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
+        let buf = st.as_mut_ptr() as u64;
+        let l = |found| Lookup {
             dirfd: None,
             follow: true,
+            found,
         };
-        assert!(missing(me, b"/nonexistent/docker-diagnose-predict", l));
-        assert!(!missing(me, b"/", l));
-        assert!(!missing(me, b"", l));
+        let stat = l(WhenFound::Fills(buf, STAT_SIZE));
+        let missing = b"/nonexistent/docker-diagnose-predict";
+        assert_eq!(predict(me, missing, stat), Some(Prediction::Missing));
+        assert_eq!(predict(me, b"/", stat), Some(Prediction::Succeeds));
+        assert_eq!(
+            predict(me, b"/", l(WhenFound::Succeeds)),
+            Some(Prediction::Succeeds)
+        );
+        // Found, but only the exit tells (an open), or the buffer is not mapped (EFAULT).
+        assert_eq!(predict(me, b"/", l(WhenFound::Unknown)), None);
+        assert_eq!(predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE))), None);
+        assert_eq!(predict(me, b"", stat), None);
         // ENOTDIR, not ENOENT: a regular file used as a directory.
-        assert!(!missing(me, b"/proc/self/status/x", l));
+        assert_eq!(predict(me, b"/proc/self/status/x", stat), None);
         // A descriptor that is not open: EBADF for the task, never a prediction.
         let bad = Lookup {
             dirfd: Some(999_999),
-            follow: true,
+            ..stat
         };
-        assert!(!missing(me, b"x", bad));
+        assert_eq!(predict(me, b"x", bad), None);
     }
 }

@@ -16,7 +16,7 @@ use syscalls::Sysno;
 
 use super::decode::{self, flags::signal_name, Entry};
 use super::evidence;
-use super::predict;
+use super::predict::{self, Prediction};
 use super::tails::Tail;
 use super::writer::Writer;
 use crate::trace::{End, Event, EventKind, ExitFacts, Record};
@@ -288,10 +288,17 @@ impl Tracer {
                 if runner_own {
                     return;
                 }
-                if !self.full && self.predicts_enoent(pid, &entry, args) {
-                    // Recorded as failed now: no exit stop (`resume` sees nothing pending).
+                let predicted = match self.full {
+                    false => self.predict(pid, &entry, args),
+                    true => None,
+                };
+                if let Some(prediction) = predicted {
+                    // Recorded now: no exit stop (`resume` sees nothing pending).
                     self.task(pid).pending = Some(entry);
-                    self.on_exit_stop(pid, -(libc::ENOENT as i64), true);
+                    match prediction {
+                        Prediction::Missing => self.on_exit_stop(pid, -(libc::ENOENT as i64), true),
+                        Prediction::Succeeds => self.on_exit_stop(pid, 0, false),
+                    }
                 } else if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
@@ -311,16 +318,12 @@ impl Tracer {
         }
     }
 
-    /// Whether the call at `pid`'s seccomp stop will fail with ENOENT, as far as the tracer can
-    /// prove it (`predict`): a lookup that cannot create, a task that sees the file system as
-    /// the tracer does, and a path the tracer finds missing.
-    fn predicts_enoent(&mut self, pid: Pid, entry: &decode::Entry, args: [u64; 6]) -> bool {
-        let Some(lookup) = entry.sysno.and_then(|s| predict::lookup_of(s, args)) else {
-            return false;
-        };
-        let Some(path) = entry.raw_path.as_deref() else {
-            return false;
-        };
+    /// What the call at `pid`'s seccomp stop will answer, as far as the tracer can prove it
+    /// (`predict`): a lookup that cannot create, a task that sees the file system as the tracer
+    /// does, and a path the tracer finds missing, or finds for a call that then cannot fail.
+    fn predict(&mut self, pid: Pid, entry: &decode::Entry, args: [u64; 6]) -> Option<Prediction> {
+        let lookup = entry.sysno.and_then(|s| predict::lookup_of(s, args))?;
+        let path = entry.raw_path.as_deref()?;
         let same = match self.tasks.get(&pid).and_then(|t| t.same_view) {
             Some(same) => same,
             None => {
@@ -330,7 +333,10 @@ impl Tracer {
                 same
             }
         };
-        same && predict::missing(pid, path, lookup)
+        if !same {
+            return None;
+        }
+        predict::predict(pid, path, lookup)
     }
 
     /// Records a pending call that a ptrace event showed to succeed with `ret`.

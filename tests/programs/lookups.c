@@ -1,5 +1,6 @@
-/* Path lookups whose result the runner may predict at the seccomp stop (missing files) and
- * lookups it must not predict (another errno first, a file that appears, a created file).
+/* Path lookups whose result the runner may predict at the seccomp stop (missing files, stats of
+ * files found) and lookups it must not predict (another errno first, a stat buffer the kernel
+ * cannot write, a file that appears, a created file).
  * Each call is a raw syscall on a path under DIR, and prints `SYSCALL ERRNO-NAME` (or `OK`) as
  * the program itself saw it, in order (calls without a path under DIR are not printed): the test compares the runner's record with these lines.
  * Usage: lookups DIR. As root it finally drops to nobody and looks inside a root-only directory
@@ -41,6 +42,13 @@ int main(int argc, char **argv) {
     report("openat", fd);
     close(fd);
     report("openat", syscall(SYS_openat, AT_FDCWD, AT("file/missing"), O_RDONLY));
+
+    /* Found: a stat succeeds, unless the kernel cannot write its buffer (EFAULT); access F_OK
+     * succeeds, access X_OK on a 0644 file is refused, even to root. */
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("file"), &st, 0));
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("file"), (void *)8, 0));
+    report("access", syscall(SYS_access, AT("file"), F_OK));
+    report("access", syscall(SYS_access, AT("file"), X_OK));
 
     /* A dangling symbolic link: followed it is ENOENT; not followed, it exists (or ELOOP). */
     if (symlink("target-missing", AT("dangling")) != 0)
