@@ -1,6 +1,8 @@
 //! Facts about a trace that every rule needs: which failures are probes (noise), which were
 //! recovered from, which processes decide the exit, and what was written to stderr.
 
+use std::cell::OnceCell;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::matcher::event_matches;
@@ -38,6 +40,9 @@ pub struct Analysis<'a> {
     /// it could match.
     by_syscall: HashMap<&'a str, Vec<usize>>,
     by_errno: HashMap<&'a str, Vec<usize>>,
+    /// Per event: what stderr says about it, worked out the first time a rule asks (each rule
+    /// scores the same failures again).
+    said: Vec<OnceCell<Said>>,
     /// How the main process ended: the producer's facts, completed from the trace when they
     /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
     /// `exit_group(N)` call).
@@ -97,6 +102,7 @@ impl<'a> Analysis<'a> {
             seen_paths,
             by_syscall,
             by_errno,
+            said: vec![OnceCell::new(); events.len()],
             noise: noise_flags,
             exit,
         }
@@ -175,6 +181,10 @@ impl<'a> Analysis<'a> {
     /// What stderr (the tail, and what the process wrote right after event `i`) says about
     /// event `i`.
     pub fn said_about(&self, i: usize) -> Said {
+        *self.said[i].get_or_init(|| self.work_out_said(i))
+    }
+
+    fn work_out_said(&self, i: usize) -> Said {
         let e = &self.events[i];
         let after = self.stderr_after(i);
         let mention = e.path.as_deref().and_then(|path| {
