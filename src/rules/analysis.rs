@@ -1,7 +1,9 @@
 //! Facts about a trace that every rule needs: which failures are probes (noise), which were
 //! recovered from, which processes decide the exit, and what was written to stderr.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::OnceCell;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::matcher::event_matches;
 use super::pattern::{errno_description, Vars};
@@ -38,6 +40,9 @@ pub struct Analysis<'a> {
     /// it could match.
     by_syscall: HashMap<&'a str, Vec<usize>>,
     by_errno: HashMap<&'a str, Vec<usize>>,
+    /// Per event: what stderr says about it, worked out the first time a rule asks (each rule
+    /// scores the same failures again).
+    said: Vec<OnceCell<Said>>,
     /// How the main process ended: the producer's facts, completed from the trace when they
     /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
     /// `exit_group(N)` call).
@@ -60,11 +65,11 @@ impl<'a> Analysis<'a> {
         let main_pid = obs.trace.main_pid();
         let exit = completed_exit(obs, main_pid);
         let recovered = recovered_failures(events);
-        let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::new();
-        let mut last_failure = HashMap::new();
-        let mut seen_paths = HashSet::new();
-        let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::default();
+        let mut last_failure = HashMap::default();
+        let mut seen_paths = HashSet::default();
+        let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, e) in events.iter().enumerate() {
             if let Some(name) = e.syscall.as_deref() {
                 by_syscall.entry(name).or_default().push(i);
@@ -97,6 +102,7 @@ impl<'a> Analysis<'a> {
             seen_paths,
             by_syscall,
             by_errno,
+            said: vec![OnceCell::new(); events.len()],
             noise: noise_flags,
             exit,
         }
@@ -175,6 +181,10 @@ impl<'a> Analysis<'a> {
     /// What stderr (the tail, and what the process wrote right after event `i`) says about
     /// event `i`.
     pub fn said_about(&self, i: usize) -> Said {
+        *self.said[i].get_or_init(|| self.work_out_said(i))
+    }
+
+    fn work_out_said(&self, i: usize) -> Said {
         let e = &self.events[i];
         let after = self.stderr_after(i);
         let mention = e.path.as_deref().and_then(|path| {
@@ -239,9 +249,9 @@ fn family(syscall: &str) -> &str {
 /// process), or, in the same process, on the same file name elsewhere (a search along `PATH` or
 /// a list of config directories) or the same port (a retry on another address).
 fn recovered_failures(events: &[Event]) -> Vec<bool> {
-    let mut by_path: HashSet<(&str, &str)> = HashSet::new();
-    let mut by_name: HashSet<(i32, &str, &str)> = HashSet::new();
-    let mut by_port: HashSet<(i32, &str, u16)> = HashSet::new();
+    let mut by_path: HashSet<(&str, &str)> = HashSet::default();
+    let mut by_name: HashSet<(i32, &str, &str)> = HashSet::default();
+    let mut by_port: HashSet<(i32, &str, u16)> = HashSet::default();
     let mut out = vec![false; events.len()];
     for (i, e) in events.iter().enumerate().rev() {
         let Some(sc) = e.syscall.as_deref() else {
@@ -367,7 +377,7 @@ pub fn basename(path: &str) -> &str {
 /// whose exit status the shell passed on).
 fn decisive_pids(obs: &Observation, exit: &Exit, main_pid: Option<i32>) -> HashSet<i32> {
     let mut out: HashSet<i32> = main_pid.into_iter().collect();
-    let mut ends: HashMap<i32, (Option<i32>, Option<&str>)> = HashMap::new();
+    let mut ends: HashMap<i32, (Option<i32>, Option<&str>)> = HashMap::default();
     for e in &obs.trace.events {
         match e.kind {
             EventKind::Exit | EventKind::Syscall if exit_code(e).is_some() => {

@@ -140,7 +140,7 @@ pub fn diagnose(obs: &Observation, rules: &RuleSet) -> Report {
 }
 
 fn process_count(obs: &Observation) -> u64 {
-    let pids: std::collections::HashSet<i32> = obs.trace.events.iter().map(|e| e.pid).collect();
+    let pids: rustc_hash::FxHashSet<i32> = obs.trace.events.iter().map(|e| e.pid).collect();
     pids.len() as u64
 }
 

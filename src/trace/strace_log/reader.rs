@@ -3,8 +3,7 @@
 //! [`End`] of the main process.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeSet, VecDeque};
 
 use anyhow::bail;
 
@@ -21,26 +20,7 @@ const MAX_TAIL_LINE: usize = 1000;
 
 /// Pids are small integers chosen by the kernel, not by an attacker who could flood one bucket:
 /// a multiplicative hash is enough and several times faster than SipHash, on every line.
-#[derive(Default)]
-struct PidHasher(u64);
-
-impl Hasher for PidHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_i32(&mut self, pid: i32) {
-        self.0 = u64::from(pid as u32).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type PidMap<V> = HashMap<i32, V, BuildHasherDefault<PidHasher>>;
+type PidMap<V> = rustc_hash::FxHashMap<i32, V>;
 
 #[derive(Debug, Default)]
 struct Proc {
@@ -594,7 +574,7 @@ impl Reader {
             .events
             .iter()
             .find(|e| e.pid == main && matches!(e.kind, EventKind::Exit | EventKind::Killed))?;
-        let last_exit: HashMap<i32, &Event> = self
+        let last_exit: PidMap<&Event> = self
             .events
             .iter()
             .filter(|e| matches!(e.kind, EventKind::Exit | EventKind::Killed))
