@@ -41,12 +41,13 @@ fn main() -> anyhow::Result<()> {
         mb / cpu
     );
     drop(copies);
-    // The floor of the event model itself: one default event per line, owning its line.
+    // The floor of the event model itself: one default event per line, owning its line (the
+    // call's name is one of the kernel's, never copied).
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let events: Vec<docker_diagnose::trace::Event> = log
         .lines()
         .map(|line| docker_diagnose::trace::Event {
-            syscall: Some(line.get(..4).unwrap_or("").to_string()),
+            syscall: Some(docker_diagnose::trace::names::name("openat")),
             call: line.to_string(),
             ..Default::default()
         })

@@ -17,11 +17,11 @@ fn syscall(seq: u64, pid: i32, name: &str, path: &str, errno: Option<&str>) -> E
         seq,
         pid,
         kind: EventKind::Syscall,
-        syscall: Some(name.into()),
+        syscall: Some(docker_diagnose::trace::names::name(name)),
         call: format!("{name}(AT_FDCWD, \"{path}\", O_RDONLY) = {result}"),
         path: Some(path.into()),
         ret: Some(if errno.is_some() { -1 } else { 3 }),
-        errno: errno.map(String::from),
+        errno: errno.map(docker_diagnose::trace::names::name),
         flags: Some("O_RDONLY".into()),
         ..Event::default()
     }
@@ -203,6 +203,30 @@ fn a_later_success_on_the_same_file_cancels_the_failure() {
         .evidence
         .iter()
         .all(|e| e.path.as_deref() != Some("/etc/app/config.yml"))));
+}
+
+#[test]
+fn a_big_trace_is_ranked_as_a_small_one() {
+    // Tens of thousands of events take the annotation's two-thread path: the loader's probes
+    // and the recovered failures that come after the real one must stay out of the blame there
+    // too (either would be the process's last failure otherwise).
+    let rules = RuleSet::builtin().unwrap();
+    let mut events = vec![syscall(0, 1, "openat", "/srv/data.db", Some("ENOENT"))];
+    for round in 0..10_000u64 {
+        let seq = 1 + round * 3;
+        let probe = "/lib/x86_64-linux-gnu/tls/libssl.so.3";
+        events.push(syscall(seq, 1, "openat", probe, Some("ENOENT")));
+        let config = format!("/etc/app/conf.d/{round}.yml");
+        events.push(syscall(seq + 1, 1, "openat", &config, Some("ENOENT")));
+        events.push(syscall(seq + 2, 1, "openat", &config, None));
+    }
+    let report = diagnose(&observe(trace(events, 1, &[]), &Facts::default()), &rules);
+    assert_eq!(report.findings[0].kind, Kind::MissingFile);
+    assert!(
+        report.findings[0].summary.contains("/srv/data.db"),
+        "{:#?}",
+        report.findings[0]
+    );
 }
 
 #[test]

@@ -124,8 +124,8 @@ fn both_with(flags: &[&str], argv: &[&str]) -> (BTreeSet<Key>, BTreeSet<Key>) {
             if !names.contains(&key.0.as_str()) {
                 return None;
             }
-            assert_eq!(Some(&key.0), e.syscall.as_ref(), "{}", e.call);
-            assert_eq!(Some(&key.2), e.errno.as_ref(), "{}", e.call);
+            assert_eq!(Some(key.0.as_str()), e.syscall.as_deref(), "{}", e.call);
+            assert_eq!(Some(key.2.as_str()), e.errno.as_deref(), "{}", e.call);
             Some(key)
         })
         .collect();

@@ -12,6 +12,10 @@ use super::Observation;
 use crate::report::{Exit, Outcome};
 use crate::trace::{Event, EventKind};
 
+/// From how many events the annotation uses a second thread (below, starting one costs more
+/// than it saves).
+const PARALLEL_FROM: usize = 20_000;
+
 /// The trace of an observation, annotated once for all rules.
 pub struct Analysis<'a> {
     pub obs: &'a Observation,
@@ -52,19 +56,22 @@ pub struct Analysis<'a> {
 impl<'a> Analysis<'a> {
     pub fn new(obs: &'a Observation, noise: &[Noise]) -> Analysis<'a> {
         let events = obs.trace.events.as_slice();
-        let empty = Vars::new();
-        let noise_flags: Vec<bool> = events
-            .iter()
-            .map(|e| {
-                e.errno.is_some()
-                    && noise
-                        .iter()
-                        .any(|n| event_matches(&n.call, e, &empty).is_some())
+        // The two passes over every event are independent: on a big log (a 100 MB strace -f
+        // log has half a million events) the probes are matched on a second core meanwhile.
+        let (noise_flags, recovered) = if events.len() < PARALLEL_FROM {
+            (noise_flags(events, noise), recovered_failures(events))
+        } else {
+            std::thread::scope(|s| {
+                let probes = s.spawn(|| noise_flags(events, noise));
+                let recovered = recovered_failures(events);
+                let probes = probes
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (probes, recovered)
             })
-            .collect();
+        };
         let main_pid = obs.trace.main_pid();
         let exit = completed_exit(obs, main_pid);
-        let recovered = recovered_failures(events);
         let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::default();
         let mut last_failure = HashMap::default();
         let mut seen_paths = HashSet::default();
@@ -243,6 +250,20 @@ fn family(syscall: &str) -> &str {
         "connect" | "sendto" | "sendmsg" | "sendmmsg" => "connect",
         other => other,
     }
+}
+
+/// Per event: a failure that matches a noise pattern (a probe).
+fn noise_flags(events: &[Event], noise: &[Noise]) -> Vec<bool> {
+    let empty = Vars::new();
+    events
+        .iter()
+        .map(|e| {
+            e.errno.is_some()
+                && noise
+                    .iter()
+                    .any(|n| event_matches(&n.call, e, &empty).is_some())
+        })
+        .collect()
 }
 
 /// Marks failures cancelled by a later success: the same family of call on the same path (any

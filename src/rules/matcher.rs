@@ -325,7 +325,7 @@ mod tests {
             .unwrap()
     }
 
-    fn open_fail(path: &str, flags: &str, errno: &str) -> Event {
+    fn open_fail(path: &str, flags: &str, errno: &'static str) -> Event {
         Event {
             syscall: Some("openat".into()),
             path: Some(path.into()),

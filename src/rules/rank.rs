@@ -262,8 +262,8 @@ fn event_vars(e: &Event, v: &mut Vars) {
         }
     };
     put("pid", Some(e.pid.to_string()));
-    put("syscall", e.syscall.clone());
-    put("errno", e.errno.clone());
+    put("syscall", e.syscall.as_deref().map(String::from));
+    put("errno", e.errno.as_deref().map(String::from));
     put(
         "errno_text",
         e.errno
@@ -382,9 +382,9 @@ fn evidence_line(e: &Event, note: Option<String>) -> EvidenceLine {
         .map(|ev| ev.notes.join("; "));
     EvidenceLine {
         pid: Some(e.pid),
-        syscall: e.syscall.clone(),
+        syscall: e.syscall.as_deref().map(String::from),
         call: e.call.clone(),
-        errno: e.errno.clone(),
+        errno: e.errno.as_deref().map(String::from),
         path: e.path.clone(),
         // The runner's facts about this very file say more than the rule's generic note.
         note: from_runner.or(note),

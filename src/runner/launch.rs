@@ -216,7 +216,7 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
                 e.desc()
             ),
             ret: Some(-1),
-            errno: Some(format!("{e:?}")),
+            errno: Some(format!("{e:?}").into()),
             ..Event::default()
         });
         writer.flush();

@@ -28,7 +28,7 @@ pub fn fold_deferred_connects(events: &mut [Event]) {
         if let Some(j) = found {
             let connect = &mut events[j];
             connect.call = format!("{} /* then SO_ERROR: {errno} */", connect.call);
-            connect.errno = Some(errno);
+            connect.errno = Some(crate::trace::names::name(&errno));
         }
     }
 }
@@ -50,7 +50,7 @@ fn so_error(event: &Event) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn connect(pid: i32, fd: i32, errno: &str) -> Event {
+    fn connect(pid: i32, fd: i32, errno: &'static str) -> Event {
         Event {
             pid,
             fd: Some(fd),

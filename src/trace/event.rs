@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Name;
+
 /// The schema name written in every trace header.
 pub const EVENTS_SCHEMA: &str = "docker-diagnose.events/v1";
 
@@ -53,7 +55,7 @@ pub struct Event {
     pub kind: EventKind,
     /// The system call's name (`openat`), for [`EventKind::Syscall`].
     #[serde(default)]
-    pub syscall: Option<String>,
+    pub syscall: Option<Name>,
     /// The line as strace prints it: `openat(AT_FDCWD, "/etc/app.conf", O_RDONLY) = -1 ENOENT (No such file or directory)`.
     pub call: String,
     /// The path the call names, made absolute where the dirfd or cwd was known.
@@ -75,7 +77,7 @@ pub struct Event {
     pub ret: Option<i64>,
     /// The error name (`ENOENT`) when the call failed, else null.
     #[serde(default)]
-    pub errno: Option<String>,
+    pub errno: Option<Name>,
     /// Decoded flags, strace style (`O_WRONLY|O_CREAT|O_TRUNC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flags: Option<String>,

@@ -4,6 +4,7 @@
 pub mod deferred;
 pub mod dns;
 pub mod event;
+pub mod names;
 pub mod records;
 pub mod strace_log;
 
@@ -11,6 +12,7 @@ pub use event::{
     ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,
     Shebang, EVENTS_SCHEMA,
 };
+pub use names::Name;
 pub use records::read_records;
 
 /// A whole trace in memory, whatever its source.

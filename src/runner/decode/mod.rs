@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
-use crate::trace::{dns, Event, EventKind};
+use crate::trace::{dns, Event, EventKind, Name};
 
 /// Longest path read from a tracee.
 const PATH_MAX: usize = 4096;
@@ -65,7 +65,7 @@ impl Entry {
         let shown = if error == 0 {
             "0".to_string()
         } else {
-            errno_text(error).0
+            errno_text(error).0.into_owned()
         };
         let len = int_at(len_at).map_or_else(|| ptr(len_at), |n| n.to_string());
         self.head.push_str(&format!(", [{shown}], [{len}]"));
@@ -99,7 +99,7 @@ impl Entry {
 }
 
 /// The name and description of an errno, as strace gives them.
-pub fn errno_text(errno: i32) -> (String, String) {
+pub fn errno_text(errno: i32) -> (Name, &'static str) {
     let kernel_only = match errno {
         512 => Some(("ERESTARTSYS", "To be restarted if SA_RESTART is set")),
         513 => Some(("ERESTARTNOINTR", "To be restarted")),
@@ -108,12 +108,13 @@ pub fn errno_text(errno: i32) -> (String, String) {
         _ => None,
     };
     if let Some((n, d)) = kernel_only {
-        return (n.into(), d.into());
+        return (Name::Borrowed(n), d);
     }
     let e = syscalls::Errno::new(errno);
     (
-        e.name().map_or_else(|| format!("E{errno}"), str::to_string),
-        e.description().unwrap_or("Unknown error").to_string(),
+        e.name()
+            .map_or_else(|| Name::Owned(format!("E{errno}")), Name::Borrowed),
+        e.description().unwrap_or("Unknown error"),
     )
 }
 
@@ -211,7 +212,7 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
 /// Decodes a call at its entry (or seccomp) stop.
 pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
     let sysno = Sysno::new(nr as usize);
-    let name = sysno.map_or_else(|| format!("syscall_{nr:#x}"), |s| s.name().to_string());
+    let name: Name = sysno.map_or_else(|| format!("syscall_{nr:#x}").into(), |s| s.name().into());
     let mut d = Decoder {
         pid,
         args,

@@ -11,7 +11,7 @@ use super::decode::{self, Context};
 use super::prefix::{self, Decorations, Stamp};
 use super::syntax::{self, Body, NotACall, Outcome};
 use super::{StraceLog, TAIL_LINES};
-use crate::trace::{End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEMA};
+use crate::trace::{names, End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEMA};
 
 /// How many physical lines a wrapped call may span.
 const MAX_WRAPPED: usize = 8;
@@ -257,7 +257,7 @@ impl Reader {
             time_us: time,
             kind: EventKind::Syscall,
             ret: result.ret,
-            errno: result.errno.map(String::from),
+            errno: result.errno.map(names::name),
             ..Event::default()
         };
         let cwd = self.procs.get(&pid).and_then(|p| p.cwd.as_deref());
@@ -278,7 +278,7 @@ impl Reader {
         call.push_str(") = ");
         call.push_str(result.text);
         ev.call = call;
-        ev.syscall = Some(name.to_string());
+        ev.syscall = Some(names::name(name));
         self.push(ev);
     }
 
