@@ -300,3 +300,37 @@ fn secrets_from_the_logged_environment_never_show() {
         assert!(!text.contains("s3cr3t-value-42"), "{format}: {text}");
     }
 }
+
+#[test]
+fn a_big_log_reads_the_same_from_a_file_and_from_a_pipe() {
+    // Past 16 MiB a file is read in two halves at once, and past 1 MiB the lines are parsed on
+    // a second thread: the diagnosis must not change. The real failure comes last, after
+    // hundreds of thousands of probes and recovered calls.
+    let mut log = String::new();
+    for i in 0..130_000 {
+        log.push_str(&format!(
+            "7 openat(AT_FDCWD, \"/usr/lib/x86_64-linux-gnu/tls/libfoo.so.{}\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)\n",
+            i % 7
+        ));
+        log.push_str("7 openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3\n");
+    }
+    log.push_str("7 openat(AT_FDCWD, \"/etc/app/settings.toml\", O_RDONLY) = -1 ENOENT (No such file or directory)\n");
+    log.push_str("7 write(2, \"cannot read /etc/app/settings.toml\\n\", 35) = 35\n");
+    log.push_str("7 exit_group(1) = ?\n7 +++ exited with 1 +++\n");
+    assert!(log.len() > 17 << 20, "{} bytes", log.len());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.log");
+    std::fs::write(&file, &log).unwrap();
+    let from_file = explain(&["--format", "json", file.to_str().unwrap()]);
+    let from_pipe = explain_stdin(&["--format", "json", "-"], log.as_bytes());
+    assert_eq!(
+        from_file.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    let (a, b) = (json(&from_file), json(&from_pipe));
+    assert_eq!(a, b);
+    let summary = a["findings"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("/etc/app/settings.toml"), "{summary}");
+}

@@ -38,7 +38,7 @@ pub struct Analysis<'a> {
     stderr_writes: HashMap<i32, Vec<usize>>,
     /// Per process: the index of its last failure worth blaming.
     last_failure: HashMap<i32, usize>,
-    /// Paths some call succeeded on.
+    /// Paths of calls that did not succeed, on which some other call did.
     seen_paths: HashSet<&'a str>,
     /// Event indices by system call name and by errno, so that a rule looks only at the events
     /// it could match.
@@ -58,23 +58,28 @@ impl<'a> Analysis<'a> {
         let events = obs.trace.events.as_slice();
         // The two passes over every event are independent: on a big log (a 100 MB strace -f
         // log has half a million events) the probes are matched on a second core meanwhile.
-        let (noise_flags, recovered) = if events.len() < PARALLEL_FROM {
-            (noise_flags(events, noise), recovered_failures(events))
+        let (
+            noise_flags,
+            Answered {
+                recovered,
+                seen_paths,
+            },
+        ) = if events.len() < PARALLEL_FROM {
+            (noise_flags(events, noise), answered(events))
         } else {
             std::thread::scope(|s| {
                 let probes = s.spawn(|| noise_flags(events, noise));
-                let recovered = recovered_failures(events);
+                let answered = answered(events);
                 let probes = probes
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                (probes, recovered)
+                (probes, answered)
             })
         };
         let main_pid = obs.trace.main_pid();
         let exit = completed_exit(obs, main_pid);
         let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::default();
         let mut last_failure = HashMap::default();
-        let mut seen_paths = HashSet::default();
         let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::default();
         let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, e) in events.iter().enumerate() {
@@ -89,9 +94,6 @@ impl<'a> Analysis<'a> {
             }
             if e.errno.is_some() && !noise_flags[i] && !recovered[i] {
                 last_failure.insert(e.pid, i);
-            }
-            if let (None, Some(_), Some(path)) = (&e.errno, e.ret, e.path.as_deref()) {
-                seen_paths.insert(path);
             }
         }
         let stderr_lines = stderr_lines(obs);
@@ -179,10 +181,10 @@ impl<'a> Analysis<'a> {
 
     /// Whether some call in the trace succeeded on event `i`'s path.
     pub fn path_seen(&self, i: usize) -> bool {
-        self.events[i]
-            .path
+        let e = &self.events[i];
+        e.path
             .as_deref()
-            .is_some_and(|p| self.seen_paths.contains(p))
+            .is_some_and(|p| succeeded(e) || self.seen_paths.contains(p))
     }
 
     /// What stderr (the tail, and what the process wrote right after event `i`) says about
@@ -266,44 +268,90 @@ fn noise_flags(events: &[Event], noise: &[Noise]) -> Vec<bool> {
         .collect()
 }
 
-/// Marks failures cancelled by a later success: the same family of call on the same path (any
-/// process), or, in the same process, on the same file name elsewhere (a search along `PATH` or
-/// a list of config directories) or the same port (a retry on another address).
-fn recovered_failures(events: &[Event]) -> Vec<bool> {
-    let mut by_path: HashSet<(&str, &str)> = HashSet::default();
-    let mut by_name: HashSet<(i32, &str, &str)> = HashSet::default();
-    let mut by_port: HashSet<(i32, &str, u16)> = HashSet::default();
-    let mut out = vec![false; events.len()];
-    for (i, e) in events.iter().enumerate().rev() {
+/// What the successful calls say about the others.
+struct Answered<'a> {
+    /// Per event: a failure cancelled by a later success: the same family of call on the same
+    /// path (any process), or, in the same process, on the same file name elsewhere (a search
+    /// along `PATH` or a list of config directories) or the same port (a retry on another
+    /// address).
+    recovered: Vec<bool>,
+    /// The paths of calls that did not succeed, on which some other call did.
+    seen_paths: HashSet<&'a str>,
+}
+
+/// Finds what [`Answered`] holds. Successes are most of a big trace and failures few, so the
+/// failures' targets are indexed and each success only looks itself up there: a small table
+/// that stays in the cache, where indexing every success would not.
+fn answered(events: &[Event]) -> Answered<'_> {
+    // The latest success on each target a failure names.
+    let mut by_path: HashMap<(&str, &str), Option<usize>> = HashMap::default();
+    let mut by_name: HashMap<(i32, &str, &str), Option<usize>> = HashMap::default();
+    let mut by_port: HashMap<(i32, &str, u16), Option<usize>> = HashMap::default();
+    let mut unanswered: HashSet<&str> = HashSet::default();
+    let mut failures = Vec::new();
+    for (i, e) in events.iter().enumerate().filter(|(_, e)| !succeeded(e)) {
+        let path = e.path.as_deref();
+        unanswered.extend(path);
+        let (Some(sc), Some(_)) = (e.syscall.as_deref(), &e.errno) else {
+            continue;
+        };
+        failures.push(i);
+        let fam = family(sc);
+        if let Some(p) = path {
+            by_path.insert((fam, p), None);
+            by_name.insert((e.pid, fam, basename(p)), None);
+        }
+        if let Some(port) = e.port {
+            by_port.insert((e.pid, fam, port), None);
+        }
+    }
+    let mut seen_paths = HashSet::default();
+    for (j, e) in events.iter().enumerate().filter(|(_, e)| succeeded(e)) {
+        let path = e.path.as_deref();
+        if let Some(p) = path.filter(|p| unanswered.contains(p)) {
+            seen_paths.insert(p);
+        }
         let Some(sc) = e.syscall.as_deref() else {
             continue;
         };
         let fam = family(sc);
-        let path = e.path.as_deref();
-        let name = path.map(basename);
-        if e.errno.is_none() && e.ret.is_some() {
-            if let Some(p) = path {
-                by_path.insert((fam, p));
-                // Opening a file proves it exists: that cancels a failed stat too.
-                if fam == "open" {
-                    by_path.insert(("stat", p));
-                }
+        let answer = |latest: Option<&mut Option<usize>>| {
+            if let Some(latest) = latest {
+                *latest = Some(j);
             }
-            if let Some(n) = name {
-                by_name.insert((e.pid, fam, n));
+        };
+        if let Some(p) = path {
+            answer(by_path.get_mut(&(fam, p)));
+            // Opening a file proves it exists: that answers a failed stat too.
+            if fam == "open" {
+                answer(by_path.get_mut(&("stat", p)));
             }
-            if let Some(port) = e.port {
-                by_port.insert((e.pid, fam, port));
-            }
-            continue;
+            answer(by_name.get_mut(&(e.pid, fam, basename(p))));
         }
-        if e.errno.is_some() {
-            out[i] = path.is_some_and(|p| by_path.contains(&(fam, p)))
-                || name.is_some_and(|n| by_name.contains(&(e.pid, fam, n)))
-                || e.port.is_some_and(|p| by_port.contains(&(e.pid, fam, p)));
+        if let Some(port) = e.port {
+            answer(by_port.get_mut(&(e.pid, fam, port)));
         }
     }
-    out
+    let mut recovered = vec![false; events.len()];
+    for i in failures {
+        let e = &events[i];
+        let fam = family(e.syscall.as_deref().unwrap_or_default());
+        let later = |latest: Option<&Option<usize>>| latest.copied().flatten() > Some(i);
+        let path = e.path.as_deref();
+        recovered[i] = path.is_some_and(|p| later(by_path.get(&(fam, p))))
+            || path.is_some_and(|p| later(by_name.get(&(e.pid, fam, basename(p)))))
+            || e.port
+                .is_some_and(|port| later(by_port.get(&(e.pid, fam, port))));
+    }
+    Answered {
+        recovered,
+        seen_paths,
+    }
+}
+
+/// Whether a call succeeded (it returned, without an error).
+fn succeeded(e: &Event) -> bool {
+    e.errno.is_none() && e.ret.is_some()
 }
 
 /// How a text names a path: in full, or by a file name distinctive enough not to be an

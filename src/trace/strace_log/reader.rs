@@ -1,20 +1,24 @@
 //! The reader's state across lines: which process a line belongs to, the halves of interrupted
 //! calls, each process's working directory, the clock, the output tails, and at the end the
-//! [`End`] of the main process.
+//! [`End`] of the main process. The lines come from [`super::lexer`], on a big log from a
+//! second thread.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, VecDeque};
 
 use anyhow::bail;
 
-use super::decode::{self, Context};
+use super::decode;
+use super::lexer::{self, Call, Item, Lexer};
 use super::prefix::{self, Decorations, Stamp};
-use super::syntax::{self, Body, NotACall, Outcome};
+use super::syntax::{self, Body, Outcome};
 use super::{StraceLog, TAIL_LINES};
-use crate::trace::{names, End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEMA};
+use crate::trace::{End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEMA};
 
-/// How many physical lines a wrapped call may span.
-const MAX_WRAPPED: usize = 8;
+/// From how many bytes of input the lexer runs on a thread of its own (below, starting one
+/// costs more than it saves).
+const PIPELINE_FROM: usize = 1 << 20;
+/// Lines handed from the lexer's thread to the reader at a time.
+const BATCH: usize = 1024;
 /// The longest tail line kept, in bytes.
 const MAX_TAIL_LINE: usize = 1000;
 
@@ -80,14 +84,23 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn read(mut self, input: &[u8]) -> anyhow::Result<StraceLog> {
+    pub fn read(self, input: &[u8]) -> anyhow::Result<StraceLog> {
         // Real logs run about a hundred bytes a line.
+        self.read_lines(input, input.len() >= PIPELINE_FROM)
+    }
+
+    fn read_lines(mut self, input: &[u8], pipelined: bool) -> anyhow::Result<StraceLog> {
         self.events.reserve(input.len() / 96);
-        let mut lines = Lines::new(input);
-        while let Some(text) = lines.next() {
-            self.lines += 1;
-            self.physical_line(&text, &mut lines);
-        }
+        let (lines, skipped) = if !pipelined {
+            let mut lexer = Lexer::new(input);
+            for item in lexer.by_ref() {
+                self.item(item);
+            }
+            (lexer.read, lexer.skipped)
+        } else {
+            self.pipelined(input)
+        };
+        (self.lines, self.skipped) = (lines, skipped);
         if self.seen == 0 {
             if input.iter().all(u8::is_ascii_whitespace) {
                 bail!("the input is empty");
@@ -100,63 +113,59 @@ impl Reader {
         Ok(self.finish())
     }
 
-    fn physical_line(&mut self, text: &str, lines: &mut Lines<'_>) {
-        if let Some(name) = file_header(text) {
-            self.file_pid = name.rsplit_once('.').and_then(|(_, pid)| pid.parse().ok());
-            self.segmented = true;
-            return;
-        }
-        let (deco, body) = prefix::strip(text);
-        match syntax::parse_body(body) {
-            Ok(body) => self.line(deco, body),
-            Err(NotACall::Foreign) => self.skipped += 1,
-            Err(NotACall::Incomplete) => {
-                let text = without_strace_notice(text);
-                if !self.join_wrapped(&text, lines) {
-                    self.skipped += 1;
+    /// Reads a big log with the lexer a few batches ahead on a second core: finding, parsing
+    /// and decoding the lines is about half the work, and needs nothing from earlier lines.
+    /// Returns the lexer's line counts.
+    fn pipelined(&mut self, input: &[u8]) -> (u64, u64) {
+        std::thread::scope(|s| {
+            let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item<'_>>>(4);
+            let lexer = s.spawn(move || {
+                let mut lexer = Lexer::new(input);
+                loop {
+                    let batch: Vec<Item<'_>> = lexer.by_ref().take(BATCH).collect();
+                    if batch.is_empty() || batches.send(batch).is_err() {
+                        break;
+                    }
+                }
+                (lexer.read, lexer.skipped)
+            });
+            for batch in received {
+                for item in batch {
+                    self.item(item);
+                }
+            }
+            lexer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    fn item(&mut self, item: Item<'_>) {
+        match item {
+            Item::FileHeader(pid) => {
+                self.file_pid = pid;
+                self.segmented = true;
+            }
+            Item::Line { deco, body, call } => self.line(deco, body, call),
+            Item::Text(text) => {
+                let (deco, body) = prefix::strip(&text);
+                // The lexer kept the text because it parses.
+                if let Ok(body) = syntax::parse_body(body) {
+                    self.line(deco, body, None);
                 }
             }
         }
     }
 
-    /// A call cut over several lines by a ticket system or an email client: joins the lines that
-    /// follow until the call is complete. Returns whether it was.
-    fn join_wrapped(&mut self, first: &str, lines: &mut Lines<'_>) -> bool {
-        let mut joined = first.trim_end().to_string();
-        let mut ahead = *lines;
-        for _ in 0..MAX_WRAPPED {
-            let Some(next) = ahead.next() else {
-                return false;
-            };
-            let cont = prefix::unquote(&next).trim_end();
-            if cont.is_empty() || starts_new_line(cont) {
-                return false;
-            }
-            // A break after a comma ate the space; a break mid-word ate nothing.
-            if joined.ends_with(',') {
-                joined.push(' ');
-            }
-            joined.push_str(cont);
-            let (deco, body) = prefix::strip(&joined);
-            match syntax::parse_body(body) {
-                Ok(body) => {
-                    self.lines += ahead.consumed_since(lines);
-                    *lines = ahead;
-                    self.line(deco, body);
-                    return true;
-                }
-                Err(NotACall::Incomplete) => {}
-                Err(NotACall::Foreign) => return false,
-            }
-        }
-        false
-    }
-
-    fn line(&mut self, deco: Decorations, body: Body<'_>) {
+    /// A trace line; `call` is what the lexer read of a call, if it did.
+    fn line(&mut self, deco: Decorations, body: Body<'_>, call: Option<Call<'_>>) {
         let time = self.clock.time(deco.stamp);
         let pid = self.pid_for(deco.pid, &body);
         match body {
-            Body::Call { name, args, result } => self.call(pid, time, name, args, result),
+            Body::Call { name, args, result } => {
+                let call = call.unwrap_or_else(|| lexer::prepare(name, args, result));
+                self.call(pid, time, name, result, call)
+            }
             Body::Unfinished { name, args } => {
                 self.flush_pending(pid);
                 self.proc(pid).pending = Some(Pending {
@@ -174,7 +183,8 @@ impl Reader {
                             false => rest,
                         };
                         let args = format!("{}{rest}", first.args);
-                        self.call(pid, time.or(first.time_us), name, &args, result);
+                        let call = lexer::prepare(name, &args, result);
+                        self.call(pid, time.or(first.time_us), name, result, call);
                     }
                     other => {
                         // The start is not in the log (it began mid-trace) or is another call's.
@@ -184,7 +194,8 @@ impl Reader {
                             "" => "...".to_string(),
                             rest => format!("..., {rest}"),
                         };
-                        self.call(pid, time, name, &args, result);
+                        let call = lexer::prepare(name, &args, result);
+                        self.call(pid, time, name, result, call);
                     }
                 }
             }
@@ -241,28 +252,31 @@ impl Reader {
                 ret: None,
                 errno: None,
             };
-            self.call(pid, p.time_us, &p.name, &p.args, result);
+            let call = lexer::prepare(&p.name, &p.args, result);
+            self.call(pid, p.time_us, &p.name, result, call);
         }
     }
 
-    fn call(&mut self, pid: i32, time: Option<u64>, name: &str, args: &str, result: Outcome<'_>) {
-        let args = decode::without_program_output(name, args);
-        let succeeded = result.errno.is_none() && result.ret.is_some();
-        if succeeded && decode::is_routine(name, args) && !self.is_new(pid) {
+    fn call(
+        &mut self,
+        pid: i32,
+        time: Option<u64>,
+        name: &str,
+        result: Outcome<'_>,
+        call: Call<'_>,
+    ) {
+        if call.routine && !self.is_new(pid) {
             self.tally(pid, time);
             return;
         }
-        let mut ev = Event {
-            pid,
-            time_us: time,
-            kind: EventKind::Syscall,
-            ret: result.ret,
-            errno: result.errno.map(names::name),
-            ..Event::default()
-        };
         let cwd = self.procs.get(&pid).and_then(|p| p.cwd.as_deref());
-        decode::fill(&mut ev, name, args, &Context { cwd });
-        self.effects(&ev, name, args);
+        let mut ev = match call.event {
+            Some(ev) if cwd.is_none() || !lexer::needs_cwd(&ev) => ev,
+            _ => lexer::event(name, call.args, result, cwd),
+        };
+        ev.pid = pid;
+        ev.time_us = time;
+        self.effects(&ev, name, call.args);
         if let Some(data) = &ev.data {
             match ev.fd {
                 Some(1) => self.stdout.write(data),
@@ -270,15 +284,6 @@ impl Reader {
                 _ => {}
             }
         }
-        // The texts are built only for the events kept.
-        let mut call = String::with_capacity(name.len() + args.len() + result.text.len() + 5);
-        call.push_str(name);
-        call.push('(');
-        call.push_str(args);
-        call.push_str(") = ");
-        call.push_str(result.text);
-        ev.call = call;
-        ev.syscall = Some(names::name(name));
         self.push(ev);
     }
 
@@ -611,85 +616,6 @@ impl Reader {
     }
 }
 
-/// Whether a continuation candidate is rather a trace line of its own.
-fn starts_new_line(text: &str) -> bool {
-    let (deco, body) = prefix::strip(text);
-    deco.pid.is_some() || deco.stamp.is_some() || syntax::parse_body(body).is_ok()
-}
-
-/// Removes the `strace: Process 42 attached` that strace writes into the middle of a line when a
-/// fork's child is attached while the parent's call is being printed.
-fn without_strace_notice(text: &str) -> Cow<'_, str> {
-    const NOTICE: &str = "strace: Process ";
-    if let Some(at) = text.find(NOTICE) {
-        let rest = &text[at + NOTICE.len()..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let rest = &rest[digits..];
-        if let Some(after) = rest
-            .strip_prefix(" attached")
-            .or_else(|| rest.strip_prefix(" detached"))
-        {
-            return format!("{}{after}", &text[..at]).into();
-        }
-    }
-    text.into()
-}
-
-/// `==> trace.1234 <==`, the header `head` and `tail` print between files.
-fn file_header(text: &str) -> Option<&str> {
-    text.strip_prefix("==> ")?
-        .trim_end()
-        .strip_suffix(" <==")
-        .map(str::trim)
-}
-
-/// Physical lines as text, split with memchr, without their `\n` or `\r\n`. Bytes that are not
-/// UTF-8 (a path in Latin-1, binary noise) become U+FFFD.
-#[derive(Clone, Copy)]
-struct Lines<'a> {
-    data: &'a [u8],
-    /// The whole input, when it is UTF-8 (checked once, not line by line).
-    text: Option<&'a str>,
-    pos: usize,
-}
-
-impl<'a> Lines<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Lines {
-            data,
-            text: std::str::from_utf8(data).ok(),
-            pos: 0,
-        }
-    }
-
-    /// How many lines `self` is past `earlier`.
-    fn consumed_since(&self, earlier: &Lines<'_>) -> u64 {
-        memchr::memchr_iter(b'\n', &self.data[earlier.pos..self.pos]).count() as u64
-    }
-}
-
-impl<'a> Iterator for Lines<'a> {
-    type Item = Cow<'a, str>;
-
-    fn next(&mut self) -> Option<Cow<'a, str>> {
-        let start = self.pos;
-        let rest = self.data.get(start..).filter(|r| !r.is_empty())?;
-        let (mut len, used) = match memchr::memchr(b'\n', rest) {
-            Some(nl) => (nl, nl + 1),
-            None => (rest.len(), rest.len()),
-        };
-        self.pos += used;
-        if rest[..len].ends_with(b"\r") {
-            len -= 1;
-        }
-        Some(match self.text {
-            // Cut at ASCII bytes, so at character boundaries.
-            Some(text) => Cow::Borrowed(&text[start..start + len]),
-            None => String::from_utf8_lossy(&rest[..len]),
-        })
-    }
-}
-
 /// Turns `-t`, `-ttt` and `-r` stamps into microseconds since the log's first line.
 #[derive(Debug, Default)]
 struct Clock {
@@ -771,4 +697,56 @@ fn cut(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every recorded and pasted log, each read on its own: the lexer on a second thread gives
+    /// exactly what it gives on the reader's.
+    #[test]
+    fn the_pipelined_reader_reads_as_the_plain_one() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/strace-logs");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("log" | "txt")
+            ) {
+                continue;
+            }
+            let input = std::fs::read(&path).unwrap();
+            let plain = Reader::default().read_lines(&input, false).unwrap();
+            let pipelined = Reader::default().read_lines(&input, true).unwrap();
+            assert_eq!(plain, pipelined, "{}", path.display());
+            read += 1;
+        }
+        assert!(read >= 20, "only {read} logs found in {dir}");
+    }
+
+    /// A log of many batches, with wrapped and non-UTF-8 lines: the same events, in order.
+    #[test]
+    fn a_log_of_many_batches_keeps_its_order() {
+        let mut input = Vec::new();
+        for i in 0..5000 {
+            input.extend_from_slice(
+                format!("{}  openat(AT_FDCWD, \"/etc/app/{i}.conf\", O_RDONLY) = -1 ENOENT (No such file or directory)\n", 100 + i % 3).as_bytes(),
+            );
+            if i % 500 == 0 {
+                input.extend_from_slice(b"101  openat(AT_FDCWD, \"/srv/\xe9t\xe9\",\n  O_RDONLY) = 3\nsome program output\n");
+            }
+        }
+        let plain = Reader::default().read_lines(&input, false).unwrap();
+        let pipelined = Reader::default().read_lines(&input, true).unwrap();
+        assert_eq!(plain, pipelined);
+        assert_eq!(plain.trace.events.len(), 5010);
+        assert_eq!(plain.skipped_lines, 10);
+        assert!(plain.trace.events[1]
+            .path
+            .as_deref()
+            .unwrap()
+            .starts_with("/srv/"));
+    }
 }
