@@ -280,73 +280,91 @@ struct Answered<'a> {
 }
 
 /// Finds what [`Answered`] holds. Successes are most of a big trace and failures few, so the
-/// failures' targets are indexed and each success only looks itself up there: a small table
-/// that stays in the cache, where indexing every success would not.
+/// failures' targets are indexed and each success only looks itself up there (once by path,
+/// once by name): a small table that stays in the cache, where indexing every success would not.
 fn answered(events: &[Event]) -> Answered<'_> {
-    // The latest success on each target a failure names.
-    let mut by_path: HashMap<(&str, &str), Option<usize>> = HashMap::default();
+    let mut by_path: HashMap<&str, Target<'_>> = HashMap::default();
+    // The latest success on each file name or port a failure names, in its process.
     let mut by_name: HashMap<(i32, &str, &str), Option<usize>> = HashMap::default();
     let mut by_port: HashMap<(i32, &str, u16), Option<usize>> = HashMap::default();
-    let mut unanswered: HashSet<&str> = HashSet::default();
     let mut failures = Vec::new();
     for (i, e) in events.iter().enumerate().filter(|(_, e)| !succeeded(e)) {
         let path = e.path.as_deref();
-        unanswered.extend(path);
+        let target = path.map(|p| by_path.entry(p).or_default());
         let (Some(sc), Some(_)) = (e.syscall.as_deref(), &e.errno) else {
             continue;
         };
         failures.push(i);
         let fam = family(sc);
-        if let Some(p) = path {
-            by_path.insert((fam, p), None);
+        if let (Some(target), Some(p)) = (target, path) {
+            if !target.latest.iter().any(|(f, _)| *f == fam) {
+                target.latest.push((fam, None));
+            }
             by_name.insert((e.pid, fam, basename(p)), None);
         }
         if let Some(port) = e.port {
             by_port.insert((e.pid, fam, port), None);
         }
     }
-    let mut seen_paths = HashSet::default();
     for (j, e) in events.iter().enumerate().filter(|(_, e)| succeeded(e)) {
+        let fam = e.syscall.as_deref().map(family);
         let path = e.path.as_deref();
-        if let Some(p) = path.filter(|p| unanswered.contains(p)) {
-            seen_paths.insert(p);
+        if let Some(target) = path.and_then(|p| by_path.get_mut(p)) {
+            target.seen = true;
+            for (failed, latest) in &mut target.latest {
+                // Opening a file proves it exists: that answers a failed stat too.
+                if Some(*failed) == fam || (*failed == "stat" && fam == Some("open")) {
+                    *latest = Some(j);
+                }
+            }
         }
-        let Some(sc) = e.syscall.as_deref() else {
+        let Some(fam) = fam else {
             continue;
         };
-        let fam = family(sc);
-        let answer = |latest: Option<&mut Option<usize>>| {
-            if let Some(latest) = latest {
+        if let Some(p) = path.filter(|_| !by_name.is_empty()) {
+            if let Some(latest) = by_name.get_mut(&(e.pid, fam, basename(p))) {
                 *latest = Some(j);
             }
-        };
-        if let Some(p) = path {
-            answer(by_path.get_mut(&(fam, p)));
-            // Opening a file proves it exists: that answers a failed stat too.
-            if fam == "open" {
-                answer(by_path.get_mut(&("stat", p)));
-            }
-            answer(by_name.get_mut(&(e.pid, fam, basename(p))));
         }
-        if let Some(port) = e.port {
-            answer(by_port.get_mut(&(e.pid, fam, port)));
+        if let Some(port) = e.port.filter(|_| !by_port.is_empty()) {
+            if let Some(latest) = by_port.get_mut(&(e.pid, fam, port)) {
+                *latest = Some(j);
+            }
         }
     }
     let mut recovered = vec![false; events.len()];
     for i in failures {
         let e = &events[i];
         let fam = family(e.syscall.as_deref().unwrap_or_default());
-        let later = |latest: Option<&Option<usize>>| latest.copied().flatten() > Some(i);
+        let later = |latest: Option<usize>| latest > Some(i);
         let path = e.path.as_deref();
-        recovered[i] = path.is_some_and(|p| later(by_path.get(&(fam, p))))
-            || path.is_some_and(|p| later(by_name.get(&(e.pid, fam, basename(p)))))
+        recovered[i] = path.and_then(|p| by_path.get(p)).is_some_and(|t| {
+            t.latest
+                .iter()
+                .any(|&(failed, latest)| failed == fam && later(latest))
+        }) || path
+            .is_some_and(|p| later(by_name.get(&(e.pid, fam, basename(p))).copied().flatten()))
             || e.port
-                .is_some_and(|port| later(by_port.get(&(e.pid, fam, port))));
+                .is_some_and(|port| later(by_port.get(&(e.pid, fam, port)).copied().flatten()));
     }
+    let seen_paths = by_path
+        .into_iter()
+        .filter(|(_, t)| t.seen)
+        .map(|(p, _)| p)
+        .collect();
     Answered {
         recovered,
         seen_paths,
     }
+}
+
+/// A path some call that did not succeed named.
+#[derive(Default)]
+struct Target<'a> {
+    /// Some call succeeded on it.
+    seen: bool,
+    /// Per family of call that failed on it: the latest success of that family on it.
+    latest: Vec<(&'a str, Option<usize>)>,
 }
 
 /// Whether a call succeeded (it returned, without an error).
