@@ -71,7 +71,7 @@ fn every_expectation_is_well_formed() {
 #[test]
 fn every_fixture_is_diagnosed_like_bare_docker_run() {
     // The bases first, one at a time: the fixtures build on them in parallel.
-    for base in ["_base/busybox", "_base/glibc"] {
+    for base in ["_base/busybox", "_base/glibc", "_base/debian"] {
         build(base).unwrap_or_else(|e| panic!("{e}"));
     }
     let queue = Mutex::new(all_fixtures());
