@@ -421,3 +421,26 @@ fn real_time_signals_are_delivered_and_kill_as_without_the_runner() {
         Some("SIGRT_3")
     );
 }
+
+#[test]
+fn polling_for_stops_records_what_sleeping_records() {
+    // A walk of thousands of calls, the case where the tracer polls (`runner::spin`); on a
+    // machine with one usable CPU both runs sleep, and the test still holds.
+    let argv = ["ls", "-R", "/usr/share"];
+    let calls = |extra: &[&str]| {
+        let r = run(extra, &argv);
+        assert_eq!(r.status.code(), Some(0));
+        // What each call asked and got; the call text holds buffer addresses, which ASLR moves.
+        let calls: Vec<String> = (r.trace.events.iter())
+            .map(|e| format!("{:?} {:?} {:?} {:?}", e.syscall, e.path, e.ret, e.errno))
+            .collect();
+        assert!(calls.len() > 1000, "a long walk: {} calls", calls.len());
+        (calls, r.stdout)
+    };
+    let (polled, polled_out) = calls(&[]);
+    let (slept, slept_out) = calls(&["--no-spin"]);
+    assert!(polled_out == slept_out, "the program's output differs");
+    let first_difference = polled.iter().zip(&slept).position(|(a, b)| a != b);
+    assert_eq!(first_difference.map(|i| (&polled[i], &slept[i])), None);
+    assert_eq!(polled.len(), slept.len());
+}

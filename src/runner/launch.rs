@@ -26,7 +26,7 @@ use nix::sys::signal::{signal, SigHandler, Signal};
 use nix::sys::wait::waitpid;
 use nix::unistd::{fork, getgid, getpid, getuid, pipe2, setsid, ForkResult, Pid};
 
-use super::{filter, tracer::Tracer, writer::Writer, Options};
+use super::{filter, spin::Spin, tracer::Tracer, writer::Writer, Options};
 use crate::trace::{Event, EventKind, Header, Record, EVENTS_SCHEMA};
 
 /// Whether SIGPIPE was ignored when this process started. Rust's runtime sets SIGPIPE to
@@ -234,7 +234,8 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
         &notes,
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     );
-    let tracer = Tracer::new(main, opts.full, writer, Some(notes));
+    let spin = Spin::for_this_process(opts.spin);
+    let tracer = Tracer::new(main, opts.full, spin, writer, Some(notes));
     quiet_stdio();
     tracer.run();
     // SAFETY: exit without unwinding or flushing inherited stdio.

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod filter;
 mod launch;
 mod predict;
+mod spin;
 mod tails;
 mod tracer;
 mod writer;
@@ -30,21 +31,26 @@ pub struct Options {
     pub events: PathBuf,
     /// Stop on every system call instead of the prefiltered set.
     pub full: bool,
+    /// May poll for the next stop instead of sleeping (`spin`); `--no-spin` is for the
+    /// benchmark, which measures what polling gains.
+    pub spin: bool,
     /// The program and its arguments, before any `PATH` search.
     pub argv: Vec<OsString>,
 }
 
 impl Options {
-    /// Parses `[--out DIR | --events FILE] [--full] -- ARGV...` (by hand: this mode starts
+    /// Parses `[--out DIR | --events FILE] [--full] [--no-spin] -- ARGV...` (by hand: this mode starts
     /// before anything else and stays small).
     pub fn parse(args: &[OsString]) -> Result<Options, String> {
         let mut events = None;
         let mut full = false;
+        let mut spin = true;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.to_str() {
                 Some("--") => break,
                 Some("--full") => full = true,
+                Some("--no-spin") => spin = false,
                 Some(flag @ ("--out" | "--events")) => {
                     let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
                     let path = PathBuf::from(value);
@@ -54,7 +60,7 @@ impl Options {
                         path
                     });
                 }
-                _ => return Err(format!("unexpected argument {arg:?} (usage: __run --out DIR|--events FILE [--full] -- COMMAND...)")),
+                _ => return Err(format!("unexpected argument {arg:?} (usage: __run --out DIR|--events FILE [--full] [--no-spin] -- COMMAND...)")),
             }
         }
         let argv: Vec<OsString> = it.cloned().collect();
@@ -62,7 +68,12 @@ impl Options {
             return Err("no command to run after --".into());
         }
         let events = events.ok_or("--out DIR or --events FILE is required")?;
-        Ok(Options { events, full, argv })
+        Ok(Options {
+            events,
+            full,
+            spin,
+            argv,
+        })
     }
 }
 
@@ -107,7 +118,15 @@ mod tests {
         assert!(o.full);
         assert_eq!(o.argv, os(&["ls", "--out"]));
         let o = Options::parse(&os(&["--events", "/e", "--", "x"])).unwrap();
-        assert_eq!((o.events.to_str(), o.full), (Some("/e"), false));
+        assert_eq!(
+            (o.events.to_str(), o.full, o.spin),
+            (Some("/e"), false, true)
+        );
+        assert!(
+            !Options::parse(&os(&["--events", "/e", "--no-spin", "--", "x"]))
+                .unwrap()
+                .spin
+        );
         assert!(Options::parse(&os(&["--events", "/e", "--"])).is_err());
         assert!(Options::parse(&os(&["--", "x"])).is_err());
         assert!(Options::parse(&os(&["--bogus"])).is_err());

@@ -17,6 +17,7 @@ use syscalls::Sysno;
 use super::decode::{self, flags::signal_name, Entry};
 use super::evidence;
 use super::predict::{self, Prediction};
+use super::spin::Spin;
 use super::tails::Tail;
 use super::writer::Writer;
 use crate::trace::{End, Event, EventKind, ExitFacts, Record};
@@ -59,6 +60,8 @@ pub struct Tracer {
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
     streams: [Option<(u64, u64)>; 2],
+    /// Whether the next wait polls before it sleeps.
+    spin: Spin,
     /// The main process has exec'd the program (before, it is the runner itself).
     main_execd: bool,
     /// The tracer's own view of the file system, when tasks with the same one may have their
@@ -67,7 +70,7 @@ pub struct Tracer {
 }
 
 impl Tracer {
-    pub fn new(main: Pid, full: bool, writer: Writer, notes: Option<File>) -> Tracer {
+    pub fn new(main: Pid, full: bool, spin: Spin, writer: Writer, notes: Option<File>) -> Tracer {
         let mut tasks = HashMap::new();
         tasks.insert(
             main,
@@ -90,6 +93,7 @@ impl Tracer {
             mounts: evidence::Mounts::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
+            spin,
             main_execd: false,
             view: predict::View::tracer(),
         }
@@ -114,17 +118,35 @@ impl Tracer {
         }
     }
 
-    /// The next stop or exit of any task. Before blocking, whatever is recorded must be in the
-    /// file, so a trace survives a later SIGKILL; with nothing buffered there is nothing to
-    /// flush, and one blocking `waitpid` is enough (no polling one first).
+    /// The next stop or exit of any task. It may poll for a while first (`spin`). Before
+    /// sleeping, whatever is recorded must be in the file, so a trace survives a later SIGKILL;
+    /// with nothing buffered and no polling, one blocking `waitpid` is enough.
     fn next_status(&mut self) -> Result<Option<(Pid, i32)>, Errno> {
-        if self.writer.dirty() {
-            if let status @ (Ok(Some(_)) | Err(_)) = wait_any(true) {
-                return status;
+        let window = self.spin.next_window();
+        if window.is_some() || self.writer.dirty() {
+            let mut last = Instant::now();
+            let deadline = window.map(|window| last + window);
+            loop {
+                let status = wait_any(true);
+                let now = Instant::now();
+                let go_on = self.spin.polled(now - last);
+                if let Ok(Some(_)) | Err(_) = status {
+                    return status;
+                }
+                if !go_on || deadline.is_none_or(|deadline| now >= deadline) {
+                    break;
+                }
+                last = now;
+                // Polling must not keep a task that is ready to run off this CPU.
+                // SAFETY: no arguments, no memory.
+                unsafe { libc::sched_yield() };
             }
             self.writer.flush();
         }
-        wait_any(false)
+        let asleep = Instant::now();
+        let status = wait_any(false);
+        self.spin.slept(asleep.elapsed());
+        status
     }
 
     fn on_status(&mut self, status: WaitStatus) {
