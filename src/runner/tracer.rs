@@ -122,31 +122,30 @@ impl Tracer {
     /// sleeping, whatever is recorded must be in the file, so a trace survives a later SIGKILL;
     /// with nothing buffered and no polling, one blocking `waitpid` is enough.
     fn next_status(&mut self) -> Result<Option<(Pid, i32)>, Errno> {
-        let window = self.spin.next_window();
+        let called = Instant::now();
+        let status = self.poll_then_sleep(called);
+        self.spin.waited(called.elapsed());
+        status
+    }
+
+    fn poll_then_sleep(&mut self, called: Instant) -> Result<Option<(Pid, i32)>, Errno> {
+        let window = self.spin.window();
         if window.is_some() || self.writer.dirty() {
-            let mut last = Instant::now();
-            let deadline = window.map(|window| last + window);
+            let deadline = window.map(|window| called + window);
             loop {
-                let status = wait_any(true);
-                let now = Instant::now();
-                let go_on = self.spin.polled(now - last);
-                if let Ok(Some(_)) | Err(_) = status {
+                if let status @ (Ok(Some(_)) | Err(_)) = wait_any(true) {
                     return status;
                 }
-                if !go_on || deadline.is_none_or(|deadline| now >= deadline) {
+                if deadline.is_none_or(|deadline| Instant::now() >= deadline) {
                     break;
                 }
-                last = now;
                 // Polling must not keep a task that is ready to run off this CPU.
                 // SAFETY: no arguments, no memory.
                 unsafe { libc::sched_yield() };
             }
             self.writer.flush();
         }
-        let asleep = Instant::now();
-        let status = wait_any(false);
-        self.spin.slept(asleep.elapsed());
-        status
+        wait_any(false)
     }
 
     fn on_status(&mut self, status: WaitStatus) {
