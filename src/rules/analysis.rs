@@ -58,17 +58,26 @@ impl<'a> Analysis<'a> {
         let events = obs.trace.events.as_slice();
         // The two passes over every event are independent: on a big log (a 100 MB strace -f
         // log has half a million events) the probes are matched on a second core meanwhile.
+        // The indexes go with the probes: the recoveries take longer.
+        let probes_and_index = || (noise_flags(events, noise), Index::new(events));
         let (
-            noise_flags,
+            (
+                noise_flags,
+                Index {
+                    by_syscall,
+                    by_errno,
+                    stderr_writes,
+                },
+            ),
             Answered {
                 recovered,
                 seen_paths,
             },
         ) = if events.len() < PARALLEL_FROM {
-            (noise_flags(events, noise), answered(events))
+            (probes_and_index(), answered(events))
         } else {
             std::thread::scope(|s| {
-                let probes = s.spawn(|| noise_flags(events, noise));
+                let probes = s.spawn(probes_and_index);
                 let answered = answered(events);
                 let probes = probes
                     .join()
@@ -78,22 +87,12 @@ impl<'a> Analysis<'a> {
         };
         let main_pid = obs.trace.main_pid();
         let exit = completed_exit(obs, main_pid);
-        let mut stderr_writes: HashMap<i32, Vec<usize>> = HashMap::default();
-        let mut last_failure = HashMap::default();
-        let mut by_syscall: HashMap<&str, Vec<usize>> = HashMap::default();
-        let mut by_errno: HashMap<&str, Vec<usize>> = HashMap::default();
-        for (i, e) in events.iter().enumerate() {
-            if let Some(name) = e.syscall.as_deref() {
-                by_syscall.entry(name).or_default().push(i);
-            }
-            if let Some(errno) = e.errno.as_deref() {
-                by_errno.entry(errno).or_default().push(i);
-            }
-            if is_stderr_write(e) {
-                stderr_writes.entry(e.pid).or_default().push(i);
-            }
-            if e.errno.is_some() && !noise_flags[i] && !recovered[i] {
-                last_failure.insert(e.pid, i);
+        // Every failure has an errno: the latest of each process is among those indexed.
+        let mut last_failure: HashMap<i32, usize> = HashMap::default();
+        for &i in by_errno.values().flatten() {
+            if !noise_flags[i] && !recovered[i] {
+                let latest = last_failure.entry(events[i].pid).or_insert(i);
+                *latest = (*latest).max(i);
             }
         }
         let stderr_lines = stderr_lines(obs);
@@ -266,6 +265,32 @@ fn noise_flags(events: &[Event], noise: &[Noise]) -> Vec<bool> {
                     .any(|n| event_matches(&n.call, e, &empty).is_some())
         })
         .collect()
+}
+
+/// Event indices by system call name, by errno, and of each process's writes to fd 2, in order.
+#[derive(Default)]
+struct Index<'a> {
+    by_syscall: HashMap<&'a str, Vec<usize>>,
+    by_errno: HashMap<&'a str, Vec<usize>>,
+    stderr_writes: HashMap<i32, Vec<usize>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(events: &'a [Event]) -> Index<'a> {
+        let mut index = Index::default();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(name) = e.syscall.as_deref() {
+                index.by_syscall.entry(name).or_default().push(i);
+            }
+            if let Some(errno) = e.errno.as_deref() {
+                index.by_errno.entry(errno).or_default().push(i);
+            }
+            if is_stderr_write(e) {
+                index.stderr_writes.entry(e.pid).or_default().push(i);
+            }
+        }
+        index
+    }
 }
 
 /// What the successful calls say about the others.

@@ -1,8 +1,8 @@
 //! The reader's first stage: physical lines to trace lines, and each call to its event.
 //!
 //! Nothing here depends on an earlier line (which process a line belongs to, its working
-//! directory, the halves of interrupted calls: that is [`super::reader`]'s state), so on a big
-//! log this stage runs on a thread of its own, a batch of lines ahead of the reader. It finds
+//! directory, the halves of interrupted calls: that is [`super::reader`]'s state), so a big log
+//! is cut into [`Parts`] that threads of their own lex ahead of the reader. It finds
 //! the trace lines among program output and prompts, joins calls a ticket system wrapped,
 //! parses each line, and decodes a call's arguments into an event. A call's relative paths are
 //! left relative here: the reader completes them once it knows the process's directory.
@@ -150,6 +150,78 @@ impl<'a> Iterator for Lexer<'a> {
     }
 }
 
+/// A big input cut into parts that are lexed each on its own, so that several threads can share
+/// the lexing, and that give together the items the whole gives. Part `k` starts at a line in
+/// the `k`th window of `size` bytes that no wrapped call reaches across (see [`starts_part`]);
+/// a window with no such line among its first lines starts no part, and its lines end the part
+/// before it. Where the parts start is worked out from the bytes of each window alone, so every
+/// thread finds the same parts without telling the others.
+#[derive(Clone, Copy)]
+pub struct Parts<'a> {
+    input: &'a [u8],
+    size: usize,
+}
+
+/// How many lines of a window are tried as the start of its part.
+const PART_PROBES: usize = 16;
+
+impl<'a> Parts<'a> {
+    pub fn new(input: &'a [u8], size: usize) -> Self {
+        Parts {
+            input,
+            size: size.max(1),
+        }
+    }
+
+    /// The number of windows, and so of parts (some of them empty).
+    pub fn len(&self) -> usize {
+        self.input.len().div_ceil(self.size)
+    }
+
+    /// The lexer of part `k`: empty when its window starts no part.
+    pub fn lexer(&self, k: usize) -> Lexer<'a> {
+        let Some(start) = self.start(k) else {
+            return Lexer::new(&[]);
+        };
+        let end = (k + 1..self.len())
+            .find_map(|j| self.start(j))
+            .unwrap_or(self.input.len());
+        Lexer::new(&self.input[start..end])
+    }
+
+    /// Where part `k` starts, if its window has a line to start it.
+    fn start(&self, k: usize) -> Option<usize> {
+        if k == 0 {
+            return Some(0);
+        }
+        let from = k * self.size;
+        let to = self.input.len().min(from + self.size);
+        // The first line that starts in the window: the one after the first newline from the
+        // byte before it.
+        let mut at = from + memchr::memchr(b'\n', self.input.get(from - 1..to)?)?;
+        for _ in 0..PART_PROBES {
+            if at >= to {
+                return None;
+            }
+            let end =
+                memchr::memchr(b'\n', &self.input[at..]).map_or(self.input.len(), |n| at + n + 1);
+            if starts_part(&String::from_utf8_lossy(&self.input[at..end])) {
+                return Some(at);
+            }
+            at = end;
+        }
+        None
+    }
+}
+
+/// Whether a part may start at this line: [`Lexer::join_wrapped`] stops before it whatever came
+/// earlier, so the lines before it read the same without it and the lines from it on read the
+/// same without those before.
+fn starts_part(line: &str) -> bool {
+    let cont = prefix::unquote(line).trim_end();
+    !cont.is_empty() && starts_new_line(cont)
+}
+
 fn line<'a>(deco: Decorations, body: Body<'a>) -> Item<'a> {
     let call = match body {
         Body::Call { name, args, result } => Some(prepare(name, args, result)),
@@ -280,5 +352,58 @@ impl<'a> Iterator for Lines<'a> {
             Some(text) => Cow::Borrowed(&text[start..start + len]),
             None => String::from_utf8_lossy(&rest[..len]),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parts of any size give the whole's items and line counts: no wrapped call is cut at a
+    /// part's start, and no line is read twice or lost.
+    #[test]
+    fn parts_give_the_items_of_the_whole() {
+        let mut input = Vec::new();
+        for i in 0..100 {
+            input.extend_from_slice(
+                format!("{i}  openat(AT_FDCWD, \"/etc/app/{i}.conf\",\n    O_RDONLY) = 3\n")
+                    .as_bytes(),
+            );
+            input.extend_from_slice(b"some program output\n\n> 7  close(3) = 0\r\n");
+            if i % 10 == 0 {
+                input.extend_from_slice(b"8  openat(AT_FDCWD, \"/srv/\xe9t\xe9\", O_RDONLY) = 3\n");
+            }
+        }
+        let items = |lexer: &mut Lexer<'_>| lexer.map(|i| format!("{i:?}")).collect::<Vec<_>>();
+        let mut whole = Lexer::new(&input);
+        let expected = items(&mut whole);
+        for size in [1, 7, 50, 333, 4096, input.len() + 1] {
+            let parts = Parts::new(&input, size);
+            let (mut got, mut read, mut skipped) = (Vec::new(), 0, 0);
+            for k in 0..parts.len() {
+                let mut lexer = parts.lexer(k);
+                got.extend(items(&mut lexer));
+                (read, skipped) = (read + lexer.read, skipped + lexer.skipped);
+            }
+            assert_eq!(got, expected, "parts of {size} bytes");
+            assert_eq!((read, skipped), (whole.read, whole.skipped), "{size}");
+        }
+    }
+
+    #[test]
+    fn a_part_starts_at_a_line_no_wrapped_call_reaches_across() {
+        assert!(starts_part("42  close(3) = 0\n"));
+        assert!(starts_part("> 42  openat(AT_FDCWD, \"/a\",\r\n"));
+        assert!(starts_part("> close(3) = 0\r\n"));
+        assert!(!starts_part("openat(AT_FDCWD, \"/a\",\n"));
+        assert!(!starts_part("    O_RDONLY) = 3\n"));
+        assert!(!starts_part("   \n"));
+        // A window of program output alone starts no part: its lines end the part before.
+        let input = b"1  close(3) = 0\nout\nout\nout\nout\nout\nout\n2  close(3) = 0\n";
+        let parts = Parts::new(input, 20);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.lexer(1).count(), 0);
+        assert_eq!(parts.lexer(0).count(), 1);
+        assert_eq!(parts.lexer(2).count(), 1);
     }
 }

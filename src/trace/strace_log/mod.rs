@@ -8,9 +8,9 @@
 //! a ticket system, shell prompts and program output mixed in (skipped), and logs that start
 //! mid-trace. Errors are read by their name (`ENOENT`), never by their text, which may be
 //! translated. Lines are split with memchr and only the calls that can carry a path, an address
-//! or output have their arguments decoded. On a log of a megabyte or more, finding, parsing and decoding the
-//! lines ([`lexer`]) runs on a second thread a few batches ahead of the [`reader`], which follows
-//! the processes.
+//! or output have their arguments decoded. On a log of a megabyte or more, finding, parsing and
+//! decoding the lines ([`lexer`]) runs on two more threads, which take the log's parts in turn a
+//! few parts ahead of the [`reader`], which follows the processes.
 //!
 //! Lines without a pid belong to the process strace was following alone at the time. Where the
 //! log never names that process (a plain `strace ./app`), it is given pid 1 (or, when 1 is taken,

@@ -1,14 +1,14 @@
 //! The reader's state across lines: which process a line belongs to, the halves of interrupted
 //! calls, each process's working directory, the clock, the output tails, and at the end the
-//! [`End`] of the main process. The lines come from [`super::lexer`], on a big log from a
-//! second thread.
+//! [`End`] of the main process. The lines come from [`super::lexer`], on a big log from two
+//! more threads.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use anyhow::bail;
 
 use super::decode;
-use super::lexer::{self, Call, Item, Lexer};
+use super::lexer::{self, Call, Item, Lexer, Parts};
 use super::prefix::{self, Decorations, Stamp};
 use super::syntax::{self, Body, Outcome};
 use super::{StraceLog, TAIL_LINES};
@@ -17,8 +17,11 @@ use crate::trace::{End, Event, EventKind, ExitFacts, Header, Trace, EVENTS_SCHEM
 /// From how many bytes of input the lexer runs on a thread of its own (below, starting one
 /// costs more than it saves).
 const PIPELINE_FROM: usize = 1 << 20;
-/// Lines handed from the lexer's thread to the reader at a time.
-const BATCH: usize = 1024;
+/// The bytes of a big log a lexer thread reads at a time and hands to the reader (about a
+/// thousand lines).
+const PART: usize = 128 << 10;
+/// The threads that lex a big log's parts, besides the reader's.
+const LEXERS: usize = 2;
 /// The longest tail line kept, in bytes.
 const MAX_TAIL_LINE: usize = 1000;
 
@@ -85,20 +88,24 @@ pub struct Reader {
 
 impl Reader {
     pub fn read(self, input: &[u8]) -> anyhow::Result<StraceLog> {
-        // Real logs run about a hundred bytes a line.
-        self.read_lines(input, input.len() >= PIPELINE_FROM)
+        let parts = (input.len() >= PIPELINE_FROM).then_some(PART);
+        self.read_lines(input, parts)
     }
 
-    fn read_lines(mut self, input: &[u8], pipelined: bool) -> anyhow::Result<StraceLog> {
+    /// Reads the lines on this thread alone, or, with a part size, with [`LEXERS`] threads
+    /// lexing parts of that size ahead of it.
+    fn read_lines(mut self, input: &[u8], parts: Option<usize>) -> anyhow::Result<StraceLog> {
+        // Real logs run about a hundred bytes a line.
         self.events.reserve(input.len() / 96);
-        let (lines, skipped) = if !pipelined {
-            let mut lexer = Lexer::new(input);
-            for item in lexer.by_ref() {
-                self.item(item);
+        let (lines, skipped) = match parts {
+            None => {
+                let mut lexer = Lexer::new(input);
+                for item in lexer.by_ref() {
+                    self.item(item);
+                }
+                (lexer.read, lexer.skipped)
             }
-            (lexer.read, lexer.skipped)
-        } else {
-            self.pipelined(input)
+            Some(size) => self.pipelined(input, size),
         };
         (self.lines, self.skipped) = (lines, skipped);
         if self.seen == 0 {
@@ -113,30 +120,52 @@ impl Reader {
         Ok(self.finish())
     }
 
-    /// Reads a big log with the lexer a few batches ahead on a second core: finding, parsing
-    /// and decoding the lines is about half the work, and needs nothing from earlier lines.
-    /// Returns the lexer's line counts.
-    fn pipelined(&mut self, input: &[u8]) -> (u64, u64) {
+    /// Reads a big log with the lexers a few parts ahead, each on a core of its own and taking
+    /// the parts in turn: finding, parsing and decoding the lines is about three quarters of
+    /// the work, and needs nothing from earlier lines; one lexer alone left the reader waiting
+    /// for it. Returns the lexers' line counts.
+    fn pipelined(&mut self, input: &[u8], size: usize) -> (u64, u64) {
+        let parts = Parts::new(input, size);
         std::thread::scope(|s| {
-            let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item<'_>>>(4);
-            let lexer = s.spawn(move || {
-                let mut lexer = Lexer::new(input);
-                loop {
-                    let batch: Vec<Item<'_>> = lexer.by_ref().take(BATCH).collect();
-                    if batch.is_empty() || batches.send(batch).is_err() {
-                        break;
-                    }
-                }
-                (lexer.read, lexer.skipped)
-            });
-            for batch in received {
+            let lanes: Vec<_> = (0..LEXERS)
+                .map(|lane| {
+                    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item<'_>>>(2);
+                    let lexer = s.spawn(move || {
+                        let (mut read, mut skipped) = (0, 0);
+                        for k in (lane..parts.len()).step_by(LEXERS) {
+                            let mut lexer = parts.lexer(k);
+                            // Sized for the part's lines up front: a growing batch would be
+                            // copied several times over, at a few hundred bytes an item.
+                            let mut batch = Vec::with_capacity(size / 100 + 1);
+                            batch.extend(lexer.by_ref());
+                            (read, skipped) = (read + lexer.read, skipped + lexer.skipped);
+                            if batches.send(batch).is_err() {
+                                break;
+                            }
+                        }
+                        (read, skipped)
+                    });
+                    (received, lexer)
+                })
+                .collect();
+            // A lexer that panicked hangs up: the join below passes its panic on.
+            for k in 0..parts.len() {
+                let Ok(batch) = lanes[k % LEXERS].0.recv() else {
+                    break;
+                };
                 for item in batch {
                     self.item(item);
                 }
             }
-            lexer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            let mut counts = (0, 0);
+            for (received, lexer) in lanes {
+                drop(received);
+                let (read, skipped) = lexer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                counts = (counts.0 + read, counts.1 + skipped);
+            }
+            counts
         })
     }
 
@@ -703,8 +732,11 @@ fn cut(s: &str, max: usize) -> &str {
 mod tests {
     use super::*;
 
-    /// Every recorded and pasted log, each read on its own: the lexer on a second thread gives
-    /// exactly what it gives on the reader's.
+    /// Parts small enough that a test log is cut into many, wrapped calls among them.
+    const TEST_PART: usize = 300;
+
+    /// Every recorded and pasted log, each read on its own: the lexers on threads of their own,
+    /// taking small parts in turn, give exactly what one lexer gives on the reader's thread.
     #[test]
     fn the_pipelined_reader_reads_as_the_plain_one() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/strace-logs");
@@ -718,17 +750,19 @@ mod tests {
                 continue;
             }
             let input = std::fs::read(&path).unwrap();
-            let plain = Reader::default().read_lines(&input, false).unwrap();
-            let pipelined = Reader::default().read_lines(&input, true).unwrap();
+            let plain = Reader::default().read_lines(&input, None).unwrap();
+            let pipelined = Reader::default()
+                .read_lines(&input, Some(TEST_PART))
+                .unwrap();
             assert_eq!(plain, pipelined, "{}", path.display());
             read += 1;
         }
         assert!(read >= 20, "only {read} logs found in {dir}");
     }
 
-    /// A log of many batches, with wrapped and non-UTF-8 lines: the same events, in order.
+    /// A log of many parts, with wrapped and non-UTF-8 lines: the same events, in order.
     #[test]
-    fn a_log_of_many_batches_keeps_its_order() {
+    fn a_log_of_many_parts_keeps_its_order() {
         let mut input = Vec::new();
         for i in 0..5000 {
             input.extend_from_slice(
@@ -738,8 +772,10 @@ mod tests {
                 input.extend_from_slice(b"101  openat(AT_FDCWD, \"/srv/\xe9t\xe9\",\n  O_RDONLY) = 3\nsome program output\n");
             }
         }
-        let plain = Reader::default().read_lines(&input, false).unwrap();
-        let pipelined = Reader::default().read_lines(&input, true).unwrap();
+        let plain = Reader::default().read_lines(&input, None).unwrap();
+        let pipelined = Reader::default()
+            .read_lines(&input, Some(TEST_PART))
+            .unwrap();
         assert_eq!(plain, pipelined);
         assert_eq!(plain.trace.events.len(), 5010);
         assert_eq!(plain.skipped_lines, 10);

@@ -261,6 +261,18 @@ pub fn split_args(args: &str) -> Args<'_> {
     out
 }
 
+/// The bytes [`ArgIter`] acts on: quotes, brackets and commas.
+static ARG_SYNTAX: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let special = b"\"()[]{},";
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// The items of a list at its top-level commas, keeping strings and nested `()[]{}` whole.
 pub struct ArgIter<'a> {
     text: &'a str,
@@ -290,6 +302,12 @@ impl<'a> Iterator for ArgIter<'a> {
         let mut depth = 0usize;
         let mut i = start;
         while i < b.len() {
+            // Most bytes are none of these: passing over them in a tight loop first is about
+            // twice as fast as matching each (a stat's struct alone is a hundred bytes).
+            match b[i..].iter().position(|&c| ARG_SYNTAX[usize::from(c)]) {
+                Some(skip) => i += skip,
+                None => break,
+            }
             match b[i] {
                 b'"' => match skip_string(b, i) {
                     Some(end) => i = end,
