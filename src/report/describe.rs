@@ -1,7 +1,7 @@
 //! The words every format shares — the headline, the exit, the command line, the evidence lines —
 //! so that the human, Markdown and JUnit reports say the same thing the same way.
 
-use syscalls::Errno;
+use crate::trace::names::errno_description;
 
 use super::{Confidence, EvidenceLine, Kind, Outcome, Report, Target};
 
@@ -176,14 +176,6 @@ pub fn strace_line(line: &EvidenceLine, with_pid: bool) -> String {
         }
     }
     text
-}
-
-/// `No such file or directory` for `ENOENT`.
-fn errno_description(name: &str) -> Option<&'static str> {
-    (1..4096)
-        .map(Errno::new)
-        .find(|e| e.name() == Some(name))
-        .and_then(|e| e.description())
 }
 
 /// Whether the human report shows the stdout tail: when stderr said nothing, or when the program's

@@ -6,11 +6,11 @@ use std::cell::OnceCell;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::matcher::event_matches;
-use super::pattern::{errno_description, Vars};
+use super::pattern::Vars;
 use super::spec::{EventCond, Noise};
 use super::Observation;
 use crate::report::{Exit, Outcome};
-use crate::trace::{Event, EventKind};
+use crate::trace::{names::errno_description, Event, EventKind};
 
 /// From how many events the annotation uses a second thread (below, starting one costs more
 /// than it saves).

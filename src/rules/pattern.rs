@@ -10,10 +10,12 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
+
+use crate::trace::names::errno_description;
 
 /// Values a finding's text and later patterns may refer to by name.
 pub type Vars = HashMap<String, String>;
@@ -476,16 +478,6 @@ impl<'de> Deserialize<'de> for ErrnoSet {
     }
 }
 
-/// The C library's text for an errno name (`ENOENT` → `No such file or directory`).
-pub fn errno_description(name: &str) -> Option<&'static str> {
-    static TEXTS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-        (1..4096)
-            .filter_map(|n| syscalls::Errno::new(n).name_and_description())
-            .collect()
-    });
-    TEXTS.get(name).copied()
-}
-
 /// A finding's text with `{name}` or `{name|fallback words}` placeholders.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template(String);
@@ -616,7 +608,6 @@ mod tests {
         assert!(SyscallSet::try_from(OneOrMany::One("@nope".into())).is_err());
         assert!(ErrnoSet::try_from(OneOrMany::One("ENOENT".into())).is_ok());
         assert!(ErrnoSet::try_from(OneOrMany::One("ENOPE".into())).is_err());
-        assert_eq!(errno_description("EACCES"), Some("Permission denied"));
     }
 
     #[test]

@@ -4,10 +4,10 @@
 
 use super::analysis::{basename, Analysis, Mention};
 use super::matcher::{event_matches, plain_match, run_matches};
-use super::pattern::{errno_description, Vars};
+use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
 use crate::report::{Confidence, EvidenceLine, Finding};
-use crate::trace::{dns, Event};
+use crate::trace::{dns, names::errno_description, Event};
 
 /// At most this many findings per report, and evidence lines per finding.
 const MAX_FINDINGS: usize = 5;

@@ -26,6 +26,17 @@ pub fn name(name: &str) -> Name {
     }
 }
 
+/// The C library's text for an errno name (`EACCES` → `Permission denied`), from the same
+/// tables; the rules match it in a program's messages and the reports print it.
+pub fn errno_description(name: &str) -> Option<&'static str> {
+    static TEXTS: LazyLock<FxHashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        (1..4096)
+            .filter_map(|n| syscalls::Errno::new(n).name_and_description())
+            .collect()
+    });
+    TEXTS.get(name).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +46,15 @@ mod tests {
         assert!(matches!(name("openat"), Cow::Borrowed("openat")));
         assert!(matches!(name("ENOENT"), Cow::Borrowed("ENOENT")));
         assert!(matches!(name("frobnicate"), Cow::Owned(ref s) if s == "frobnicate"));
+    }
+
+    #[test]
+    fn errnos_have_their_c_library_text() {
+        assert_eq!(errno_description("EACCES"), Some("Permission denied"));
+        assert_eq!(
+            errno_description("ENOENT"),
+            Some("No such file or directory")
+        );
+        assert_eq!(errno_description("EFROB"), None);
     }
 }
