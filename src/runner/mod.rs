@@ -1,9 +1,9 @@
 //! The runner: runs a container's real entrypoint under ptrace and records what the kernel
 //! refused.
 //!
-//! `docker-diagnose __run (--out DIR | --events FILE) [--full] -- ARGV...` keeps its own pid
-//! for the program (PID 1 in a container): it forks a tracer that seizes it, then execs the
-//! program. See `launch` for the layout, `tracer` for the loop, `docs/runner.md` for the why.
+//! `docker-diagnose __run (--out DIR | --events FILE) [--full] [--no-spin] -- ARGV...` keeps its
+//! own pid for the program (PID 1 in a container): it forks a tracer that seizes it, then execs
+//! the program. See `launch` for the layout, `tracer` for the loop, `docs/runner.md` for the why.
 
 pub mod decode;
 pub mod evidence;

@@ -50,6 +50,11 @@ impl Spin {
         Spin::new(enabled, cpus)
     }
 
+    /// Whether it may ever poll (two usable CPUs, not turned off).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// How long the next wait may poll before it sleeps: `None` to sleep at once.
     pub fn window(&self) -> Option<Duration> {
         let polls = match self.waits % EPOCH {
@@ -137,7 +142,7 @@ mod tests {
         for _ in 2 * TRIAL..EPOCH {
             spin.waited(us(20));
         }
-        // One sleeping wait of a second among quick ones is counted as a millisecond only.
+        // One sleeping wait of a second among quick ones does not decide it: medians, not sums.
         for i in 0..TRIAL {
             spin.waited(if i == 0 {
                 Duration::from_secs(1)
