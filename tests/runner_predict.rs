@@ -4,8 +4,8 @@
 //! prints the errno of each of its own calls; the runner's record must say the same, call by
 //! call, for missing files (absolute, via a dirfd, from the cwd), for lookups that fail
 //! otherwise first (ENOTDIR, ELOOP, EBADF, EINVAL, EACCES in a directory the program may not
-//! search while the tracer may), a dangling link, a file that appears between two calls and a
-//! file the call creates.
+//! search while the tracer may), a dangling link, a file that appears between two calls, a
+//! file the call creates, and paths through `/proc/self` (which is the tracer for the tracer).
 
 mod common;
 

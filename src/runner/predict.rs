@@ -15,9 +15,11 @@
 //! mapped but read-only (EFAULT for the program, recorded as a success). The program itself is
 //! never affected: only what we record is.
 
-use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
+use nix::errno::Errno;
+use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag, AT_FDCWD};
+use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
@@ -214,13 +216,26 @@ pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
 }
 
 /// Our own lookup of `path` as the task `tid` would make it: found, or the errno; `None` when
-/// it cannot be made the task's way (an empty path, a vanished task, a bad descriptor).
+/// it cannot be made the task's way (an empty path, a vanished task, a bad descriptor) or when
+/// its answer may depend on who asks.
+///
+/// Part of /proc answers each reader differently: `/proc/self` (and `/dev/fd`, `/dev/stdin`,
+/// `/etc/mtab`, which lead to it) is the tracer when the tracer looks, and magic links
+/// (`/proc/PID/fd/N`, `cwd`, `root`) jump anywhere. So the lookup follows no magic link and
+/// first stays on the mount it starts on: a path that never leaves it never reaches /proc, so
+/// its answer is the task's. A path that crosses a mount point is looked up again, and answered
+/// only when found outside procfs: where its ENOENT happened, we cannot tell.
 fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
     if path.is_empty() {
         return None; // ENOENT, unless AT_EMPTY_PATH: not worth telling apart
     }
-    let c_path = CString::new(path).ok()?;
-    let flags = libc::O_PATH | libc::O_CLOEXEC | if lookup.follow { 0 } else { libc::O_NOFOLLOW };
+    let flags = OFlag::O_PATH
+        | OFlag::O_CLOEXEC
+        | if lookup.follow {
+            OFlag::empty()
+        } else {
+            OFlag::O_NOFOLLOW
+        };
     // The start: our root for an absolute path (the same as the task's), else the task's cwd or
     // dirfd, held open so that a vanished task or a bad descriptor is not mistaken for ENOENT.
     let base = if path[0] == b'/' {
@@ -230,29 +245,39 @@ fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
             Some(fd) => format!("/proc/{tid}/fd/{fd}"),
             None => format!("/proc/{tid}/cwd"),
         };
-        Some(
-            open_at(
-                libc::AT_FDCWD,
-                &CString::new(start).expect("no NUL"),
-                libc::O_PATH | libc::O_CLOEXEC,
-            )
-            .ok()?,
+        let base = nix::fcntl::open(
+            start.as_str(),
+            OFlag::O_PATH | OFlag::O_CLOEXEC,
+            Mode::empty(),
         )
+        .ok()?;
+        // Inside /proc, `self` would be looked up as the tracer.
+        if on_procfs(&base)? {
+            return None;
+        }
+        Some(base)
     };
-    let dir = base.as_ref().map_or(libc::AT_FDCWD, |fd| fd.as_raw_fd());
-    Some(open_at(dir, &c_path, flags).map(drop))
+    let lookup_how = |resolve| OpenHow::new().flags(flags).resolve(resolve);
+    let open = |resolve| match &base {
+        Some(base) => openat2(base, path, lookup_how(resolve)),
+        None => openat2(AT_FDCWD, path, lookup_how(resolve)),
+    };
+    let no_magic = ResolveFlag::RESOLVE_NO_MAGICLINKS;
+    match open(no_magic | ResolveFlag::RESOLVE_NO_XDEV) {
+        Ok(_) => Some(Ok(())),
+        Err(Errno::EXDEV) => match open(no_magic) {
+            Ok(fd) => (!on_procfs(&fd)?).then_some(Ok(())),
+            Err(Errno::ENOENT) => None,
+            Err(errno) => Some(Err(errno as i32)),
+        },
+        Err(errno) => Some(Err(errno as i32)),
+    }
 }
 
-/// `openat(2)`, with the errno of a failure.
-fn open_at(dir: i32, path: &CString, flags: i32) -> Result<OwnedFd, i32> {
-    // SAFETY: a plain openat on a NUL-terminated path; the descriptor is owned from here.
-    let fd = unsafe { libc::openat(dir, path.as_ptr(), flags) };
-    if fd < 0 {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-    } else {
-        // SAFETY: a fresh descriptor nobody else owns.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
+/// Whether `fd` is on a procfs mount; `None` when that cannot be told.
+fn on_procfs(fd: &OwnedFd) -> Option<bool> {
+    let fs = nix::sys::statfs::fstatfs(fd).ok()?;
+    Some(fs.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)
 }
 
 #[cfg(test)]
@@ -341,6 +366,11 @@ mod tests {
         assert_eq!(predict(me, b"", stat), None);
         // ENOTDIR, not ENOENT: a regular file used as a directory.
         assert_eq!(predict(me, b"/proc/self/status/x", stat), None);
+        // Who asks decides under /proc/self; behind another mount point, where an ENOENT
+        // happened is unknown: no answer either way.
+        assert_eq!(predict(me, b"/proc/self/status", stat), None);
+        assert_eq!(predict(me, b"/proc/self/fd/999999", stat), None);
+        assert_eq!(predict(me, b"/proc/no-such-entry", stat), None);
         // A descriptor that is not open: EBADF for the task, never a prediction.
         let bad = Lookup {
             dirfd: Some(999_999),

@@ -1,6 +1,6 @@
 /* Path lookups whose result the runner may predict at the seccomp stop (missing files, stats of
  * files found) and lookups it must not predict (another errno first, a stat buffer the kernel
- * cannot write, a file that appears, a created file).
+ * cannot write, a file that appears, a created file, a path through /proc/self).
  * Each call is a raw syscall on a path under DIR, and prints `SYSCALL ERRNO-NAME` (or `OK`) as
  * the program itself saw it, in order (calls without a path under DIR are not printed): the test compares the runner's record with these lines.
  * Usage: lookups DIR. As root it finally drops to nobody and looks inside a root-only directory
@@ -77,6 +77,20 @@ int main(int argc, char **argv) {
     close(fd);
     report("openat", syscall(SYS_openat, AT_FDCWD, AT("appears"), O_RDONLY));
     report("openat", syscall(SYS_openat, AT_FDCWD, AT("created"), O_CREAT | O_WRONLY, 0600));
+
+    /* Paths whose answer depends on who asks: /proc/self is the tracer for the tracer, and
+     * /dev/fd leads there. The program's descriptor 77 exists for the program alone; 78 exists
+     * for nobody. Reached through links under DIR, so the lines are printed. */
+    if (dup2(filefd, 77) != 77 || symlink("/proc/self/fd", AT("selffd")) != 0
+        || symlink("/dev/fd", AT("devfd")) != 0 || symlink("/proc/self", AT("self")) != 0)
+        return 4;
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("selffd/77"), &st, 0));
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("selffd/77"), &st, AT_SYMLINK_NOFOLLOW));
+    report("openat", syscall(SYS_openat, AT_FDCWD, AT("devfd/77"), O_RDONLY));
+    report("access", syscall(SYS_access, AT("devfd/77"), F_OK));
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("self/fd/77"), &st, 0));
+    report("openat", syscall(SYS_openat, AT_FDCWD, AT("devfd/78"), O_RDONLY));
+    report("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, AT("self/fd/78"), &st, 0));
 
     /* Root drops to nobody: a root-only directory answers EACCES to the program, although the
      * (root) tracer would find the file missing inside it. */
