@@ -664,6 +664,8 @@ impl Tracer {
         // A task that vanished meanwhile (ESRCH) is reported by waitpid later.
         // SAFETY: a plain ptrace request; `data` is the signal to deliver (0 for none).
         unsafe { libc::ptrace(request, pid.as_raw(), 0, sig as libc::c_long) };
+        // What the stop recorded is serialised now, while the task runs.
+        self.writer.release();
     }
 }
 

@@ -2,6 +2,11 @@
 //! flushed whenever the tracer is about to block so a later SIGKILL loses nothing. Flushing is
 //! enough: data written with write(2) is in the page cache and outlives the process and its
 //! container (the host reads the file after the container stops); no fsync is needed.
+//!
+//! An event is held, numbered but not yet serialised, until [`Writer::release`]: the tracer
+//! releases after resuming the stopped task, so the JSON is written while the program runs
+//! instead of while it waits. Any other record, a flush and a release write the held events
+//! first, in their order.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,6 +22,8 @@ const BYTE_CAP: u64 = 64 << 20;
 
 pub struct Writer {
     out: BufWriter<File>,
+    /// Events accepted and numbered, not yet serialised.
+    held: Vec<Event>,
     events: u64,
     dropped: u64,
     bytes: u64,
@@ -28,6 +35,7 @@ impl Writer {
     pub fn new(file: File) -> Writer {
         Writer {
             out: BufWriter::with_capacity(64 << 10, file),
+            held: Vec::new(),
             events: 0,
             dropped: 0,
             bytes: 0,
@@ -45,7 +53,8 @@ impl Writer {
         self.dropped
     }
 
-    /// Writes an event unless a bound is reached; fills in its `seq`.
+    /// Accepts an event unless a bound is reached, fills in its `seq` and holds it until the
+    /// next release.
     pub fn event(&mut self, mut event: Event) {
         let important = event.errno.is_some() || event.kind != crate::trace::EventKind::Syscall;
         if self.events >= HARD_EVENT_CAP
@@ -57,11 +66,26 @@ impl Writer {
         }
         event.seq = self.events;
         self.events += 1;
-        self.record(&Record::Event(event));
+        self.held.push(event);
     }
 
-    /// Writes any record (the header and the end are never dropped).
+    /// Serialises the held events.
+    pub fn release(&mut self) {
+        // Taken and put back so that the vector keeps its capacity.
+        let mut held = std::mem::take(&mut self.held);
+        for event in held.drain(..) {
+            self.write(&Record::Event(event));
+        }
+        self.held = held;
+    }
+
+    /// Writes any record after the held events (the header and the end are never dropped).
     pub fn record(&mut self, record: &Record) {
+        self.release();
+        self.write(record);
+    }
+
+    fn write(&mut self, record: &Record) {
         if self.broken {
             return;
         }
@@ -78,13 +102,14 @@ impl Writer {
         }
     }
 
-    /// Whether lines are buffered that the file does not have yet.
+    /// Whether events are held or lines buffered that the file does not have yet.
     pub fn dirty(&self) -> bool {
-        self.dirty
+        self.dirty || !self.held.is_empty()
     }
 
-    /// Pushes buffered lines to the file when there are any.
+    /// Pushes held events and buffered lines to the file when there are any.
     pub fn flush(&mut self) {
+        self.release();
         if self.dirty {
             self.dirty = false;
             if self.out.flush().is_err() {
@@ -116,5 +141,29 @@ mod tests {
         w.flush();
         let text = std::fs::read_to_string(tmp.path()).unwrap();
         assert_eq!(text.lines().count() as u64, SOFT_EVENT_CAP + 1);
+    }
+
+    #[test]
+    fn held_events_reach_the_file_before_any_later_record() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let mut w = Writer::new(tmp.reopen().unwrap());
+        assert!(!w.dirty());
+        w.event(Event::default());
+        w.event(Event::default());
+        // Numbered at once, serialised later: still something the file lacks.
+        assert_eq!(w.events(), 2);
+        assert!(w.dirty());
+        w.flush();
+        assert!(!w.dirty());
+        w.event(Event::default());
+        w.record(&Record::End(crate::trace::End::default()));
+        w.flush();
+        let text = std::fs::read_to_string(tmp.path()).unwrap();
+        let seqs: Vec<_> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| v["seq"].as_u64().or(v["type"].as_str().map(|_| u64::MAX)))
+            .collect();
+        assert_eq!(seqs, [Some(0), Some(1), Some(2), Some(u64::MAX)]);
     }
 }
