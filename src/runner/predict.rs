@@ -16,7 +16,6 @@
 //! never affected: only what we record is.
 
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::OnceLock;
 
 use nix::errno::Errno;
 use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag, AT_FDCWD};
@@ -224,22 +223,18 @@ impl View {
 /// What the call of the stopped task `tid` on `path` will answer, when the tracer can prove it:
 /// ENOENT when our own lookup fails with ENOENT; success when it finds the path and the call
 /// then succeeds for sure (see [`WhenFound`]). The caller has checked that the task's view is
-/// the tracer's, and gives its descriptor table when no other task shares it: only then is the
-/// descriptor an open returns foreseeable.
-pub fn predict(
-    tid: Pid,
-    path: &[u8],
-    lookup: Lookup,
-    fds: Option<&mut Descriptors>,
-) -> Option<Prediction> {
+/// the tracer's, and says whether no other task shares its descriptor table (`own_fds`):
+/// only then is the descriptor an open returns foreseeable.
+pub fn predict(tid: Pid, path: &[u8], lookup: Lookup, own_fds: bool) -> Option<Prediction> {
     match resolve(tid, path, lookup)? {
         Err(libc::ENOENT) => Some(Prediction::Missing),
         Err(_) => None,
         Ok(found) => match lookup.found {
             WhenFound::Unknown => None,
-            WhenFound::Opens { directory } => {
-                opens(tid, &found, directory, fds?).map(Prediction::Opens)
-            }
+            WhenFound::Opens { directory } => match own_fds {
+                true => opens(tid, &found, directory).map(Prediction::Opens),
+                false => None,
+            },
             WhenFound::Succeeds => Some(Prediction::Succeeds),
             // A buffer that cannot be read is not mapped: the call's EFAULT is left to its exit.
             WhenFound::Fills(buf, len) => (super::decode::mem::read_bytes(tid, buf, len).len()
@@ -314,22 +309,16 @@ fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<OwnedFd, i32>
 /// the task's view, may open it itself (the permission bits, ACLs and the security module
 /// decide as they will for the task; the only trace it leaves is an inotify or fanotify open and
 /// close event); and the task's lowest free descriptor is below its `RLIMIT_NOFILE`.
-fn opens(tid: Pid, found: &OwnedFd, directory: bool, fds: &mut Descriptors) -> Option<i32> {
+fn opens(tid: Pid, found: &OwnedFd, directory: bool) -> Option<i32> {
     let kind = nix::sys::stat::fstat(found).ok()?.st_mode & libc::S_IFMT;
     if !(kind == libc::S_IFDIR || (kind == libc::S_IFREG && !directory)) {
         return None;
     }
-    // `O_PATH` checked no permission: this open does, as the task's will. Through our own
-    // `/proc/self/fd`, held open: the file found, not the path again.
-    static OURS: OnceLock<Option<OwnedFd>> = OnceLock::new();
-    let ours = OURS.get_or_init(|| {
-        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        nix::fcntl::open("/proc/self/fd", flags, Mode::empty()).ok()
-    });
+    // `O_PATH` checked no permission: this open does, as the task's will.
+    let again = format!("/proc/self/fd/{}", found.as_raw_fd());
     let read = OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK | OFlag::O_NOCTTY;
-    let name = found.as_raw_fd().to_string();
-    drop(nix::fcntl::openat(ours.as_ref()?, name.as_str(), read, Mode::empty()).ok()?);
-    let lowest = fds.lowest_free(tid)?;
+    drop(nix::fcntl::open(again.as_str(), read, Mode::empty()).ok()?);
+    let lowest = lowest_free_fd(tid)?;
     let mut limit = libc::rlimit64 {
         rlim_cur: 0,
         rlim_max: 0,
@@ -346,43 +335,33 @@ fn opens(tid: Pid, found: &OwnedFd, directory: bool, fds: &mut Descriptors) -> O
     (got == 0 && (lowest as u64) < limit.rlim_cur).then_some(lowest as i32)
 }
 
-/// A task's descriptor table as `/proc/TID/fd` lists it, the directory kept open from one
-/// open's prediction to the next (each listing reads the live table again).
-#[derive(Debug, Default)]
-pub struct Descriptors {
-    dir: Option<nix::dir::Dir>,
-}
-
-impl Descriptors {
-    /// The lowest descriptor number the task `tid` has free; `None` when its table cannot be
-    /// read or the first [`FDS_SCANNED`] are all taken.
-    fn lowest_free(&mut self, tid: Pid) -> Option<usize> {
-        if self.dir.is_none() {
-            let dir = format!("/proc/{tid}/fd");
-            let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-            self.dir = Some(nix::dir::Dir::open(dir.as_str(), flags, Mode::empty()).ok()?);
+/// The lowest descriptor number the task `tid` has free, from `/proc/TID/fd`; `None` when it
+/// cannot be read or the first [`FDS_SCANNED`] are all taken.
+fn lowest_free_fd(tid: Pid) -> Option<usize> {
+    let dir = format!("/proc/{tid}/fd");
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let mut dir = nix::dir::Dir::open(dir.as_str(), flags, Mode::empty()).ok()?;
+    let mut taken = [0u64; FDS_SCANNED / 64];
+    for entry in dir.iter() {
+        let entry = entry.ok()?;
+        // `.` and `..` are no numbers.
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if fd < FDS_SCANNED {
+            taken[fd / 64] |= 1 << (fd % 64);
         }
-        let mut taken = [0u64; FDS_SCANNED / 64];
-        // The iterator rewinds the directory when it is dropped.
-        for entry in self.dir.as_mut()?.iter() {
-            let entry = entry.ok()?;
-            // `.` and `..` are no numbers.
-            let Some(fd) = std::str::from_utf8(entry.file_name().to_bytes())
-                .ok()
-                .and_then(|n| n.parse::<usize>().ok())
-            else {
-                continue;
-            };
-            if fd < FDS_SCANNED {
-                taken[fd / 64] |= 1 << (fd % 64);
-            }
-        }
-        let (word, bits) = taken
-            .iter()
-            .enumerate()
-            .find(|(_, bits)| **bits != u64::MAX)?;
-        Some(word * 64 + bits.trailing_ones() as usize)
     }
+    let (word, bits) = taken
+        .iter()
+        .enumerate()
+        .find(|(_, bits)| **bits != u64::MAX)?;
+    Some(word * 64 + bits.trailing_ones() as usize)
 }
 
 /// Whether `fd` is on a procfs mount; `None` when that cannot be told.
@@ -465,68 +444,64 @@ mod tests {
         };
         let stat = l(WhenFound::Fills(buf, STAT_SIZE));
         let missing = b"/nonexistent/docker-diagnose-predict";
-        assert_eq!(predict(me, missing, stat, None), Some(Prediction::Missing));
-        assert_eq!(predict(me, b"/", stat, None), Some(Prediction::Succeeds));
+        assert_eq!(predict(me, missing, stat, true), Some(Prediction::Missing));
+        assert_eq!(predict(me, b"/", stat, true), Some(Prediction::Succeeds));
         assert_eq!(
-            predict(me, b"/", l(WhenFound::Succeeds), None),
+            predict(me, b"/", l(WhenFound::Succeeds), true),
             Some(Prediction::Succeeds)
         );
         // Found, but only the exit tells (an open), or the buffer is not mapped (EFAULT).
-        assert_eq!(predict(me, b"/", l(WhenFound::Unknown), None), None);
+        assert_eq!(predict(me, b"/", l(WhenFound::Unknown), true), None);
         assert_eq!(
-            predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE)), None),
+            predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE)), true),
             None
         );
-        assert_eq!(predict(me, b"", stat, None), None);
+        assert_eq!(predict(me, b"", stat, true), None);
         // ENOTDIR, not ENOENT: a regular file used as a directory.
-        assert_eq!(predict(me, b"/proc/self/status/x", stat, None), None);
+        assert_eq!(predict(me, b"/proc/self/status/x", stat, true), None);
         // Who asks decides under /proc/self; behind another mount point, where an ENOENT
         // happened is unknown: no answer either way.
-        assert_eq!(predict(me, b"/proc/self/status", stat, None), None);
-        assert_eq!(predict(me, b"/proc/self/fd/999999", stat, None), None);
-        assert_eq!(predict(me, b"/proc/no-such-entry", stat, None), None);
+        assert_eq!(predict(me, b"/proc/self/status", stat, true), None);
+        assert_eq!(predict(me, b"/proc/self/fd/999999", stat, true), None);
+        assert_eq!(predict(me, b"/proc/no-such-entry", stat, true), None);
         // A descriptor that is not open: EBADF for the task, never a prediction.
         let bad = Lookup {
             dirfd: Some(999_999),
             ..stat
         };
-        assert_eq!(predict(me, b"x", bad, None), None);
+        assert_eq!(predict(me, b"x", bad, true), None);
     }
 
-    /// A `sleep` whose table has `/dev/null` where the shell redirections `setup` put it,
-    /// once it sleeps; and the lowest free descriptor its `/proc/PID/fd` lists
-    /// (the test process may pass on descriptors of its own, a jobserver's).
-    fn sleeper(setup: &str) -> (std::process::Child, Pid, usize) {
-        let child = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(format!("{setup}; exec sleep 30"))
-            .spawn()
-            .unwrap();
-        let pid = Pid::from_raw(child.id() as i32);
-        // Asleep in clock_nanosleep (or nanosleep): done with its loader's and locale's files.
-        let call = format!("/proc/{pid}/syscall");
-        for _ in 0..1000 {
-            let asleep = |c: String| {
-                [libc::SYS_clock_nanosleep, libc::SYS_nanosleep]
-                    .iter()
-                    .any(|nr| c.starts_with(&format!("{nr} ")))
-            };
-            if std::fs::read_to_string(&call).is_ok_and(asleep) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
+    /// A child that sleeps with `/dev/null` on these descriptors besides 0, 1 and 2: its
+    /// descriptor table is what the predictions look at (ours changes as the tests run).
+    fn sleeper(fds: impl Iterator<Item = i32>) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        let fds: Vec<i32> = fds.collect();
+        let mut command = std::process::Command::new("sleep");
+        command.arg("30");
+        // SAFETY: only open, dup2 and close, async-signal-safe, between fork and exec. The
+        // descriptor is opened there, without O_CLOEXEC, as dup2 onto itself would keep the flag.
+        unsafe {
+            command.pre_exec(move || {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+                for &fd in &fds {
+                    if fd != null {
+                        libc::dup2(null, fd);
+                    }
+                }
+                if !fds.contains(&null) {
+                    libc::close(null);
+                }
+                Ok(())
+            });
         }
-        let taken: std::collections::BTreeSet<usize> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
-            .collect();
-        let lowest = (0..).find(|fd| !taken.contains(fd)).unwrap();
-        (child, pid, lowest)
+        command.spawn().unwrap()
     }
 
     #[test]
     fn a_read_only_open_returns_the_lowest_free_descriptor() {
-        let (mut child, pid, lowest) = sleeper("exec 3</dev/null 5</dev/null");
+        let mut child = sleeper([3, 5].into_iter());
+        let pid = Pid::from_raw(child.id() as i32);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
@@ -535,19 +510,19 @@ mod tests {
             let flags = (libc::O_RDONLY | libc::O_CLOEXEC | flags) as u64;
             lookup_of(Sysno::openat, [libc::AT_FDCWD as u64, 0, flags, 0, 0, 0]).unwrap()
         };
-        // The hole between 3 and 5 (unless the test process passed one on).
-        let mut fds = Descriptors::default();
-        let opened = predict(pid, path, with(0), Some(&mut fds));
-        assert_eq!(opened, Some(Prediction::Opens(lowest as i32)));
+        // The hole between 3 and 5.
+        assert_eq!(
+            predict(pid, path, with(0), true),
+            Some(Prediction::Opens(4))
+        );
         // Another task may share the table: the descriptor is unknown.
-        assert_eq!(predict(pid, path, with(0), None), None);
+        assert_eq!(predict(pid, path, with(0), false), None);
         // A file with O_DIRECTORY is ENOTDIR; a directory opens; a device is never opened.
-        let o_dir = with(libc::O_DIRECTORY);
-        assert_eq!(predict(pid, path, o_dir, Some(&mut fds)), None);
+        assert_eq!(predict(pid, path, with(libc::O_DIRECTORY), true), None);
         let dir_path = dir.path().to_str().unwrap().as_bytes();
-        let opened = predict(pid, dir_path, o_dir, Some(&mut fds));
-        assert_eq!(opened, Some(Prediction::Opens(lowest as i32)));
-        assert_eq!(predict(pid, b"/dev/null", with(0), Some(&mut fds)), None);
+        let opened = predict(pid, dir_path, with(libc::O_DIRECTORY), true);
+        assert_eq!(opened, Some(Prediction::Opens(4)));
+        assert_eq!(predict(pid, b"/dev/null", with(0), true), None);
         // Writing, truncating, not updating atime: only the exit tells.
         for extra in [libc::O_WRONLY, libc::O_RDWR, libc::O_TRUNC, libc::O_NOATIME] {
             assert_eq!(with(extra).found, WhenFound::Unknown, "{extra:#o}");
@@ -556,7 +531,7 @@ mod tests {
         if !nix::unistd::geteuid().is_root() {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o200)).unwrap();
-            assert_eq!(predict(pid, path, with(0), Some(&mut fds)), None);
+            assert_eq!(predict(pid, path, with(0), true), None);
         }
         child.kill().unwrap();
         child.wait().unwrap();
@@ -564,13 +539,8 @@ mod tests {
 
     #[test]
     fn lowest_free_descriptor_looks_past_the_first_word() {
-        let setup = "for fd in $(seq 3 69); do [ $fd = 66 ] || eval \"exec $fd</dev/null\"; done";
-        let (mut child, pid, lowest) = sleeper(setup);
-        assert!(lowest >= 66, "{lowest}");
-        let mut fds = Descriptors::default();
-        assert_eq!(fds.lowest_free(pid), Some(lowest));
-        // Listed again from the start, the table as it is now.
-        assert_eq!(fds.lowest_free(pid), Some(lowest));
+        let mut child = sleeper((3..70).filter(|&fd| fd != 66));
+        assert_eq!(lowest_free_fd(Pid::from_raw(child.id() as i32)), Some(66));
         child.kill().unwrap();
         child.wait().unwrap();
     }

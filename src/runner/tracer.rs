@@ -46,8 +46,6 @@ struct Task {
     own_fds: bool,
     /// Its clone or clone3 in progress passes `CLONE_FILES`: the new task will share its table.
     cloning_shares_fds: bool,
-    /// Its descriptor table, as the predictions of its opens read it.
-    descriptors: predict::Descriptors,
 }
 
 pub struct Tracer {
@@ -380,9 +378,8 @@ impl Tracer {
         if !same {
             return None;
         }
-        let task = self.task(pid);
-        let fds = task.own_fds.then_some(&mut task.descriptors);
-        predict::predict(pid, path, lookup, fds)
+        let own_fds = self.tasks.get(&pid).is_some_and(|t| t.own_fds);
+        predict::predict(pid, path, lookup, own_fds)
     }
 
     /// Records a pending call that a ptrace event showed to succeed with `ret`.
