@@ -15,7 +15,7 @@
 //! mapped but read-only (EFAULT for the program, recorded as a success). The program itself is
 //! never affected: only what we record is.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 use nix::errno::Errno;
 use nix::fcntl::{openat2, OFlag, OpenHow, ResolveFlag, AT_FDCWD};
@@ -31,17 +31,6 @@ const O_TMPFILE_BIT: u64 = 0o20000000;
 const AT_STATX_SYNC_TYPE: u64 = 0x6000;
 /// `STATX__RESERVED`: a mask with it is EINVAL.
 const STATX_RESERVED: u64 = 0x8000_0000;
-
-/// The flags of an open whose outcome, once the file is found, the tracer can foresee: `O_RDONLY`
-/// (0) with these.
-const READ_ONLY_OPEN: u64 = (libc::O_CLOEXEC
-    | libc::O_NONBLOCK
-    | libc::O_NOCTTY
-    | libc::O_DIRECTORY
-    | libc::O_NOFOLLOW
-    | libc::O_LARGEFILE) as u64;
-/// Descriptors looked at for the lowest free one: a task with all of these open is not predicted.
-const FDS_SCANNED: usize = 1024;
 
 /// Bytes the kernel writes for a stat and a statx.
 const STAT_SIZE: usize = std::mem::size_of::<libc::stat>();
@@ -67,9 +56,6 @@ pub enum WhenFound {
     Succeeds,
     /// It returns 0 once the kernel has written this many bytes at this address (a stat).
     Fills(u64, usize),
-    /// A read-only open (`directory`: with `O_DIRECTORY`): it returns the task's lowest free
-    /// descriptor, when the file is one the tracer may open so too ([`opens`]).
-    Opens { directory: bool },
 }
 
 /// What a lookup will answer.
@@ -77,8 +63,6 @@ pub enum WhenFound {
 pub enum Prediction {
     Missing,
     Succeeds,
-    /// An open that returns this descriptor.
-    Opens(i32),
 }
 
 /// Which calls can be predicted, from their arguments: a call that could create the file
@@ -89,18 +73,10 @@ pub fn lookup_of(sysno: Sysno, args: [u64; 6]) -> Option<Lookup> {
     let stat_flags = nofollow | libc::AT_NO_AUTOMOUNT as u64 | libc::AT_EMPTY_PATH as u64;
     let access_ok = |mode: u64| mode & !7 == 0;
     let open = |dirfd, flags: u64| {
-        // Read-only, and nothing that could refuse or block a file the tracer opened
-        // (`O_NOATIME`, `O_DIRECT`, `O_TRUNC`, `O_PATH`...).
-        let found = match flags & !READ_ONLY_OPEN == 0 {
-            true => WhenFound::Opens {
-                directory: flags & libc::O_DIRECTORY as u64 != 0,
-            },
-            false => WhenFound::Unknown,
-        };
         (flags & (libc::O_CREAT as u64 | O_TMPFILE_BIT) == 0).then_some(Lookup {
             dirfd,
             follow: flags & libc::O_NOFOLLOW as u64 == 0,
-            found,
+            found: WhenFound::Unknown,
         })
     };
     let plain = |dirfd, follow, found| {
@@ -223,18 +199,13 @@ impl View {
 /// What the call of the stopped task `tid` on `path` will answer, when the tracer can prove it:
 /// ENOENT when our own lookup fails with ENOENT; success when it finds the path and the call
 /// then succeeds for sure (see [`WhenFound`]). The caller has checked that the task's view is
-/// the tracer's, and says whether no other task shares its descriptor table (`own_fds`):
-/// only then is the descriptor an open returns foreseeable.
-pub fn predict(tid: Pid, path: &[u8], lookup: Lookup, own_fds: bool) -> Option<Prediction> {
+/// the tracer's.
+pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
     match resolve(tid, path, lookup)? {
         Err(libc::ENOENT) => Some(Prediction::Missing),
         Err(_) => None,
-        Ok(found) => match lookup.found {
+        Ok(()) => match lookup.found {
             WhenFound::Unknown => None,
-            WhenFound::Opens { directory } => match own_fds {
-                true => opens(tid, &found, directory).map(Prediction::Opens),
-                false => None,
-            },
             WhenFound::Succeeds => Some(Prediction::Succeeds),
             // A buffer that cannot be read is not mapped: the call's EFAULT is left to its exit.
             WhenFound::Fills(buf, len) => (super::decode::mem::read_bytes(tid, buf, len).len()
@@ -254,7 +225,7 @@ pub fn predict(tid: Pid, path: &[u8], lookup: Lookup, own_fds: bool) -> Option<P
 /// first stays on the mount it starts on: a path that never leaves it never reaches /proc, so
 /// its answer is the task's. A path that crosses a mount point is looked up again, and answered
 /// only when found outside procfs: where its ENOENT happened, we cannot tell.
-fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<OwnedFd, i32>> {
+fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
     if path.is_empty() {
         return None; // ENOENT, unless AT_EMPTY_PATH: not worth telling apart
     }
@@ -293,75 +264,14 @@ fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<OwnedFd, i32>
     };
     let no_magic = ResolveFlag::RESOLVE_NO_MAGICLINKS;
     match open(no_magic | ResolveFlag::RESOLVE_NO_XDEV) {
-        Ok(found) => Some(Ok(found)),
+        Ok(_) => Some(Ok(())),
         Err(Errno::EXDEV) => match open(no_magic) {
-            Ok(found) => (!on_procfs(&found)?).then_some(Ok(found)),
+            Ok(fd) => (!on_procfs(&fd)?).then_some(Ok(())),
             Err(Errno::ENOENT) => None,
             Err(errno) => Some(Err(errno as i32)),
         },
         Err(errno) => Some(Err(errno as i32)),
     }
-}
-
-/// The descriptor a read-only open of `found` (held `O_PATH`) returns to the task `tid`, when
-/// nothing can make it fail: the file is a regular file or a directory (only a directory with
-/// `O_DIRECTORY`: no device, FIFO or socket, whose open may block or act); the tracer, which has
-/// the task's view, may open it itself (the permission bits, ACLs and the security module
-/// decide as they will for the task; the only trace it leaves is an inotify or fanotify open and
-/// close event); and the task's lowest free descriptor is below its `RLIMIT_NOFILE`.
-fn opens(tid: Pid, found: &OwnedFd, directory: bool) -> Option<i32> {
-    let kind = nix::sys::stat::fstat(found).ok()?.st_mode & libc::S_IFMT;
-    if !(kind == libc::S_IFDIR || (kind == libc::S_IFREG && !directory)) {
-        return None;
-    }
-    // `O_PATH` checked no permission: this open does, as the task's will.
-    let again = format!("/proc/self/fd/{}", found.as_raw_fd());
-    let read = OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK | OFlag::O_NOCTTY;
-    drop(nix::fcntl::open(again.as_str(), read, Mode::empty()).ok()?);
-    let lowest = lowest_free_fd(tid)?;
-    let mut limit = libc::rlimit64 {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: reads the task's limit into a valid struct; sets nothing.
-    let got = unsafe {
-        libc::prlimit64(
-            tid.as_raw(),
-            libc::RLIMIT_NOFILE,
-            std::ptr::null(),
-            &mut limit,
-        )
-    };
-    (got == 0 && (lowest as u64) < limit.rlim_cur).then_some(lowest as i32)
-}
-
-/// The lowest descriptor number the task `tid` has free, from `/proc/TID/fd`; `None` when it
-/// cannot be read or the first [`FDS_SCANNED`] are all taken.
-fn lowest_free_fd(tid: Pid) -> Option<usize> {
-    let dir = format!("/proc/{tid}/fd");
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let mut dir = nix::dir::Dir::open(dir.as_str(), flags, Mode::empty()).ok()?;
-    let mut taken = [0u64; FDS_SCANNED / 64];
-    for entry in dir.iter() {
-        let entry = entry.ok()?;
-        // `.` and `..` are no numbers.
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .ok()
-            .and_then(|n| n.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        if fd < FDS_SCANNED {
-            taken[fd / 64] |= 1 << (fd % 64);
-        }
-    }
-    let (word, bits) = taken
-        .iter()
-        .enumerate()
-        .find(|(_, bits)| **bits != u64::MAX)?;
-    Some(word * 64 + bits.trailing_ones() as usize)
 }
 
 /// Whether `fd` is on a procfs mount; `None` when that cannot be told.
@@ -380,7 +290,7 @@ mod tests {
         let open = Some(Lookup {
             dirfd: None,
             follow: true,
-            found: WhenFound::Opens { directory: false },
+            found: WhenFound::Unknown,
         });
         assert_eq!(lookup_of(Sysno::openat, [cwd, 0, 0, 0, 0, 0]), open);
         assert_eq!(
@@ -392,7 +302,7 @@ mod tests {
             None
         );
         assert_eq!(
-            lookup_of(Sysno::openat, [5, 0, libc::O_NOFOLLOW as u64 | 2, 0, 0, 0]),
+            lookup_of(Sysno::openat, [5, 0, libc::O_NOFOLLOW as u64, 0, 0, 0]),
             Some(Lookup {
                 dirfd: Some(5),
                 follow: false,
@@ -444,104 +354,28 @@ mod tests {
         };
         let stat = l(WhenFound::Fills(buf, STAT_SIZE));
         let missing = b"/nonexistent/docker-diagnose-predict";
-        assert_eq!(predict(me, missing, stat, true), Some(Prediction::Missing));
-        assert_eq!(predict(me, b"/", stat, true), Some(Prediction::Succeeds));
+        assert_eq!(predict(me, missing, stat), Some(Prediction::Missing));
+        assert_eq!(predict(me, b"/", stat), Some(Prediction::Succeeds));
         assert_eq!(
-            predict(me, b"/", l(WhenFound::Succeeds), true),
+            predict(me, b"/", l(WhenFound::Succeeds)),
             Some(Prediction::Succeeds)
         );
         // Found, but only the exit tells (an open), or the buffer is not mapped (EFAULT).
-        assert_eq!(predict(me, b"/", l(WhenFound::Unknown), true), None);
-        assert_eq!(
-            predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE)), true),
-            None
-        );
-        assert_eq!(predict(me, b"", stat, true), None);
+        assert_eq!(predict(me, b"/", l(WhenFound::Unknown)), None);
+        assert_eq!(predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE))), None);
+        assert_eq!(predict(me, b"", stat), None);
         // ENOTDIR, not ENOENT: a regular file used as a directory.
-        assert_eq!(predict(me, b"/proc/self/status/x", stat, true), None);
+        assert_eq!(predict(me, b"/proc/self/status/x", stat), None);
         // Who asks decides under /proc/self; behind another mount point, where an ENOENT
         // happened is unknown: no answer either way.
-        assert_eq!(predict(me, b"/proc/self/status", stat, true), None);
-        assert_eq!(predict(me, b"/proc/self/fd/999999", stat, true), None);
-        assert_eq!(predict(me, b"/proc/no-such-entry", stat, true), None);
+        assert_eq!(predict(me, b"/proc/self/status", stat), None);
+        assert_eq!(predict(me, b"/proc/self/fd/999999", stat), None);
+        assert_eq!(predict(me, b"/proc/no-such-entry", stat), None);
         // A descriptor that is not open: EBADF for the task, never a prediction.
         let bad = Lookup {
             dirfd: Some(999_999),
             ..stat
         };
-        assert_eq!(predict(me, b"x", bad, true), None);
-    }
-
-    /// A child that sleeps with `/dev/null` on these descriptors besides 0, 1 and 2: its
-    /// descriptor table is what the predictions look at (ours changes as the tests run).
-    fn sleeper(fds: impl Iterator<Item = i32>) -> std::process::Child {
-        use std::os::unix::process::CommandExt;
-        let fds: Vec<i32> = fds.collect();
-        let mut command = std::process::Command::new("sleep");
-        command.arg("30");
-        // SAFETY: only open, dup2 and close, async-signal-safe, between fork and exec. The
-        // descriptor is opened there, without O_CLOEXEC, as dup2 onto itself would keep the flag.
-        unsafe {
-            command.pre_exec(move || {
-                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-                for &fd in &fds {
-                    if fd != null {
-                        libc::dup2(null, fd);
-                    }
-                }
-                if !fds.contains(&null) {
-                    libc::close(null);
-                }
-                Ok(())
-            });
-        }
-        command.spawn().unwrap()
-    }
-
-    #[test]
-    fn a_read_only_open_returns_the_lowest_free_descriptor() {
-        let mut child = sleeper([3, 5].into_iter());
-        let pid = Pid::from_raw(child.id() as i32);
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("file");
-        std::fs::write(&file, "x").unwrap();
-        let path = file.to_str().unwrap().as_bytes();
-        let with = |flags: i32| {
-            let flags = (libc::O_RDONLY | libc::O_CLOEXEC | flags) as u64;
-            lookup_of(Sysno::openat, [libc::AT_FDCWD as u64, 0, flags, 0, 0, 0]).unwrap()
-        };
-        // The hole between 3 and 5.
-        assert_eq!(
-            predict(pid, path, with(0), true),
-            Some(Prediction::Opens(4))
-        );
-        // Another task may share the table: the descriptor is unknown.
-        assert_eq!(predict(pid, path, with(0), false), None);
-        // A file with O_DIRECTORY is ENOTDIR; a directory opens; a device is never opened.
-        assert_eq!(predict(pid, path, with(libc::O_DIRECTORY), true), None);
-        let dir_path = dir.path().to_str().unwrap().as_bytes();
-        let opened = predict(pid, dir_path, with(libc::O_DIRECTORY), true);
-        assert_eq!(opened, Some(Prediction::Opens(4)));
-        assert_eq!(predict(pid, b"/dev/null", with(0), true), None);
-        // Writing, truncating, not updating atime: only the exit tells.
-        for extra in [libc::O_WRONLY, libc::O_RDWR, libc::O_TRUNC, libc::O_NOATIME] {
-            assert_eq!(with(extra).found, WhenFound::Unknown, "{extra:#o}");
-        }
-        // A file the tracer may not read (unless it may read anything).
-        if !nix::unistd::geteuid().is_root() {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o200)).unwrap();
-            assert_eq!(predict(pid, path, with(0), true), None);
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
-
-    #[test]
-    fn lowest_free_descriptor_looks_past_the_first_word() {
-        let mut child = sleeper((3..70).filter(|&fd| fd != 66));
-        assert_eq!(lowest_free_fd(Pid::from_raw(child.id() as i32)), Some(66));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        assert_eq!(predict(me, b"x", bad), None);
     }
 }

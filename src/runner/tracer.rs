@@ -41,11 +41,6 @@ struct Task {
     /// Whether it resolves paths as the tracer does (`predict`); `None`: not checked since its
     /// start, its exec or the last call that changes a view.
     same_view: Option<bool>,
-    /// No other task shares its descriptor table (`CLONE_FILES`), so an open's descriptor can
-    /// be foreseen (`predict`): known since its fork or exec; once shared, kept false.
-    own_fds: bool,
-    /// Its clone or clone3 in progress passes `CLONE_FILES`: the new task will share its table.
-    cloning_shares_fds: bool,
 }
 
 pub struct Tracer {
@@ -227,10 +222,7 @@ impl Tracer {
                         .then(|| tgid_of(new).filter(|l| *l != new))
                         .flatten();
                     let thread = leader.is_some();
-                    let shares_fds = event == libc::PTRACE_EVENT_CLONE
-                        && self.tasks.get(&pid).is_some_and(|t| t.cloning_shares_fds);
                     let task = self.tasks.entry(new).or_default();
-                    task.own_fds = !shares_fds;
                     task.thread = thread;
                     task.leader = leader;
                     task.kind_known = true;
@@ -255,11 +247,8 @@ impl Tracer {
                 }
                 // The execve succeeded: record it now, without waiting for its exit stop.
                 self.finish_pending(pid, 0);
-                // Credentials and security label may change at an exec; the descriptor table
-                // is the task's own after it (the kernel unshares it).
-                let task = self.task(pid);
-                task.same_view = None;
-                task.own_fds = true;
+                // Credentials and security label may change at an exec.
+                self.task(pid).same_view = None;
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
                 if !self.ended {
@@ -300,11 +289,6 @@ impl Tracer {
                     return;
                 }
                 let sysno = Sysno::new(nr as usize);
-                if let Some(shares) = sysno.and_then(|s| clone_shares_fds(pid, s, args)) {
-                    let task = self.task(pid);
-                    task.cloning_shares_fds = shares;
-                    task.own_fds &= !shares;
-                }
                 if sysno.is_some_and(predict::changes_view) {
                     // Again at its exit: another thread may check its view in between.
                     self.tasks.values_mut().for_each(|t| t.same_view = None);
@@ -339,7 +323,6 @@ impl Tracer {
                     match prediction {
                         Prediction::Missing => self.on_exit_stop(pid, -(libc::ENOENT as i64), true),
                         Prediction::Succeeds => self.on_exit_stop(pid, 0, false),
-                        Prediction::Opens(fd) => self.on_exit_stop(pid, fd as i64, false),
                     }
                 } else if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
@@ -378,8 +361,7 @@ impl Tracer {
         if !same {
             return None;
         }
-        let own_fds = self.tasks.get(&pid).is_some_and(|t| t.own_fds);
-        predict::predict(pid, path, lookup, own_fds)
+        predict::predict(pid, path, lookup)
     }
 
     /// Records a pending call that a ptrace event showed to succeed with `ret`.
@@ -704,20 +686,6 @@ fn recorded_on_success(entry: &decode::Entry) -> bool {
         }
         None => false,
     }
-}
-
-/// Whether the clone or clone3 that `pid` is entering shares its descriptor table
-/// (`CLONE_FILES`; an unreadable `clone_args` counts as sharing); `None` for any other call.
-fn clone_shares_fds(pid: Pid, sysno: Sysno, args: [u64; 6]) -> Option<bool> {
-    let flags = match sysno {
-        Sysno::clone => args[0],
-        // `struct clone_args` starts with the flags.
-        Sysno::clone3 => decode::mem::read_bytes(pid, args[0], 8)
-            .try_into()
-            .map_or(u64::MAX, u64::from_ne_bytes),
-        _ => return None,
-    };
-    Some(flags & libc::CLONE_FILES as u64 != 0)
 }
 
 /// `waitpid(-1, __WALL)` with the raw status; `None` when nothing is ready (`nohang`).
