@@ -179,6 +179,27 @@ fn failed_open_gets_nearest_parent_and_process_ids() {
     assert!(evidence.mount.is_some());
 }
 
+/// A task's ids are read once for all its failures, and again after it changes them: the
+/// lookups program fails opens as root, drops to nobody (65534) and fails more.
+#[test]
+fn process_ids_follow_a_change_of_user() {
+    let dir = scratch();
+    let d = dir.path().to_str().unwrap();
+    let r = run(&[], &[program("lookups").to_str().unwrap(), d]);
+    assert_eq!(r.status.code(), Some(0));
+    let uid_at = |name: &str| {
+        let path = format!("{d}/{name}");
+        let ev = r.event("openat", &path).expect("the open");
+        ev.evidence.as_ref().and_then(|e| e.process_uid)
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    assert_eq!(uid_at("missing"), Some(me));
+    assert_eq!(uid_at("missing-in-cwd"), Some(me));
+    if me == 0 {
+        assert_eq!(uid_at("missing-as-nobody"), Some(65534));
+    }
+}
+
 #[test]
 fn relative_paths_are_made_absolute() {
     let dir = scratch();

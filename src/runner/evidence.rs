@@ -19,9 +19,10 @@ use crate::trace::{ElfFacts, Event, EventKind, Evidence, MountFacts, ParentFacts
 const HEAD: usize = 4096;
 
 /// Evidence for a failed execve of `path` (absolute, in the tracee's view).
-pub fn for_exec(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
-    let root = Root::of(pid);
-    let mut ev = base(mounts, pid, &root, path, true);
+pub fn for_exec(cache: &mut Cache, pid: Pid, path: &[u8]) -> Evidence {
+    let (task, mounts) = cache.task(pid);
+    let root = &task.root;
+    let mut ev = base(mounts, task, path, true);
     if !ev.exists {
         ev.notes
             .push(format!("{} does not exist", text::lossless(path)));
@@ -39,7 +40,7 @@ pub fn for_exec(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
                 ));
             }
             if let Ok(file) = root.open(path, libc::O_RDONLY) {
-                head_facts(&root, &File::from(file), &mut ev);
+                head_facts(root, &File::from(file), &mut ev);
             }
         }
         _ => {}
@@ -57,9 +58,9 @@ pub fn for_exec(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
 }
 
 /// Evidence for a failed call on a path (open, mkdir, chdir...).
-pub fn for_path(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
-    let root = Root::of(pid);
-    let mut ev = base(mounts, pid, &root, path, false);
+pub fn for_path(cache: &mut Cache, pid: Pid, path: &[u8]) -> Evidence {
+    let (task, mounts) = cache.task(pid);
+    let mut ev = base(mounts, task, path, false);
     if let Some(p) = &ev.nearest_parent {
         ev.notes.push(format!(
             "nearest existing parent {} is owned by {}:{} with mode {:04o}",
@@ -70,7 +71,8 @@ pub fn for_path(mounts: &mut Mounts, pid: Pid, path: &[u8]) -> Evidence {
 }
 
 /// What every piece of evidence holds: existence, type, mode, owner, mount, process ids.
-fn base(mounts: &mut Mounts, pid: Pid, root: &Root, path: &[u8], follow: bool) -> Evidence {
+fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evidence {
+    let root = &task.root;
     let mut ev = Evidence {
         path: text::lossless(path),
         ..Evidence::default()
@@ -98,11 +100,11 @@ fn base(mounts: &mut Mounts, pid: Pid, root: &Root, path: &[u8], follow: bool) -
         }
         None => ev.nearest_parent = nearest_parent(root, path),
     }
-    ev.mount = mounts.of(pid, path);
-    if let Some((uid, gid, groups)) = process_ids(pid) {
-        ev.process_uid = Some(uid);
-        ev.process_gid = Some(gid);
-        ev.process_groups = groups;
+    ev.mount = mounts.of(task.pid, task.view, path);
+    if let Some((uid, gid, groups)) = &task.ids {
+        ev.process_uid = Some(*uid);
+        ev.process_gid = Some(*gid);
+        ev.process_groups = groups.clone();
     }
     ev
 }
@@ -263,9 +265,52 @@ fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
 /// on the root it is read from (mount points are relative to the reader's root, a chroot
 /// included). Reading `/proc/PID/mountinfo` takes a dozen small reads, two `stat`s name the view.
 #[derive(Default)]
-pub struct Mounts {
+struct Mounts {
     tables: HashMap<MountView, Vec<Mount>>,
     buf: Vec<u8>,
+}
+
+/// What evidence reads from /proc and may read again: the mount tables of each view, and each
+/// task's root, mount view and ids. Only the task's exec, a `set*id`, `setgroups`, `capset`,
+/// `chroot`, `pivot_root`, `setns` or `unshare` change those (the tracer forgets them then), or
+/// a `mount` the tables; a task that is gone is forgotten too, its pid free for another.
+#[derive(Default)]
+pub struct Cache {
+    mounts: Mounts,
+    tasks: HashMap<Pid, TaskFacts>,
+}
+
+/// A task's side of the evidence: read once (`/proc/PID/status` alone costs ~13 µs).
+struct TaskFacts {
+    pid: Pid,
+    root: Root,
+    view: Option<MountView>,
+    /// Effective uid and gid, and the supplementary groups.
+    ids: Option<(u32, u32, Vec<u32>)>,
+}
+
+impl Cache {
+    /// Forgets everything: a traced `mount`, `chroot` or change of view may have changed it.
+    pub fn forget(&mut self) {
+        self.mounts.tables.clear();
+        self.tasks.clear();
+    }
+
+    /// Forgets a task's facts: it exec'd or is gone.
+    pub fn forget_task(&mut self, pid: Pid) {
+        self.tasks.remove(&pid);
+    }
+
+    /// A task's facts (read now if not yet known), and the mount tables beside them.
+    fn task(&mut self, pid: Pid) -> (&TaskFacts, &mut Mounts) {
+        let task = self.tasks.entry(pid).or_insert_with(|| TaskFacts {
+            pid,
+            root: Root::of(pid),
+            view: mount_view(pid),
+            ids: process_ids(pid),
+        });
+        (task, &mut self.mounts)
+    }
 }
 
 /// (mount namespace inode, root device, root inode).
@@ -275,14 +320,8 @@ type MountView = (u64, u64, u64);
 type Mount = (Vec<u8>, MountFacts);
 
 impl Mounts {
-    /// Forgets every table: a traced `mount` or `chroot` may have changed one.
-    pub fn forget(&mut self) {
-        self.tables.clear();
-    }
-
-    /// The mount holding `path` (absolute, in the tracee's view).
-    fn of(&mut self, pid: Pid, path: &[u8]) -> Option<MountFacts> {
-        let view = mount_view(pid);
+    /// The mount holding `path` (absolute, in the view of `pid`, which is `view`).
+    fn of(&mut self, pid: Pid, view: Option<MountView>, path: &[u8]) -> Option<MountFacts> {
         let table = match view.and_then(|v| self.tables.get(&v)) {
             Some(table) => table,
             None => {
@@ -374,7 +413,7 @@ fn unescape_mount(field: &[u8]) -> Vec<u8> {
 /// them to a traced process (nor under `no_new_privs`, which the prefilter needs), so a refusal
 /// that follows may be an artefact of the diagnosis rather than the program's real failure.
 /// Nothing is said when the mount is `nosuid`: untraced, the program would not gain them either.
-pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
+pub fn privilege_not_gained(cache: &mut Cache, pid: Pid) -> Option<Event> {
     use std::os::unix::ffi::OsStrExt;
     let exe = format!("/proc/{pid}/exe");
     let meta = std::fs::metadata(&exe).ok()?;
@@ -386,7 +425,8 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
     if !setuid && !setgid && file_caps.is_none() {
         return None;
     }
-    let (euid, egid, _) = process_ids(pid)?;
+    let (task, mounts) = cache.task(pid);
+    let (euid, egid, _) = task.ids.clone()?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {
         lost.push(format!(
@@ -413,7 +453,7 @@ pub fn privilege_not_gained(mounts: &mut Mounts, pid: Pid) -> Option<Event> {
     }
     let path = std::fs::read_link(&exe).ok()?;
     let path = path.as_os_str().as_bytes();
-    if mounts.of(pid, path).is_some_and(|m| m.nosuid) {
+    if mounts.of(pid, task.view, path).is_some_and(|m| m.nosuid) {
         return None;
     }
     let shown = text::lossless(path);
@@ -500,7 +540,7 @@ pub fn read_proc(path: &str) -> Option<String> {
 }
 
 /// The effective uid and gid and the groups of a process, from `/proc/PID/status`.
-pub fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
+fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
     let status = read_proc(&format!("/proc/{pid}/status"))?;
     let field = |name: &str| -> Vec<u32> {
         status
@@ -615,12 +655,13 @@ mod tests {
         let root = Root::of(Pid::this());
         let p = nearest_parent(&root, b"/tmp/no-such-dir-xyz/a/b").unwrap();
         assert_eq!(p.path, "/tmp");
-        let mut mounts = Mounts::default();
+        let mut cache = Cache::default();
         for _ in 0..2 {
-            let m = mounts.of(Pid::this(), b"/proc/self");
+            let (task, mounts) = cache.task(Pid::this());
+            let m = mounts.of(task.pid, task.view, b"/proc/self");
             assert!(m.is_some_and(|m| m.fs_type == "proc"));
         }
-        assert_eq!(mounts.tables.len(), 1);
+        assert_eq!(cache.mounts.tables.len(), 1);
         assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
     }
 

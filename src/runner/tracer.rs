@@ -54,8 +54,8 @@ pub struct Tracer {
     stdout: Tail,
     stderr: Tail,
     evidence_budget: u32,
-    /// The mount tables evidence has read, kept until a traced mount or chroot.
-    mounts: evidence::Mounts,
+    /// What evidence has read (mount tables, each task's root, view and ids).
+    evidence_cache: evidence::Cache,
     /// What the launching process has to say (a name not found in `PATH`).
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
@@ -90,7 +90,7 @@ impl Tracer {
             stdout: Tail::default(),
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
-            mounts: evidence::Mounts::default(),
+            evidence_cache: evidence::Cache::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             spin,
@@ -240,6 +240,7 @@ impl Tracer {
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
                     if former != pid {
+                        self.evidence_cache.forget_task(former);
                         if let Some(old) = self.tasks.remove(&former) {
                             self.tasks.entry(pid).or_default().pending = old.pending;
                         }
@@ -249,10 +250,13 @@ impl Tracer {
                 self.finish_pending(pid, 0);
                 // Credentials and security label may change at an exec.
                 self.task(pid).same_view = None;
+                self.evidence_cache.forget_task(pid);
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
                 if !self.ended {
-                    if let Some(note) = evidence::privilege_not_gained(&mut self.mounts, pid) {
+                    if let Some(note) =
+                        evidence::privilege_not_gained(&mut self.evidence_cache, pid)
+                    {
                         self.writer.event(self.stamp(note));
                     }
                 }
@@ -291,7 +295,7 @@ impl Tracer {
                 let sysno = Sysno::new(nr as usize);
                 if sysno.is_some_and(predict::changes_view) {
                     // Again at its exit: another thread may check its view in between.
-                    self.tasks.values_mut().for_each(|t| t.same_view = None);
+                    self.views_changed();
                 }
                 // The hot path of a program that prints: a write to fd 1 or 2 only feeds the
                 // tails (no event, no result awaited), so it is not decoded into a call.
@@ -333,7 +337,7 @@ impl Tracer {
             libc::PTRACE_SYSCALL_INFO_EXIT => {
                 let pending = self.tasks.get(&pid).and_then(|t| t.pending.as_ref());
                 if pending.is_some_and(|e| e.sysno.is_some_and(predict::changes_view)) {
-                    self.tasks.values_mut().for_each(|t| t.same_view = None);
+                    self.views_changed();
                 }
                 // SAFETY: the union member matching `op`.
                 let (sval, is_error) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
@@ -398,7 +402,7 @@ impl Tracer {
         });
         let sysno = entry.sysno;
         if !is_error && matches!(sysno, Some(Sysno::mount | Sysno::chroot)) {
-            self.mounts.forget();
+            self.evidence_cache.forget();
         }
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
@@ -416,9 +420,11 @@ impl Tracer {
     ) -> Option<Box<crate::trace::Evidence>> {
         let path = path.filter(|p| p.first() == Some(&b'/'))?;
         match sysno? {
-            Sysno::execve | Sysno::execveat => {
-                Some(Box::new(evidence::for_exec(&mut self.mounts, pid, path)))
-            }
+            Sysno::execve | Sysno::execveat => Some(Box::new(evidence::for_exec(
+                &mut self.evidence_cache,
+                pid,
+                path,
+            ))),
             _ if self.evidence_budget > 0
                 && matches!(
                     errno,
@@ -426,7 +432,11 @@ impl Tracer {
                 ) =>
             {
                 self.evidence_budget -= 1;
-                Some(Box::new(evidence::for_path(&mut self.mounts, pid, path)))
+                Some(Box::new(evidence::for_path(
+                    &mut self.evidence_cache,
+                    pid,
+                    path,
+                )))
             }
             _ => None,
         }
@@ -464,8 +474,17 @@ impl Tracer {
     }
 
     /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
+    /// A call that may change how tasks see the file system (and who they are) is under way:
+    /// what was learnt about any task's view is checked again.
+    fn views_changed(&mut self) {
+        self.tasks.values_mut().for_each(|t| t.same_view = None);
+        self.evidence_cache.forget();
+    }
+
     fn gone(&mut self, pid: Pid, facts: ExitFacts) {
         self.tasks.remove(&pid);
+        // Its pid may be another task's next.
+        self.evidence_cache.forget_task(pid);
         if pid == self.main && !self.ended {
             self.record_exit(pid, &facts, false);
             self.end(facts);
