@@ -6,10 +6,13 @@
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{FileExt, MetadataExt};
 
 use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
+use nix::errno::Errno;
+use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
+use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use super::decode::text;
@@ -565,17 +568,9 @@ struct Root {
 
 impl Root {
     fn of(pid: Pid) -> Root {
-        let open = |p: &str| -> Option<OwnedFd> {
-            let c = CString::new(p).ok()?;
-            // SAFETY: a valid C string; the result is checked.
-            let fd = unsafe {
-                libc::open(
-                    c.as_ptr(),
-                    libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-                )
-            };
-            // SAFETY: a fresh descriptor we own.
-            (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+        let open = |p: &str| {
+            let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+            nix::fcntl::open(p, flags, Mode::empty()).ok()
         };
         let fd = open(&format!("/proc/{pid}/root"))
             .or_else(|| open("/"))
@@ -585,43 +580,20 @@ impl Root {
 
     /// Opens `path` below the root; `..` and absolute symlinks stay inside it.
     fn open(&self, path: &[u8], flags: i32) -> std::io::Result<OwnedFd> {
-        let rel: Vec<u8> = match path.iter().position(|&b| b != b'/') {
-            Some(i) => path[i..].to_vec(),
-            None => b".".to_vec(),
+        let rel: &[u8] = match path.iter().position(|&b| b != b'/') {
+            Some(i) => &path[i..],
+            None => b".",
         };
-        let c = CString::new(rel).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-        /// `struct open_how` (libc's is non-exhaustive).
-        #[repr(C)]
-        struct OpenHow {
-            flags: u64,
-            mode: u64,
-            resolve: u64,
-        }
-        let how = OpenHow {
-            flags: (flags | libc::O_CLOEXEC) as u64,
-            mode: 0,
-            resolve: libc::RESOLVE_IN_ROOT,
-        };
-        // SAFETY: valid pointers and size; the result is checked.
-        let mut fd = unsafe {
-            libc::syscall(
-                libc::SYS_openat2,
-                self.fd.as_raw_fd(),
-                c.as_ptr(),
-                &how as *const OpenHow,
-                std::mem::size_of::<OpenHow>(),
-            )
-        } as i32;
-        if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+        let flags = OFlag::from_bits_retain(flags) | OFlag::O_CLOEXEC;
+        let how = OpenHow::new()
+            .flags(flags)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT);
+        match openat2(&self.fd, rel, how) {
             // Before Linux 5.6: resolve from the root without the in-root guarantee.
-            // SAFETY: as above.
-            fd = unsafe { libc::openat(self.fd.as_raw_fd(), c.as_ptr(), flags | libc::O_CLOEXEC) };
+            Err(Errno::ENOSYS) => openat(&self.fd, rel, flags, Mode::empty()),
+            result => result,
         }
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: a fresh descriptor we own.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        .map_err(std::io::Error::from)
     }
 
     fn stat(&self, path: &[u8], follow: bool) -> Option<std::fs::Metadata> {
