@@ -537,13 +537,10 @@ fn successful_opens_return_the_descriptors_strace_saw() {
         "ls -R {d} >/dev/null; exec 3<{d}/a 5<{d}/b; cat {d}/c {d}/a >/dev/null; exec 3<&-; \
          cat {d}/b >/dev/null; exec 8<{d}/sub; (exec 3<{d}/a 4<&-; ulimit -n 4; cat {d}/c); exit 0"
     );
-    let thread = format!(
-        "import threading; t = threading.Thread(target=lambda: open('{d}/a').close()); \
-         t.start(); t.join(); open('{d}/b').close()"
-    );
+    let thread = program("thread_open");
     let commands: [&[&str]; 2] = [
         &["/bin/busybox", "sh", "-c", &script],
-        &["/usr/bin/python3", "-c", &thread],
+        &[thread.to_str().unwrap(), d],
     ];
     for argv in commands {
         let (log, code) = {
