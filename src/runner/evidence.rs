@@ -22,8 +22,7 @@ use crate::trace::{ElfFacts, Event, EventKind, Evidence, MountFacts, ParentFacts
 const HEAD: usize = 4096;
 
 /// Evidence for a failed execve of `path` (absolute, in the tracee's view).
-pub fn for_exec(cache: &mut Cache, pid: Pid, path: &[u8]) -> Evidence {
-    let (task, mounts) = cache.task(pid);
+pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let root = &task.root;
     let mut ev = base(mounts, task, path, true);
     if !ev.exists {
@@ -61,8 +60,7 @@ pub fn for_exec(cache: &mut Cache, pid: Pid, path: &[u8]) -> Evidence {
 }
 
 /// Evidence for a failed call on a path (open, mkdir, chdir...).
-pub fn for_path(cache: &mut Cache, pid: Pid, path: &[u8]) -> Evidence {
-    let (task, mounts) = cache.task(pid);
+pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let mut ev = base(mounts, task, path, false);
     if let Some(p) = &ev.nearest_parent {
         ev.notes.push(format!(
@@ -268,23 +266,16 @@ fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
 /// on the root it is read from (mount points are relative to the reader's root, a chroot
 /// included). Reading `/proc/PID/mountinfo` takes a dozen small reads, two `stat`s name the view.
 #[derive(Default)]
-struct Mounts {
+pub struct Mounts {
     tables: HashMap<MountView, Vec<Mount>>,
     buf: Vec<u8>,
 }
 
-/// What evidence reads from /proc and may read again: the mount tables of each view, and each
-/// task's root, mount view and ids. Only the task's exec, a `set*id`, `setgroups`, `capset`,
-/// `chroot`, `pivot_root`, `setns` or `unshare` change those (the tracer forgets them then), or
-/// a `mount` the tables; a task that is gone is forgotten too, its pid free for another.
-#[derive(Default)]
-pub struct Cache {
-    mounts: Mounts,
-    tasks: HashMap<Pid, TaskFacts>,
-}
-
-/// A task's side of the evidence: read once (`/proc/PID/status` alone costs ~13 µs).
-struct TaskFacts {
+/// A task's side of the evidence, read once and kept by the tracer with the task: only its
+/// exec or a call that changes a view (`set*id`, `setgroups`, `capset`, `chroot`,
+/// `pivot_root`, `setns`, `unshare`) changes it (`/proc/PID/status` alone costs ~13 µs).
+#[derive(Debug)]
+pub struct TaskFacts {
     pid: Pid,
     root: Root,
     view: Option<MountView>,
@@ -292,27 +283,14 @@ struct TaskFacts {
     ids: Option<(u32, u32, Vec<u32>)>,
 }
 
-impl Cache {
-    /// Forgets everything: a traced `mount`, `chroot` or change of view may have changed it.
-    pub fn forget(&mut self) {
-        self.mounts.tables.clear();
-        self.tasks.clear();
-    }
-
-    /// Forgets a task's facts: it exec'd or is gone.
-    pub fn forget_task(&mut self, pid: Pid) {
-        self.tasks.remove(&pid);
-    }
-
-    /// A task's facts (read now if not yet known), and the mount tables beside them.
-    fn task(&mut self, pid: Pid) -> (&TaskFacts, &mut Mounts) {
-        let task = self.tasks.entry(pid).or_insert_with(|| TaskFacts {
+impl TaskFacts {
+    pub fn of(pid: Pid) -> TaskFacts {
+        TaskFacts {
             pid,
             root: Root::of(pid),
             view: mount_view(pid),
             ids: process_ids(pid),
-        });
-        (task, &mut self.mounts)
+        }
     }
 }
 
@@ -323,6 +301,11 @@ type MountView = (u64, u64, u64);
 type Mount = (Vec<u8>, MountFacts);
 
 impl Mounts {
+    /// Forgets every table: a traced `mount` or `chroot` may have changed one.
+    pub fn forget(&mut self) {
+        self.tables.clear();
+    }
+
     /// The mount holding `path` (absolute, in the view of `pid`, which is `view`).
     fn of(&mut self, pid: Pid, view: Option<MountView>, path: &[u8]) -> Option<MountFacts> {
         let table = match view.and_then(|v| self.tables.get(&v)) {
@@ -416,7 +399,8 @@ fn unescape_mount(field: &[u8]) -> Vec<u8> {
 /// them to a traced process (nor under `no_new_privs`, which the prefilter needs), so a refusal
 /// that follows may be an artefact of the diagnosis rather than the program's real failure.
 /// Nothing is said when the mount is `nosuid`: untraced, the program would not gain them either.
-pub fn privilege_not_gained(cache: &mut Cache, pid: Pid) -> Option<Event> {
+pub fn privilege_not_gained(mounts: &mut Mounts, task: &TaskFacts) -> Option<Event> {
+    let pid = task.pid;
     use std::os::unix::ffi::OsStrExt;
     let exe = format!("/proc/{pid}/exe");
     let meta = std::fs::metadata(&exe).ok()?;
@@ -428,7 +412,6 @@ pub fn privilege_not_gained(cache: &mut Cache, pid: Pid) -> Option<Event> {
     if !setuid && !setgid && file_caps.is_none() {
         return None;
     }
-    let (task, mounts) = cache.task(pid);
     let (euid, egid, _) = task.ids.clone()?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {
@@ -562,6 +545,7 @@ fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
 
 /// The tracee's root directory, so that paths (and absolute symlinks in them) resolve as the
 /// tracee sees them, a chroot or another mount namespace included.
+#[derive(Debug)]
 struct Root {
     fd: OwnedFd,
 }
@@ -627,13 +611,13 @@ mod tests {
         let root = Root::of(Pid::this());
         let p = nearest_parent(&root, b"/tmp/no-such-dir-xyz/a/b").unwrap();
         assert_eq!(p.path, "/tmp");
-        let mut cache = Cache::default();
+        let mut mounts = Mounts::default();
+        let task = TaskFacts::of(Pid::this());
         for _ in 0..2 {
-            let (task, mounts) = cache.task(Pid::this());
             let m = mounts.of(task.pid, task.view, b"/proc/self");
             assert!(m.is_some_and(|m| m.fs_type == "proc"));
         }
-        assert_eq!(cache.mounts.tables.len(), 1);
+        assert_eq!(mounts.tables.len(), 1);
         assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
     }
 

@@ -41,6 +41,8 @@ struct Task {
     /// Whether it resolves paths as the tracer does (`predict`); `None`: not checked since its
     /// start, its exec or the last call that changes a view.
     same_view: Option<bool>,
+    /// What evidence knows of it (root, mount view, ids); `None`: not read since the same.
+    facts: Option<evidence::TaskFacts>,
 }
 
 pub struct Tracer {
@@ -54,8 +56,8 @@ pub struct Tracer {
     stdout: Tail,
     stderr: Tail,
     evidence_budget: u32,
-    /// What evidence has read (mount tables, each task's root, view and ids).
-    evidence_cache: evidence::Cache,
+    /// The mount tables evidence has read, kept until a traced mount or chroot.
+    mounts: evidence::Mounts,
     /// What the launching process has to say (a name not found in `PATH`).
     notes: Option<File>,
     /// Device and inode of the runner's stdout and stderr, to tell which one a write reaches.
@@ -90,7 +92,7 @@ impl Tracer {
             stdout: Tail::default(),
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
-            evidence_cache: evidence::Cache::default(),
+            mounts: evidence::Mounts::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             spin,
@@ -240,7 +242,6 @@ impl Tracer {
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
                     if former != pid {
-                        self.evidence_cache.forget_task(former);
                         if let Some(old) = self.tasks.remove(&former) {
                             self.tasks.entry(pid).or_default().pending = old.pending;
                         }
@@ -249,14 +250,14 @@ impl Tracer {
                 // The execve succeeded: record it now, without waiting for its exit stop.
                 self.finish_pending(pid, 0);
                 // Credentials and security label may change at an exec.
-                self.task(pid).same_view = None;
-                self.evidence_cache.forget_task(pid);
+                let task = self.task(pid);
+                task.same_view = None;
+                task.facts = None;
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
                 if !self.ended {
-                    if let Some(note) =
-                        evidence::privilege_not_gained(&mut self.evidence_cache, pid)
-                    {
+                    let (facts, mounts) = self.facts(pid);
+                    if let Some(note) = evidence::privilege_not_gained(mounts, facts) {
                         self.writer.event(self.stamp(note));
                     }
                 }
@@ -402,7 +403,7 @@ impl Tracer {
         });
         let sysno = entry.sysno;
         if !is_error && matches!(sysno, Some(Sysno::mount | Sysno::chroot)) {
-            self.evidence_cache.forget();
+            self.mounts.forget();
         }
         let mut event = entry.finish(Some((sval, is_error)));
         if is_error {
@@ -420,11 +421,10 @@ impl Tracer {
     ) -> Option<Box<crate::trace::Evidence>> {
         let path = path.filter(|p| p.first() == Some(&b'/'))?;
         match sysno? {
-            Sysno::execve | Sysno::execveat => Some(Box::new(evidence::for_exec(
-                &mut self.evidence_cache,
-                pid,
-                path,
-            ))),
+            Sysno::execve | Sysno::execveat => {
+                let (facts, mounts) = self.facts(pid);
+                Some(Box::new(evidence::for_exec(mounts, facts, path)))
+            }
             _ if self.evidence_budget > 0
                 && matches!(
                     errno,
@@ -432,11 +432,8 @@ impl Tracer {
                 ) =>
             {
                 self.evidence_budget -= 1;
-                Some(Box::new(evidence::for_path(
-                    &mut self.evidence_cache,
-                    pid,
-                    path,
-                )))
+                let (facts, mounts) = self.facts(pid);
+                Some(Box::new(evidence::for_path(mounts, facts, path)))
             }
             _ => None,
         }
@@ -473,18 +470,18 @@ impl Tracer {
         })
     }
 
-    /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
     /// A call that may change how tasks see the file system (and who they are) is under way:
-    /// what was learnt about any task's view is checked again.
+    /// what was learnt about any task's view is learnt again.
     fn views_changed(&mut self) {
-        self.tasks.values_mut().for_each(|t| t.same_view = None);
-        self.evidence_cache.forget();
+        for task in self.tasks.values_mut() {
+            task.same_view = None;
+            task.facts = None;
+        }
     }
 
+    /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
     fn gone(&mut self, pid: Pid, facts: ExitFacts) {
         self.tasks.remove(&pid);
-        // Its pid may be another task's next.
-        self.evidence_cache.forget_task(pid);
         if pid == self.main && !self.ended {
             self.record_exit(pid, &facts, false);
             self.end(facts);
@@ -669,6 +666,15 @@ impl Tracer {
 
     fn task(&mut self, pid: Pid) -> &mut Task {
         self.tasks.entry(pid).or_default()
+    }
+
+    /// What evidence knows of a task (read now if not yet), and the mount tables beside it.
+    fn facts(&mut self, pid: Pid) -> (&evidence::TaskFacts, &mut evidence::Mounts) {
+        let task = self.tasks.entry(pid).or_default();
+        let facts = task
+            .facts
+            .get_or_insert_with(|| evidence::TaskFacts::of(pid));
+        (facts, &mut self.mounts)
     }
 
     /// Lets a task run on, stopping at its next syscall exit when a result is awaited (or at
