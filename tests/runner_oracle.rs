@@ -99,19 +99,12 @@ fn both(argv: &[&str]) -> (BTreeSet<Key>, BTreeSet<Key>) {
 
 /// The same with runner flags (`--full`); the runner's failures are kept to strace's call set.
 fn both_with(flags: &[&str], argv: &[&str]) -> (BTreeSet<Key>, BTreeSet<Key>) {
-    let dir = scratch();
-    let log = dir.path().join("strace.log");
-    let status = Command::new("strace")
-        .args(["-f", "-qq", "-e"])
-        .arg(format!("trace={}", strace_set()))
-        .arg("-o")
-        .arg(&log)
-        .args(argv)
-        .output()
-        .expect("strace runs")
-        .status;
-    let oracle = strace_failures(&std::fs::read_to_string(&log).unwrap());
-    assert!(status.code().is_some(), "strace ran {argv:?} to its end");
+    let (log, code) = strace(
+        &["-f", "-qq", "-e", &format!("trace={}", strace_set())],
+        argv,
+    );
+    let oracle = strace_failures(&log);
+    assert!(code.is_some(), "strace ran {argv:?} to its end");
     let traced = run(flags, argv);
     let names = traced_names();
     let ours = traced
@@ -158,17 +151,25 @@ fn agree_with(flags: &[&str], argv: &[&str], expect: (&str, &str, &str)) {
     );
 }
 
-/// `argv` run under `strace -e trace=CALLS` alone: its log and the program's exit code.
-fn strace_only(calls: &str, argv: &[&str]) -> (String, Option<i32>) {
+/// `argv` run under strace with these options and `-o FILE` (its output kept from the test's):
+/// its log and the program's exit code.
+fn strace(options: &[&str], argv: &[&str]) -> (String, Option<i32>) {
     let dir = scratch();
     let log = dir.path().join("strace.log");
     let status = Command::new("strace")
-        .args(["-qq", "-e", &format!("trace={calls}"), "-o"])
+        .args(options)
+        .arg("-o")
         .arg(&log)
         .args(argv)
-        .status()
-        .expect("strace runs");
+        .output()
+        .expect("strace runs")
+        .status;
     (std::fs::read_to_string(&log).unwrap(), status.code())
+}
+
+/// `argv` run under `strace -e trace=CALLS` alone (no `-f`).
+fn strace_only(calls: &str, argv: &[&str]) -> (String, Option<i32>) {
+    strace(&["-qq", "-e", &format!("trace={calls}")], argv)
 }
 
 /// The first line of `syscall` in an strace log, its column padding squeezed.
@@ -543,17 +544,7 @@ fn successful_opens_return_the_descriptors_strace_saw() {
         &[thread.to_str().unwrap(), d],
     ];
     for argv in commands {
-        let (log, code) = {
-            let out = scratch();
-            let log = out.path().join("strace.log");
-            let status = Command::new("strace")
-                .args(["-f", "-qq", "-e", "trace=openat", "-o"])
-                .arg(&log)
-                .args(argv)
-                .status()
-                .expect("strace runs");
-            (std::fs::read_to_string(&log).unwrap(), status.code())
-        };
+        let (log, code) = strace(&["-f", "-qq", "-e", "trace=openat"], argv);
         assert_eq!(code, Some(0), "{argv:?}");
         let oracle = opened(log.lines().map(str::to_string));
         if argv[0] == "/bin/busybox" {
