@@ -32,8 +32,22 @@ const WORDS: &str = "TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH";
 
 /// Whether a variable, flag or field name looks like it holds a secret.
 pub fn is_secret_name(name: &str) -> bool {
-    static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("(?i){WORDS}")).unwrap());
-    NAME.is_match(name)
+    has_secret_word(name)
+}
+
+/// Whether `text` contains one of [`WORDS`] in any case. ASCII text (nearly every string of a
+/// report) is searched without a regex; other text goes to one, since Unicode case folding
+/// has more forms (`K`, the Kelvin sign, is a `k`).
+fn has_secret_word(text: &str) -> bool {
+    if text.is_ascii() {
+        let lower = text.to_ascii_lowercase();
+        return WORDS
+            .split('|')
+            .any(|word| lower.contains(&word.to_ascii_lowercase()));
+    }
+    static ANY_CASE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!("(?i){WORDS}")).expect("the words are a regex"));
+    ANY_CASE.is_match(text)
 }
 
 /// The values of secret-looking variables among `NAME=value` environment entries, each once.
@@ -174,6 +188,11 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 });
 
 fn mask_text(text: &mut String) {
+    // Every pattern needs a secret word or a URL's `://`: most strings have neither, and then
+    // the patterns (a few ms to compile) are not even built.
+    if !text.contains("://") && !has_secret_word(text) {
+        return;
+    }
     for (re, with) in PATTERNS.iter() {
         if let std::borrow::Cow::Owned(masked) = re.replace_all(text, *with) {
             *text = masked;
@@ -323,6 +342,29 @@ mod tests {
         ] {
             assert_eq!(masked(text), text);
         }
+    }
+
+    #[test]
+    fn finds_secret_words_as_the_case_insensitive_regex_does() {
+        let regex = Regex::new(&format!("(?i){WORDS}")).unwrap();
+        for text in [
+            "DB_PASSWORD",
+            "api_Key",
+            "x-Auth-header",
+            "Credentials",
+            "passwd",
+            "PATH",
+            "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            "",
+            // Unicode folds: the Kelvin sign is a `k`, the long s an `s`.
+            "API_\u{212A}EY",
+            "\u{17F}ECRET",
+            "données",
+            "clé",
+        ] {
+            assert_eq!(has_secret_word(text), regex.is_match(text), "{text:?}");
+        }
+        assert_eq!(masked("API_\u{212A}EY=abc"), "API_\u{212A}EY=***");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::bytes::RegexSet;
+use regex::Regex;
 use serde::Deserialize;
 
 use crate::trace::names::errno_description;
@@ -34,7 +35,9 @@ pub fn lazily<T>(read: impl FnOnce() -> T) -> T {
 }
 
 /// A shell-style glob over a whole path: `*` within one path segment, `**` across segments,
-/// `?` one character, `[...]` a character class. Held as the source of its regex.
+/// `?` one character, `[...]` a character class. Held as the source of its regex, which matches
+/// the path's bytes: the stars are byte classes (`/` never occurs inside a UTF-8 sequence, so
+/// they match the same paths), which compile several times faster than their Unicode forms.
 #[derive(Debug, Clone)]
 pub struct Glob(String);
 
@@ -47,9 +50,9 @@ impl TryFrom<String> for Glob {
             match c {
                 '*' if chars.peek() == Some(&'*') => {
                     chars.next();
-                    re.push_str(".*");
+                    re.push_str("(?s-u:.)*");
                 }
-                '*' => re.push_str("[^/]*"),
+                '*' => re.push_str("(?-u:[^/])*"),
                 '?' => re.push_str("[^/]"),
                 '[' => {
                     re.push('[');
@@ -69,7 +72,7 @@ impl TryFrom<String> for Glob {
         }
         re.push('$');
         if EAGER.get() {
-            Regex::new(&re).map_err(|e| format!("bad glob {glob:?}: {e}"))?;
+            regex::bytes::Regex::new(&re).map_err(|e| format!("bad glob {glob:?}: {e}"))?;
         }
         Ok(Glob(re))
     }
@@ -96,7 +99,7 @@ impl Globs {
         self.set
             .get_or_init(|| RegexSet::new(&self.sources).ok())
             .as_ref()
-            .is_some_and(|set| set.is_match(text))
+            .is_some_and(|set| set.is_match(text.as_bytes()))
     }
 }
 
@@ -553,6 +556,13 @@ mod tests {
         assert!(glob("**/lib*.so.[0-9]*").any_match("/lib/libfoo.so.1"));
         assert!(!glob("/etc/app.conf").any_match("/etc/appXconf"));
         assert!(glob("/etc/?.conf").any_match("/etc/a.conf"));
+        // Byte-level stars, character-level `?`: the same answers on non-ASCII paths.
+        assert!(glob("/srv/*/app").any_match("/srv/données/app"));
+        assert!(!glob("/srv/*/app").any_match("/srv/données/x/app"));
+        assert!(glob("/srv/**").any_match("/srv/é/ü"));
+        assert!(glob("/etc/?.conf").any_match("/etc/é.conf"));
+        assert!(!glob("/etc/?.conf").any_match("/etc/éé.conf"));
+        assert!(glob("/etc/[éa].conf").any_match("/etc/é.conf"));
     }
 
     #[test]
