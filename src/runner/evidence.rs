@@ -394,24 +394,56 @@ fn unescape_mount(field: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The program a task has just exec'd, when it is set-user-ID, set-group-ID or carries file
+/// capabilities: what [`privilege_not_gained`] checks the process against.
+pub struct PrivilegedExe {
+    path: String,
+    meta: std::fs::Metadata,
+    setuid: bool,
+    setgid: bool,
+    file_caps: Option<u64>,
+}
+
+/// Whether the program `pid` has just exec'd asks for privileges. Checked at every exec, and
+/// nearly always `None`, so it needs only the executable (a `stat` and a `getxattr`): the
+/// task's facts are read only for a privileged program.
+pub fn privileged_exe(pid: Pid) -> Option<PrivilegedExe> {
+    let path = format!("/proc/{pid}/exe");
+    let meta = std::fs::metadata(&path).ok()?;
+    let mode = meta.mode();
+    let setuid = mode & libc::S_ISUID != 0;
+    // Set-group-ID without group execute is mandatory locking, not a privilege.
+    let setgid = mode & libc::S_ISGID != 0 && mode & libc::S_IXGRP != 0;
+    let file_caps = file_permitted_caps(&path).filter(|c| *c != 0);
+    (setuid || setgid || file_caps.is_some()).then_some(PrivilegedExe {
+        path,
+        meta,
+        setuid,
+        setgid,
+        file_caps,
+    })
+}
+
 /// After a successful exec: when the program is set-user-ID, set-group-ID or carries file
 /// capabilities and the process did not gain them, a note saying so. The kernel does not grant
 /// them to a traced process (nor under `no_new_privs`, which the prefilter needs), so a refusal
 /// that follows may be an artefact of the diagnosis rather than the program's real failure.
 /// Nothing is said when the mount is `nosuid`: untraced, the program would not gain them either.
-pub fn privilege_not_gained(mounts: &mut Mounts, task: &TaskFacts) -> Option<Event> {
-    let pid = task.pid;
+pub fn privilege_not_gained(
+    mounts: &mut Mounts,
+    task: &TaskFacts,
+    exe: PrivilegedExe,
+) -> Option<Event> {
     use std::os::unix::ffi::OsStrExt;
-    let exe = format!("/proc/{pid}/exe");
-    let meta = std::fs::metadata(&exe).ok()?;
+    let pid = task.pid;
+    let PrivilegedExe {
+        path: exe,
+        meta,
+        setuid,
+        setgid,
+        file_caps,
+    } = exe;
     let mode = meta.mode();
-    let setuid = mode & libc::S_ISUID != 0;
-    // Set-group-ID without group execute is mandatory locking, not a privilege.
-    let setgid = mode & libc::S_ISGID != 0 && mode & libc::S_IXGRP != 0;
-    let file_caps = file_permitted_caps(&exe).filter(|c| *c != 0);
-    if !setuid && !setgid && file_caps.is_none() {
-        return None;
-    }
     let (euid, egid, _) = task.ids.clone()?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {

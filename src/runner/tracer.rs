@@ -255,9 +255,12 @@ impl Tracer {
                 task.facts = None;
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
-                if !self.ended {
+                let exe = (!self.ended)
+                    .then(|| evidence::privileged_exe(pid))
+                    .flatten();
+                if let Some(exe) = exe {
                     let (facts, mounts) = self.facts(pid);
-                    if let Some(note) = evidence::privilege_not_gained(mounts, facts) {
+                    if let Some(note) = evidence::privilege_not_gained(mounts, facts, exe) {
                         self.writer.event(self.stamp(note));
                     }
                 }
