@@ -200,6 +200,38 @@ fn process_ids_follow_a_change_of_user() {
     }
 }
 
+/// `/proc/self` is the tracer when the tracer looks: evidence for a failure under it must
+/// describe the program's own entry. `lookups`, run by root, drops to nobody and opens
+/// `/proc/self/fd/99`: the existing parent is its own `/proc/self/fd`, owned by nobody (the
+/// tracer's is root's).
+#[test]
+fn evidence_under_proc_self_describes_the_program() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: dropping to nobody needs root");
+        return;
+    }
+    let dir = scratch();
+    let r = run(
+        &[],
+        &[
+            program("lookups").to_str().unwrap(),
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.status.code(), Some(0));
+    let ev = r.event("openat", "/proc/self/fd/99").expect("the open");
+    assert_eq!(ev.errno.as_deref(), Some("ENOENT"), "{}", ev.call);
+    let evidence = ev
+        .evidence
+        .as_ref()
+        .expect("a failed open carries evidence");
+    let parent = evidence
+        .nearest_parent
+        .as_ref()
+        .expect("its existing parent");
+    assert_eq!((parent.path.as_str(), parent.uid), ("/proc/self/fd", 65534));
+}
+
 #[test]
 fn relative_paths_are_made_absolute() {
     let dir = scratch();

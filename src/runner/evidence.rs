@@ -3,6 +3,7 @@
 //! parent of a missing path, and the ids of the process. This is what tells apart the causes of
 //! `exec /app: no such file or directory`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
@@ -580,6 +581,8 @@ fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
 #[derive(Debug)]
 struct Root {
     fd: OwnedFd,
+    /// The task whose root it is: `/proc/self` means it, not the tracer.
+    pid: Pid,
 }
 
 impl Root {
@@ -591,11 +594,35 @@ impl Root {
         let fd = open(&format!("/proc/{pid}/root"))
             .or_else(|| open("/"))
             .expect("/ can always be opened with O_PATH");
-        Root { fd }
+        Root { fd, pid }
+    }
+
+    /// `/proc/self` and `/proc/thread-self` name whoever looks: for the tracer to see what the
+    /// task saw (its descriptors, its cwd), they become the task's own `/proc/TID` and
+    /// `/proc/TID/task/TID`. (For a thread other than the leader, `/proc/TID` is the thread's
+    /// view of its process: the same descriptors, and its own cwd.) Only the spelled-out
+    /// prefix is mapped: a link on the way that leads there (`/dev/fd`) still reaches the
+    /// tracer's entry, and the magic links inside (`cwd`, `root`, `fd/N`) are not followed
+    /// by an in-root lookup at all.
+    fn as_the_task<'a>(&self, path: &'a [u8]) -> Cow<'a, [u8]> {
+        let tid = self.pid;
+        for (name, entry) in [
+            (&b"/proc/self"[..], format!("/proc/{tid}")),
+            (b"/proc/thread-self", format!("/proc/{tid}/task/{tid}")),
+        ] {
+            if let Some(rest) = path.strip_prefix(name) {
+                if rest.is_empty() || rest[0] == b'/' {
+                    return Cow::Owned([entry.as_bytes(), rest].concat());
+                }
+            }
+        }
+        Cow::Borrowed(path)
     }
 
     /// Opens `path` below the root; `..` and absolute symlinks stay inside it.
     fn open(&self, path: &[u8], flags: i32) -> std::io::Result<OwnedFd> {
+        let path = self.as_the_task(path);
+        let path = &path[..];
         let rel: &[u8] = match path.iter().position(|&b| b != b'/') {
             Some(i) => &path[i..],
             None => b".",

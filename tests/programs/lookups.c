@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -101,6 +102,11 @@ int main(int argc, char **argv) {
         report("access", syscall(SYS_access, AT("locked/missing"), F_OK));
         report("openat", syscall(SYS_openat, AT_FDCWD, AT("locked/missing"), O_RDONLY));
         report("openat", syscall(SYS_openat, AT_FDCWD, AT("missing-as-nobody"), O_RDONLY));
+        /* Dumpable again, /proc/self is owned by nobody: a descriptor that is not open there
+         * must get evidence about this process's /proc/self/fd, not the tracer's (not printed:
+         * outside DIR). */
+        prctl(PR_SET_DUMPABLE, 1);
+        syscall(SYS_openat, AT_FDCWD, "/proc/self/fd/99", O_RDONLY);
     }
     return 0;
 }
