@@ -206,8 +206,7 @@ fn process_ids_follow_a_change_of_user() {
 /// tracer's is root's).
 #[test]
 fn evidence_under_proc_self_describes_the_program() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: dropping to nobody needs root");
+    if !common::root_for("dropping to nobody") {
         return;
     }
     let dir = scratch();
@@ -252,8 +251,7 @@ fn relative_paths_are_made_absolute() {
 #[test]
 fn noexec_mount() {
     // Needs a mount namespace: root here and in CI.
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: mounting a noexec tmpfs needs root");
+    if !common::root_for("mounting a noexec tmpfs") {
         return;
     }
     let dir = scratch();
@@ -290,8 +288,7 @@ fn noexec_mount() {
 fn evidence_is_read_from_the_tracees_root() {
     // The program chroots, then execs /app: the facts must come from inside its root, where
     // /app exists and its loader too (an empty file the kernel refuses), not from ours.
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: chroot needs root");
+    if !common::root_for("chroot") {
         return;
     }
     let dir = scratch();

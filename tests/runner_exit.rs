@@ -312,8 +312,7 @@ fn the_program_inherits_no_extra_descriptors() {
 fn an_init_dies_of_its_own_fault_as_without_the_runner() {
     // As PID 1 of a pid namespace (as in a container), a traced program's own SIGSEGV would be
     // dropped by the kernel and fault forever; the runner must let it die as it would untraced.
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: a pid namespace needs root");
+    if !common::root_for("a pid namespace") {
         return;
     }
     let prog = program("exit_with");

@@ -422,8 +422,7 @@ fn ten_thousand_execs_are_followed_to_the_end() {
 /// of blaming the file's permissions.
 #[test]
 fn a_setuid_program_that_ran_without_its_privilege_is_said_so() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: making a set-user-ID root program needs root");
+    if !common::root_for("making a set-user-ID root program") {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -490,8 +489,7 @@ fn a_setuid_program_that_ran_without_its_privilege_is_said_so() {
 /// The same for file capabilities (`setcap cap_dac_read_search+ep`): the note names them.
 #[test]
 fn a_program_with_file_capabilities_that_ran_without_them_is_said_so() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: setcap needs root");
+    if !common::root_for("setcap") {
         return;
     }
     let dir = scratch();

@@ -61,6 +61,16 @@ pub fn read_until_ready(child: &mut Child) -> BufReader<ChildStdout> {
     stdout
 }
 
+/// Whether the test runs as root, which `what` needs; if not, says that it is skipped. (The
+/// test command runs as root, so CI checks these; a developer's plain `cargo test` may not.)
+pub fn root_for(what: &str) -> bool {
+    let root = nix::unistd::geteuid().is_root();
+    if !root {
+        eprintln!("skipped: {what} needs root");
+    }
+    root
+}
+
 /// A scratch directory for one test.
 pub fn scratch() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
