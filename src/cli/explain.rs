@@ -252,3 +252,21 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
     };
     (obs, note)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big log that shrinks between its `stat` and its read (a log rotated or truncated
+    /// meanwhile) ends the read with one plain reason, not an "unexpected end of file".
+    #[test]
+    fn a_file_cut_while_being_read_says_so() {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &[b'x'; 1000]).unwrap();
+        let whole = read_in_halves(&file, 1000).unwrap();
+        assert_eq!(whole.len(), 1000);
+        // The size read before the file was cut to 1000 bytes.
+        let err = read_in_halves(&file, 4000).unwrap_err();
+        assert_eq!(err.to_string(), "it was cut while being read");
+    }
+}
