@@ -66,6 +66,68 @@ fn exit_codes_and_deaths_are_the_programs_own() {
     }
 }
 
+/// Only the main process stops at its exit; another process's end is recorded from the status
+/// that reaps it: the same records (`exit_group(N)`, `+++ exited with N +++`, `+++ killed by
+/// SIG +++`), and before its parent hears of it (the parent's SIGCHLD waits for our reaping).
+#[test]
+fn the_ends_of_child_processes_are_recorded_before_their_parent_hears() {
+    let prog = program("exit_with");
+    let p = prog.to_str().unwrap();
+    let script = format!("{p} code 3; {p} kill; exit 4");
+    let r = run(&[], &["/bin/busybox", "sh", "-c", &script]);
+    assert_eq!(r.status.code(), Some(4));
+    let events = &r.trace.events;
+    let main = r.trace.main_pid().unwrap();
+    let children: Vec<i32> = events
+        .iter()
+        .filter(|e| e.pid == main && e.kind == EventKind::Syscall)
+        .filter(|e| {
+            matches!(
+                e.syscall.as_deref(),
+                Some("fork" | "vfork" | "clone" | "clone3")
+            )
+        })
+        .filter_map(|e| e.ret.map(|r| r as i32))
+        .collect();
+    assert_eq!(children.len(), 2, "{children:?}");
+    let at = |pid: i32, kind: EventKind| {
+        events
+            .iter()
+            .position(|e| e.pid == pid && e.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} record of {pid}"))
+    };
+    let exit = &events[at(children[0], EventKind::Exit)];
+    assert_eq!(
+        (exit.call.as_str(), exit.code),
+        ("+++ exited with 3 +++", Some(3))
+    );
+    let call = events
+        .iter()
+        .find(|e| e.pid == children[0] && e.syscall.as_deref() == Some("exit_group"))
+        .expect("the child's exit_group");
+    assert_eq!(call.call, "exit_group(3) = ?");
+    let killed = &events[at(children[1], EventKind::Killed)];
+    assert_eq!(killed.call, "+++ killed by SIGKILL +++");
+    for child in children {
+        let end = events
+            .iter()
+            .position(|e| e.pid == child && matches!(e.kind, EventKind::Exit | EventKind::Killed))
+            .unwrap();
+        let born = events
+            .iter()
+            .position(|e| e.ret == Some(child as i64))
+            .unwrap();
+        let heard = events[born..]
+            .iter()
+            .position(|e| e.pid == main && e.signal.as_deref() == Some("SIGCHLD"))
+            .map(|i| born + i)
+            .expect("the parent's SIGCHLD");
+        assert!(end < heard, "{child}: end at {end}, SIGCHLD at {heard}");
+    }
+    // The main process still ends the trace from its own exit stop.
+    assert_eq!(events.last().unwrap().call, "+++ exited with 4 +++");
+}
+
 #[test]
 fn sigterm_to_the_runner_reaches_the_program() {
     let prog = program("exit_with");

@@ -21,7 +21,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use nix::sys::ptrace::{self, Options as PtraceOptions};
+use nix::sys::ptrace;
 use nix::sys::signal::{signal, SigHandler, Signal};
 use nix::sys::wait::waitpid;
 use nix::unistd::{fork, getgid, getpid, getuid, pipe2, setsid, ForkResult, Pid};
@@ -199,14 +199,7 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
         uid: Some(getuid().as_raw()),
         gid: Some(getgid().as_raw()),
     }));
-    let options = PtraceOptions::PTRACE_O_TRACESYSGOOD
-        | PtraceOptions::PTRACE_O_TRACEFORK
-        | PtraceOptions::PTRACE_O_TRACEVFORK
-        | PtraceOptions::PTRACE_O_TRACECLONE
-        | PtraceOptions::PTRACE_O_TRACEEXEC
-        | PtraceOptions::PTRACE_O_TRACEEXIT
-        | PtraceOptions::PTRACE_O_TRACESECCOMP;
-    if let Err(e) = ptrace::seize(main, options) {
+    if let Err(e) = ptrace::seize(main, super::tracer::main_options()) {
         writer.event(Event {
             pid: main.as_raw(),
             kind: EventKind::Note,

@@ -25,6 +25,24 @@ use crate::trace::{End, Event, EventKind, ExitFacts, Record};
 /// Failed calls that get file-system evidence, at most (exec failures always do).
 const EVIDENCE_BUDGET: u32 = 500;
 
+/// The ptrace options of every task other than the main process: its forks, execs and clones
+/// come as events, and its death as the wait status that reaps it.
+fn task_options() -> ptrace::Options {
+    ptrace::Options::PTRACE_O_TRACESYSGOOD
+        | ptrace::Options::PTRACE_O_TRACEFORK
+        | ptrace::Options::PTRACE_O_TRACEVFORK
+        | ptrace::Options::PTRACE_O_TRACECLONE
+        | ptrace::Options::PTRACE_O_TRACEEXEC
+        | ptrace::Options::PTRACE_O_TRACESECCOMP
+}
+
+/// The main process also stops at its exit (`PTRACE_EVENT_EXIT`): the trace must be complete
+/// in the file before it is gone, since in a container its death kills the tracer too. Any
+/// other task's exit would cost a stop for what its wait status says anyway.
+pub fn main_options() -> ptrace::Options {
+    task_options() | ptrace::Options::PTRACE_O_TRACEEXIT
+}
+
 /// One traced thread.
 #[derive(Debug, Default)]
 struct Task {
@@ -170,8 +188,10 @@ impl Tracer {
                     self.resume(pid, sig as i32);
                 }
             }
-            WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None)),
-            WaitStatus::Signaled(pid, sig, _) => self.gone(pid, exit_facts(0, Some(sig as i32))),
+            WaitStatus::Exited(pid, code) => self.gone(pid, exit_facts(code, None), false),
+            WaitStatus::Signaled(pid, sig, core) => {
+                self.gone(pid, exit_facts(0, Some(sig as i32)), core)
+            }
             _ => {}
         }
     }
@@ -183,7 +203,11 @@ impl Tracer {
             self.record_signal(pid, sig);
             self.resume(pid, sig);
         } else if libc::WIFSIGNALED(raw) {
-            self.gone(pid, exit_facts(0, Some(libc::WTERMSIG(raw))));
+            self.gone(
+                pid,
+                exit_facts(0, Some(libc::WTERMSIG(raw))),
+                libc::WCOREDUMP(raw),
+            );
         }
     }
 
@@ -194,6 +218,8 @@ impl Tracer {
                 // A new task's attach stop (it may come before its creator's clone event, which
                 // never comes if the creator dies first): let it run.
                 task.started = true;
+                // It inherited its creator's options; only the main process stops at its exit.
+                let _ = ptrace::setoptions(pid, task_options());
                 // Before its creator's event: only /proc can tell a thread from a process.
                 if !task.kind_known {
                     if let Some(leader) = tgid_of(pid).filter(|l| *l != pid) {
@@ -237,7 +263,11 @@ impl Tracer {
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
-                self.main_execd |= pid == self.main;
+                if pid == self.main {
+                    self.main_execd = true;
+                    // A thread that exec'd has become the main process, with a thread's options.
+                    let _ = ptrace::setoptions(pid, main_options());
+                }
                 // A thread that execs takes over the leader's pid; its pending execve moves.
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
@@ -442,24 +472,23 @@ impl Tracer {
         }
     }
 
-    /// `PTRACE_EVENT_EXIT`: the task is about to go; for the main process, the trace ends here,
-    /// in the file, before it is let go (in a container its exit kills us).
+    /// `PTRACE_EVENT_EXIT`, which only the main process stops at (`main_options`): the trace
+    /// ends here, in the file, before it is let go (in a container its exit kills us). Not when
+    /// a thread's exec is taking the process over.
     fn on_exit(&mut self, pid: Pid, raw: i32) {
+        if pid != self.main || self.ended || self.thread_execs(pid) {
+            return;
+        }
         let facts = if libc::WIFSIGNALED(raw) {
             exit_facts(0, Some(libc::WTERMSIG(raw)))
         } else {
             exit_facts(libc::WEXITSTATUS(raw), None)
         };
-        let thread = self.tasks.get(&pid).is_some_and(|t| t.thread);
-        if !self.ended && !thread && !self.thread_execs(pid) {
-            if libc::WIFEXITED(raw) {
-                self.record_exit_call(pid, libc::WEXITSTATUS(raw));
-            }
-            self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
+        if libc::WIFEXITED(raw) {
+            self.record_exit_call(pid, libc::WEXITSTATUS(raw));
         }
-        if pid == self.main && !self.ended && !self.thread_execs(pid) {
-            self.end(facts);
-        }
+        self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
+        self.end(facts);
     }
 
     /// Whether a thread of `leader`'s process is in an execve: then the leader's exit stop is
@@ -482,12 +511,21 @@ impl Tracer {
         }
     }
 
-    /// The task is gone; if it was the main process and no exit stop came (SIGKILL), end now.
-    fn gone(&mut self, pid: Pid, facts: ExitFacts) {
-        self.tasks.remove(&pid);
-        if pid == self.main && !self.ended {
-            self.record_exit(pid, &facts, false);
-            self.end(facts);
+    /// The task is gone. A process other than the main one is recorded here, from the status
+    /// that reaps it (it has no exit stop); the main process was at its exit stop, unless that
+    /// never came (SIGKILL): then it ends the trace now.
+    fn gone(&mut self, pid: Pid, facts: ExitFacts, core: bool) {
+        let thread = self.tasks.remove(&pid).is_some_and(|t| t.thread);
+        if pid == self.main {
+            if !self.ended {
+                self.record_exit(pid, &facts, core);
+                self.end(facts);
+            }
+        } else if !thread && !self.ended {
+            if let (Some(code), None) = (facts.code, &facts.signal) {
+                self.record_exit_call(pid, code);
+            }
+            self.record_exit(pid, &facts, core);
         }
     }
 
