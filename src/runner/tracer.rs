@@ -263,17 +263,17 @@ impl Tracer {
                 }
             }
             libc::PTRACE_EVENT_EXEC => {
-                if pid == self.main {
-                    self.main_execd = true;
-                    // A thread that exec'd has become the main process, with a thread's options.
-                    let _ = ptrace::setoptions(pid, main_options());
-                }
+                self.main_execd |= pid == self.main;
                 // A thread that execs takes over the leader's pid; its pending execve moves.
                 if let Ok(former) = ptrace::getevent(pid) {
                     let former = Pid::from_raw(former as i32);
                     if former != pid {
                         if let Some(old) = self.tasks.remove(&former) {
                             self.tasks.entry(pid).or_default().pending = old.pending;
+                        }
+                        if pid == self.main {
+                            // The main process is now that thread, with a thread's options.
+                            let _ = ptrace::setoptions(pid, main_options());
                         }
                     }
                 }
@@ -484,10 +484,7 @@ impl Tracer {
         } else {
             exit_facts(libc::WEXITSTATUS(raw), None)
         };
-        if libc::WIFEXITED(raw) {
-            self.record_exit_call(pid, libc::WEXITSTATUS(raw));
-        }
-        self.record_exit(pid, &facts, libc::WCOREDUMP(raw));
+        self.record_death(pid, &facts, libc::WCOREDUMP(raw));
         self.end(facts);
     }
 
@@ -522,11 +519,16 @@ impl Tracer {
                 self.end(facts);
             }
         } else if !thread && !self.ended {
-            if let (Some(code), None) = (facts.code, &facts.signal) {
-                self.record_exit_call(pid, code);
-            }
-            self.record_exit(pid, &facts, core);
+            self.record_death(pid, &facts, core);
         }
+    }
+
+    /// A process's end: its `exit_group(N)` call when it exited, then how it ended.
+    fn record_death(&mut self, pid: Pid, facts: &ExitFacts, core: bool) {
+        if let (Some(code), None) = (facts.code, &facts.signal) {
+            self.record_exit_call(pid, code);
+        }
+        self.record_exit(pid, facts, core);
     }
 
     /// The `exit_group(N)` call of a process that exited, recorded from the exit event: the
