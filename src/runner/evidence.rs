@@ -102,7 +102,7 @@ fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evi
         }
         None => ev.nearest_parent = nearest_parent(root, path),
     }
-    ev.mount = mounts.of(task.pid, task.view, path);
+    ev.mount = mounts.of(task.root.pid, task.view, path);
     if let Some((uid, gid, groups)) = &task.ids {
         ev.process_uid = Some(*uid);
         ev.process_gid = Some(*gid);
@@ -277,7 +277,7 @@ pub struct Mounts {
 /// `pivot_root`, `setns`, `unshare`) changes it (`/proc/PID/status` alone costs ~13 µs).
 #[derive(Debug)]
 pub struct TaskFacts {
-    pid: Pid,
+    /// Its root, which also names the task.
     root: Root,
     view: Option<MountView>,
     /// Effective uid and gid, and the supplementary groups.
@@ -287,7 +287,6 @@ pub struct TaskFacts {
 impl TaskFacts {
     pub fn of(pid: Pid) -> TaskFacts {
         TaskFacts {
-            pid,
             root: Root::of(pid),
             view: mount_view(pid),
             ids: process_ids(pid),
@@ -436,7 +435,7 @@ pub fn privilege_not_gained(
     exe: PrivilegedExe,
 ) -> Option<Event> {
     use std::os::unix::ffi::OsStrExt;
-    let pid = task.pid;
+    let pid = task.root.pid;
     let PrivilegedExe {
         path: exe,
         meta,
@@ -445,7 +444,7 @@ pub fn privilege_not_gained(
         file_caps,
     } = exe;
     let mode = meta.mode();
-    let (euid, egid, _) = task.ids.clone()?;
+    let (euid, egid, _) = *task.ids.as_ref()?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {
         lost.push(format!(
@@ -673,7 +672,7 @@ mod tests {
         let mut mounts = Mounts::default();
         let task = TaskFacts::of(Pid::this());
         for _ in 0..2 {
-            let m = mounts.of(task.pid, task.view, b"/proc/self");
+            let m = mounts.of(task.root.pid, task.view, b"/proc/self");
             assert!(m.is_some_and(|m| m.fs_type == "proc"));
         }
         assert_eq!(mounts.tables.len(), 1);
