@@ -30,20 +30,14 @@ pub const MIN_SECRET_LEN: usize = 4;
 
 const WORDS: &str = "TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH";
 
-/// Whether a variable, flag or field name looks like it holds a secret.
-pub fn is_secret_name(name: &str) -> bool {
-    has_secret_word(name)
-}
-
-/// Whether `text` contains one of [`WORDS`] in any case. ASCII text (nearly every string of a
-/// report) is searched without a regex; other text goes to one, since Unicode case folding
-/// has more forms (`K`, the Kelvin sign, is a `k`).
+/// Whether `text` (a variable, flag or field name, or any string of a report) contains one of
+/// [`WORDS`] in any case. ASCII text (nearly every string of a report) is searched without a
+/// regex; other text goes to one, since Unicode case folding has more forms (`K`, the Kelvin
+/// sign, is a `k`).
 fn has_secret_word(text: &str) -> bool {
     if text.is_ascii() {
-        let lower = text.to_ascii_lowercase();
-        return WORDS
-            .split('|')
-            .any(|word| lower.contains(&word.to_ascii_lowercase()));
+        let upper = text.to_ascii_uppercase();
+        return WORDS.split('|').any(|word| upper.contains(word));
     }
     static ANY_CASE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(&format!("(?i){WORDS}")).expect("the words are a regex"));
@@ -55,7 +49,7 @@ pub fn secret_values(env: &[String]) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
     for entry in env {
         if let Some((name, value)) = entry.split_once('=') {
-            if is_secret_name(name) && !value.is_empty() && !values.iter().any(|v| v == value) {
+            if has_secret_word(name) && !value.is_empty() && !values.iter().any(|v| v == value) {
                 values.push(value.to_string());
             }
         }
@@ -132,7 +126,7 @@ fn strace_escape(s: &str) -> String {
 fn mask_flag_values(argv: &mut [String]) {
     for i in 1..argv.len() {
         let flag = &argv[i - 1];
-        if flag.starts_with('-') && !flag.contains('=') && is_secret_name(flag) {
+        if flag.starts_with('-') && !flag.contains('=') && has_secret_word(flag) {
             argv[i] = MASK.to_string();
         }
     }
