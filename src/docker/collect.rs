@@ -179,8 +179,31 @@ pub fn refusal_code(message: &str) -> i32 {
     }
 }
 
-/// The final state of a container.
+/// The final state of a container. The engine learns of an OOM kill from an event of its own,
+/// which containerd may send after the exit (a known race, fixed in later containerd): a PID 1
+/// killed by SIGKILL without the OOM flag is looked at again a few times, briefly.
 pub async fn state(docker: &Docker, id: &str) -> Result<ContainerState> {
+    let mut state = inspect_state(docker, id).await?;
+    for _ in 0..OOM_LOOKS {
+        if !may_await_oom_flag(&state) {
+            break;
+        }
+        tokio::time::sleep(OOM_LOOK_EVERY).await;
+        state = inspect_state(docker, id).await?;
+    }
+    Ok(state)
+}
+
+/// How often, and how far apart, a SIGKILLed container's state is looked at again.
+const OOM_LOOKS: u32 = 5;
+const OOM_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// Whether PID 1 died of SIGKILL (137), which an OOM kill is, and the engine has not said OOM.
+fn may_await_oom_flag(state: &ContainerState) -> bool {
+    state.exit_code == Some(137) && state.oom_killed != Some(true)
+}
+
+async fn inspect_state(docker: &Docker, id: &str) -> Result<ContainerState> {
     docker
         .inspect_container(id, None)
         .await
@@ -193,6 +216,20 @@ pub async fn state(docker: &Docker, id: &str) -> Result<ContainerState> {
 mod tests {
     use super::*;
     use crate::trace::ExitFacts;
+
+    #[test]
+    fn only_a_sigkill_without_the_oom_flag_is_looked_at_again() {
+        let state = |code, oom| ContainerState {
+            exit_code: Some(code),
+            oom_killed: oom,
+            ..Default::default()
+        };
+        assert!(may_await_oom_flag(&state(137, Some(false))));
+        assert!(may_await_oom_flag(&state(137, None)));
+        assert!(!may_await_oom_flag(&state(137, Some(true))));
+        assert!(!may_await_oom_flag(&state(1, Some(false))));
+        assert!(!may_await_oom_flag(&state(143, Some(false))));
+    }
 
     fn archive(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
