@@ -52,6 +52,7 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("app", 1, "accept tcp [::]:8080: accept4: too many open files", "too-many-open-files", "too many open files"),
     ("app", 1, "Error: DATABASE_URL environment variable is not set", "app-error", "DATABASE_URL"),
     ("postgres", 1, "\"root\" execution of the PostgreSQL server is not permitted.", "app-error", "root"),
+    ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 
 #[test]

@@ -281,11 +281,16 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         vars.insert("docker_error".into(), text.trim().to_string());
     }
     if let Some(re) = &cond.stderr {
-        // The program's last word counts: search from the end.
-        let found = a.stderr_lines.iter().rev().any(|line| {
+        // The program's last word counts: search from the end. The line after it often says
+        // what the matched one only announces (Redis: `>>> 'directive'`, then the reason).
+        let lines = &a.stderr_lines;
+        let found = lines.iter().enumerate().rev().any(|(i, line)| {
             let mut v = vars.clone();
             if re.capture(line, &mut v) {
                 v.insert("line".into(), line.trim().to_string());
+                if let Some(next) = lines.get(i + 1) {
+                    v.insert("next_line".into(), next.trim().to_string());
+                }
                 vars = v;
                 true
             } else {
