@@ -39,7 +39,11 @@ pub fn lazily<T>(read: impl FnOnce() -> T) -> T {
 /// the path's bytes: the stars are byte classes (`/` never occurs inside a UTF-8 sequence, so
 /// they match the same paths), which compile several times faster than their Unicode forms.
 #[derive(Debug, Clone)]
-pub struct Glob(String);
+pub struct Glob {
+    /// As written, for an error message.
+    glob: String,
+    regex: String,
+}
 
 impl TryFrom<String> for Glob {
     type Error = String;
@@ -71,10 +75,8 @@ impl TryFrom<String> for Glob {
             }
         }
         re.push('$');
-        if EAGER.get() {
-            regex::bytes::Regex::new(&re).map_err(|e| format!("bad glob {glob:?}: {e}"))?;
-        }
-        Ok(Glob(re))
+        // Checked with the list it belongs to (`Globs`): one compile, not two.
+        Ok(Glob { glob, regex: re })
     }
 }
 
@@ -300,10 +302,19 @@ impl TryFrom<OneOrMany<Glob>> for Globs {
             OneOrMany::One(g) => vec![g],
             OneOrMany::Many(gs) => gs,
         };
-        let sources: Vec<String> = globs.into_iter().map(|g| g.0).collect();
+        let sources: Vec<String> = globs.iter().map(|g| g.regex.clone()).collect();
         let set = OnceLock::new();
         if EAGER.get() {
-            let compiled = RegexSet::new(&sources).map_err(|e| format!("bad glob list: {e}"))?;
+            let compiled = RegexSet::new(&sources).map_err(|e| {
+                // Only on the way out: the glob to blame, one at a time.
+                match globs
+                    .iter()
+                    .find_map(|g| regex::bytes::Regex::new(&g.regex).err().map(|e| (g, e)))
+                {
+                    Some((g, e)) => format!("bad glob {:?}: {e}", g.glob),
+                    None => format!("bad glob list: {e}"),
+                }
+            })?;
             let _ = set.set(Some(compiled));
         }
         Ok(Globs { sources, set })
@@ -545,6 +556,15 @@ mod tests {
 
     fn glob(s: &str) -> Globs {
         Globs::try_from(OneOrMany::One(Glob::try_from(s.to_string()).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn a_bad_glob_in_a_list_is_named() {
+        let list = ["/ok/*", "/bad/[z-a]"]
+            .map(|g| Glob::try_from(g.to_string()).unwrap())
+            .to_vec();
+        let err = Globs::try_from(OneOrMany::Many(list)).unwrap_err();
+        assert!(err.starts_with("bad glob \"/bad/[z-a]\""), "{err}");
     }
 
     #[test]
