@@ -159,6 +159,43 @@ fn full_mode_sees_calls_outside_the_prefilter() {
     }
 }
 
+/// `unshare` stops only so that the tracer knows views changed; refused, it is recorded and
+/// explained like a refused `mount`.
+#[test]
+fn a_refused_unshare_is_a_missing_capability() {
+    if !common::root_for("dropping to nobody with setpriv") {
+        return;
+    }
+    let dir = scratch();
+    let events = dir.path().join("ev.jsonl");
+    let (out, _tmp) = trace(&[
+        "--format",
+        "json",
+        "--events",
+        events.to_str().unwrap(),
+        "--",
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "unshare",
+        "--mount",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    assert!(trace
+        .events
+        .iter()
+        .any(|e| e.syscall.as_deref() == Some("unshare") && e.errno.as_deref() == Some("EPERM")));
+    let report = json(&out);
+    assert_eq!(report["findings"][0]["rule"], "cap.mount", "{report}");
+    assert!(report["findings"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("unshare"));
+}
+
 #[test]
 fn bad_arguments_exit_2_with_one_line() {
     let (out, _tmp) = trace(&["--format", "nope", "--", "true"]);

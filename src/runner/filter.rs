@@ -70,7 +70,7 @@ pub const TRACED: &[Sysno] = &[
 ];
 
 /// Calls that stop only so that the tracer knows a task's view of the file system changed
-/// (`predict`): not recorded, and rare.
+/// (`predict`): rare, and recorded only when they fail.
 pub const WATCHED: &[Sysno] = &[
     Sysno::setfsuid,
     Sysno::setfsgid,

@@ -420,13 +420,11 @@ impl Tracer {
             entry.read_so_error(pid)
         };
         let failed_later = so_error.is_some_and(|e| e != 0);
-        // `--full` keeps other calls only when they fail; the calls the prefilter stops on only
-        // to watch for a change of view (`unshare`, `setfsuid`...) are not recorded.
+        // `--full` keeps other calls only when they fail; so do the calls the prefilter stops on
+        // only to watch for a change of view (`unshare`, `setns`, `pivot_root`...): a refused
+        // `unshare` is a missing capability.
         let wanted = is_error || failed_later || recorded_on_success(&entry);
-        let watched = entry
-            .sysno
-            .is_some_and(|s| super::filter::WATCHED.contains(&s));
-        if self.ended || !wanted || (watched && !self.full) {
+        if self.ended || !wanted {
             return;
         }
         // A unix socket's path is a path too (connect to a missing /run/app.sock).
