@@ -182,7 +182,12 @@ fn a_refused_unshare_is_a_missing_capability() {
         "--mount",
         "true",
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
     assert!(trace
         .events
