@@ -445,3 +445,43 @@ fn then_conditions_must_follow_in_order_in_the_same_process() {
         None
     );
 }
+
+/// A refused `mkdir` by a process of uid 33 under `/var/lib/nginx` (root's, 0755).
+fn refused_mkdir() -> Trace {
+    let mut e = syscall(0, 1, "mkdir", "/var/lib/nginx/body", Some("EACCES"));
+    e.call = "mkdir(\"/var/lib/nginx/body\", 0700) = -1 EACCES (Permission denied)".into();
+    e.flags = None;
+    e.evidence = Some(Box::new(docker_diagnose::trace::Evidence {
+        path: "/var/lib/nginx/body".into(),
+        process_uid: Some(33),
+        nearest_parent: Some(docker_diagnose::trace::ParentFacts {
+            path: "/var/lib/nginx".into(),
+            mode: 0o40755,
+            uid: 0,
+            gid: 0,
+        }),
+        ..Default::default()
+    }));
+    trace(
+        vec![e],
+        1,
+        &["mkdir() \"/var/lib/nginx/body\" failed (13: Permission denied)"],
+    )
+}
+
+#[test]
+fn a_permission_fix_names_the_user_to_give_the_directory() {
+    let rules = RuleSet::builtin().unwrap();
+    let fix_for = |user: Option<&str>| {
+        let mut obs = observe(refused_mkdir(), &Facts::default());
+        obs.target.user = user.map(String::from);
+        let report = diagnose(&obs, &rules);
+        assert_eq!(report.findings[0].kind, Kind::PermissionDenied);
+        report.findings[0].fix.clone()
+    };
+    // The container's user as the user gave it; else the process's uid; never root.
+    assert!(fix_for(Some("www-data")).contains("chown www-data /var/lib/nginx"));
+    assert!(fix_for(None).contains("chown 33 /var/lib/nginx"));
+    assert!(fix_for(Some("root")).contains("chown 33 /var/lib/nginx"));
+    assert!(fix_for(Some("0:0")).contains("chown 33 /var/lib/nginx"));
+}

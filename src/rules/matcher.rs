@@ -301,6 +301,13 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
             return None;
         }
     }
+    if let Some(re) = &cond.stderr_with {
+        let mut v = vars.clone();
+        if !a.stderr_lines.iter().rev().any(|l| re.capture(l, &mut v)) {
+            return None;
+        }
+        vars = v;
+    }
     if let Some(re) = &cond.stderr_not {
         if a.stderr_lines
             .iter()

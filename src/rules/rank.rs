@@ -210,7 +210,15 @@ fn run_vars(a: &Analysis) -> Vars {
     put("exit_code", a.exit.code.map(|c| c.to_string()));
     put("exit_signal", a.exit_signal());
     put("memory_limit", obs.memory_limit.map(human_bytes));
-    put("user", obs.target.user.clone());
+    // The user a fix should give a file to; root's own name would mislead (a root that is
+    // refused a file changed user first), so then the blamed process's uid stands in.
+    put(
+        "user",
+        obs.target.user.clone().filter(|u| {
+            let name = u.split(':').next().unwrap_or_default();
+            !matches!(name, "" | "0" | "root")
+        }),
+    );
     put("image", obs.target.image.clone());
     let argv: Vec<String> = obs
         .trace
@@ -311,6 +319,10 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("magic", ev.magic.clone());
     put("owner", ev.uid.map(|u| u.to_string()));
     put("process_uid", ev.process_uid.map(|u| u.to_string()));
+    put(
+        "user",
+        ev.process_uid.filter(|&u| u != 0).map(|u| u.to_string()),
+    );
     if let Some(m) = &ev.mount {
         put("mount_point", Some(m.mount_point.clone()));
         put("fs_type", Some(m.fs_type.clone()));

@@ -105,6 +105,8 @@ pub struct RunCond {
     pub docker_error: Option<TextRegex>,
     /// Some stderr line matches (the last such line is `{line}`).
     pub stderr: Option<TextRegex>,
+    /// Some stderr line matches this too: context the `stderr` line lacks (a traceback's frame).
+    pub stderr_with: Option<TextRegex>,
     /// No stderr line matches.
     pub stderr_not: Option<TextRegex>,
     /// Some call failed and was never recovered from (noise aside).

@@ -70,9 +70,9 @@ n = T(["bash"]); n.start("/bin/bash", ["bash"]); n.exit(2); n.end(2)
 fixture("outcome.exited-cleanly", "exited-cleanly", ["bash", "0"], t, n)
 
 # app.error-message
-t = T(["/app/server"]); t.start("/app/server", ["/app/server"]); t.write(2, "starting server v1.2\n"); t.write(2, "Error: DATABASE_URL is not set\n"); t.exit(1); t.end(1)
+t = T(["/app/server"]); t.start("/app/server", ["/app/server"]); t.write(2, "starting server v1.2\n"); t.write(2, "Error: invalid log level 'verbose' in /etc/app/config.toml\n"); t.exit(1); t.end(1)
 n = T(["/app/server"]); n.start("/app/server", ["/app/server"]); n.write(2, "usage: server [--port N]\n"); n.exit(2); n.end(2)
-fixture("app.error-message", "app-error", ["DATABASE_URL is not set", "1"], t, n)
+fixture("app.error-message", "app-error", ["invalid log level", "1"], t, n)
 
 # app.last-words
 t = T(["/app/server"]); t.start("/app/server", ["/app/server"]); t.write(2, "usage: server [--port N]\n"); t.exit(2); t.end(2)
