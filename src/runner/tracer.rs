@@ -61,7 +61,24 @@ struct Task {
     same_view: Option<bool>,
     /// What evidence knows of it (root, mount view, ids); `None`: not read since the same.
     facts: Option<evidence::TaskFacts>,
+    /// A socket it connected to a name server, whose query is still to come.
+    dns: Option<DnsFollow>,
 }
+
+/// A task followed call by call after it connected a socket to port 53, until it sends on it.
+/// The query is what names the host a failed lookup was for, and a resolver sends it on the
+/// connected socket with `send` (glibc, one address family) or `write` (Go), which the prefilter
+/// cannot tell from a program's other traffic; sendmmsg (glibc, both families) and a `sendto`
+/// to an address (musl) stop anyway.
+#[derive(Debug)]
+struct DnsFollow {
+    fd: i32,
+    /// Calls the task may make before it sends; a resolver sends within a few.
+    calls_left: u8,
+}
+
+/// How many calls a task is followed for after its connect to a name server.
+const DNS_FOLLOW_CALLS: u8 = 12;
 
 pub struct Tracer {
     main: Pid,
@@ -283,6 +300,7 @@ impl Tracer {
                 let task = self.task(pid);
                 task.same_view = None;
                 task.facts = None;
+                task.dns = None;
                 // A set-user-ID (or -group-ID, or file-capability) program ran without its
                 // privilege under us: say so, before any refusal it meets as a result.
                 let exe = (!self.ended)
@@ -324,6 +342,9 @@ impl Tracer {
                     }
                 };
                 if self.ended {
+                    return;
+                }
+                if self.follow_dns(pid, info.op, nr, args) {
                     return;
                 }
                 let sysno = Sysno::new(nr as usize);
@@ -379,6 +400,39 @@ impl Tracer {
             }
             _ => {}
         }
+    }
+
+    /// A stop of a task that follows its DNS socket (`DnsFollow`): a send on the socket ends the
+    /// follow, and one that no seccomp stop will show (a `write`, an address-less `sendto`) is
+    /// decoded here for its query. Returns whether the stop is dealt with: outside `--full`, a
+    /// syscall-entry stop is there only for the follow.
+    fn follow_dns(&mut self, pid: Pid, op: u8, nr: u64, args: [u64; 6]) -> bool {
+        let Some(follow) = self.tasks.get_mut(&pid).and_then(|t| t.dns.as_mut()) else {
+            return false;
+        };
+        let entry_stop = op == libc::PTRACE_SYSCALL_INFO_ENTRY;
+        let sysno = Sysno::new(nr as usize);
+        let on_socket = args[0] as i32 == follow.fd;
+        let sends = on_socket
+            && matches!(
+                sysno,
+                Some(
+                    Sysno::write | Sysno::writev | Sysno::sendto | Sysno::sendmsg | Sysno::sendmmsg
+                )
+            );
+        if entry_stop {
+            follow.calls_left = follow.calls_left.saturating_sub(1);
+        }
+        if sends || follow.calls_left == 0 || (on_socket && sysno == Some(Sysno::close)) {
+            self.task(pid).dns = None;
+        }
+        let unfiltered =
+            sysno == Some(Sysno::write) || (sysno == Some(Sysno::sendto) && args[4] == 0);
+        if sends && unfiltered && (entry_stop || self.full) {
+            self.task(pid).pending = Some(decode::dns_send(pid, nr, args));
+            return true;
+        }
+        entry_stop && !self.full
     }
 
     /// What the call at `pid`'s seccomp stop will answer, as far as the tracer can prove it
@@ -437,6 +491,15 @@ impl Tracer {
             self.mounts.forget();
         }
         let mut event = entry.finish(Some((sval, is_error)));
+        let reaches_name_server = sysno == Some(Sysno::connect)
+            && event.port == Some(53)
+            && (!is_error || sval == -(libc::EINPROGRESS as i64));
+        if let Some(fd) = event.fd.filter(|_| reaches_name_server) {
+            self.task(pid).dns = Some(DnsFollow {
+                fd,
+                calls_left: DNS_FOLLOW_CALLS,
+            });
+        }
         if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
         }
@@ -718,10 +781,14 @@ impl Tracer {
         (facts, &mut self.mounts)
     }
 
-    /// Lets a task run on, stopping at its next syscall exit when a result is awaited (or at
-    /// every syscall with `--full`).
+    /// Lets a task run on, stopping at its next syscall exit when a result is awaited, at every
+    /// syscall while it follows its DNS socket, or at every syscall with `--full`.
     fn resume(&mut self, pid: Pid, sig: i32) {
-        let step = self.full || self.tasks.get(&pid).is_some_and(|t| t.pending.is_some());
+        let step = self.full
+            || self
+                .tasks
+                .get(&pid)
+                .is_some_and(|t| t.pending.is_some() || t.dns.is_some());
         let request = if step {
             libc::PTRACE_SYSCALL
         } else {
@@ -743,10 +810,10 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 
 /// Whether a call that succeeded is recorded: the prefiltered set (also under `--full`; writes
 /// are only read for the tails), but of the sends only DNS queries (a UDP program's other
-/// datagrams say nothing about its start).
+/// datagrams say nothing about its start), a `write` on a name server's socket included.
 fn recorded_on_success(entry: &decode::Entry) -> bool {
     match entry.sysno {
-        Some(Sysno::sendto | Sysno::sendmmsg) => entry.event.query.is_some(),
+        Some(Sysno::sendto | Sysno::sendmmsg | Sysno::write) => entry.event.query.is_some(),
         Some(s) => {
             super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
         }

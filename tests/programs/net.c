@@ -2,7 +2,8 @@
  * "connect-nonblocking PORT" (IPv4 loopback, the way Go, Node and Python with a timeout connect:
  * EINPROGRESS, poll, then the outcome from getsockopt SO_ERROR),
  * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH",
- * "dns-query NAME" (the queries a resolver sends for NAME to 127.0.0.1:53, nobody listening).
+ * "dns-query NAME" (the queries resolvers send for NAME to 127.0.0.1:53, nobody listening: musl's
+ * sendto, glibc's sendmmsg and send, Go's write).
  * Exits 1 on the failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,7 +60,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "dns-query") && argc > 2) {
         /* The query a resolver sends for argv[2]: sendto an address (musl), then sendmmsg of the
-         * A and AAAA questions on a socket connected to the server (glibc). */
+         * A and AAAA questions on a socket connected to the server (glibc), then one question
+         * sent on a connected socket (glibc, one family), then written to one (Go). */
         unsigned char q[300] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
         size_t n = 12;
         for (char *label = strtok(argv[2], "."); label && n < 250; label = strtok(NULL, ".")) {
@@ -83,7 +85,20 @@ int main(int argc, char **argv) {
         struct mmsghdr m[2] = {{.msg_hdr = {.msg_iov = &iov[0], .msg_iovlen = 1}},
                                {.msg_hdr = {.msg_iov = &iov[1], .msg_iovlen = 1}}};
         /* The second may fail: the first drew an ICMP port-unreachable. */
-        return sendmmsg(c, m, 2, MSG_NOSIGNAL) >= 1 ? 1 : 3;
+        if (sendmmsg(c, m, 2, MSG_NOSIGNAL) < 1) return 3;
+        /* glibc asking for one address family: send on a connected socket. */
+        int d = socket(AF_INET, SOCK_DGRAM, 0);
+        if (connect(d, (struct sockaddr *)&a, sizeof a) || send(d, q, n, MSG_NOSIGNAL) != (ssize_t)n)
+            return 3;
+        /* Go: calls of its own between the connect and a write on the socket. */
+        int g = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        struct sockaddr_in end;
+        socklen_t len = sizeof end;
+        if (connect(g, (struct sockaddr *)&a, sizeof a) ||
+            getsockname(g, (struct sockaddr *)&end, &len) ||
+            getpeername(g, (struct sockaddr *)&end, &len) || write(g, q, n) != (ssize_t)n)
+            return 3;
+        return 1;
     }
     return 2;
 }

@@ -211,6 +211,20 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
 
 /// Decodes a call at its entry (or seccomp) stop.
 pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
+    entry_as(pid, nr, args, Sysno::new(nr as usize).and_then(layout))
+}
+
+/// Decodes a send on a socket connected to a name server (`tracer`'s DNS follow): a `write`'s
+/// buffer is read as the datagram it is, for its query, as `sendto`'s is.
+pub fn dns_send(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
+    let layout = match Sysno::new(nr as usize) {
+        Some(Sysno::write) => Some(&[Arg::Fd, Arg::Datagram, Arg::Int][..]),
+        sysno => sysno.and_then(layout),
+    };
+    entry_as(pid, nr, args, layout)
+}
+
+fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry {
     let sysno = Sysno::new(nr as usize);
     let name: Name = sysno.map_or_else(|| format!("syscall_{nr:#x}").into(), |s| s.name().into());
     let mut d = Decoder {
@@ -228,10 +242,10 @@ pub fn entry(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
         output: None,
         dirfd: None,
     };
-    match sysno {
-        Some(Sysno::clone) => d.clone_args(),
-        Some(s) if layout(s).is_some() => {
-            for (i, arg) in layout(s).unwrap_or_default().iter().enumerate() {
+    match (sysno, layout) {
+        (Some(Sysno::clone), _) => d.clone_args(),
+        (_, Some(layout)) => {
+            for (i, arg) in layout.iter().enumerate() {
                 d.arg(i, *arg);
             }
         }

@@ -25,6 +25,9 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
             ev.fd = a.first().and_then(|s| fd_number(s));
             if matches!(ev.fd, Some(1 | 2)) {
                 ev.data = a.get(1).map(|s| written_text(s));
+            } else if name == "write" {
+                // Go writes its DNS queries to a connected socket.
+                ev.query = dns_query(name, a.get(1).copied().unwrap_or(""));
             }
             ev.path = a.first().and_then(|s| fd_path(s));
         }
@@ -89,7 +92,8 @@ pub fn is_routine(name: &str, args: &str) -> bool {
         return false;
     }
     match name {
-        "write" | "pwrite64" | "writev" => !matches!(fd_number(first), Some(1 | 2)),
+        "write" => !matches!(fd_number(first), Some(1 | 2)) && !may_be_dns_query(args),
+        "pwrite64" | "writev" => !matches!(fd_number(first), Some(1 | 2)),
         // Only the first argument is read (see `fill`), and a getrandom's string is data.
         "read" | "pread64" | "readv" | "close" | "fstat" | "fcntl" | "ioctl" | "lseek" | "dup"
         | "dup2" | "dup3" | "getdents64" | "getrandom" => true,
@@ -464,11 +468,18 @@ fn written_text(arg: &str) -> String {
     text
 }
 
-/// The host name a send's data asks for, if it is a DNS query: `sendto`'s buffer, or the first
-/// `iov_base` of a message.
+/// Whether a write's data may be a DNS query, from a glance at strace's escapes: a query's header
+/// counts one question and no answers (`\0\1\0\0\0\0`) right after its id and flags.
+fn may_be_dns_query(args: &str) -> bool {
+    let head = &args.as_bytes()[..args.len().min(64)];
+    memchr::memmem::find(head, br"\0\1\0\0\0\0").is_some()
+}
+
+/// The host name a send's data asks for, if it is a DNS query: `sendto`'s or `write`'s buffer,
+/// or the first `iov_base` of a message.
 fn dns_query(name: &str, data: &str) -> Option<String> {
     let lit = match name {
-        "sendto" => data,
+        "sendto" | "write" => data,
         _ => &data[data.find("iov_base=\"")? + "iov_base=".len()..],
     };
     if !lit.starts_with('"') {
@@ -643,6 +654,12 @@ mod tests {
             ("write", "5, \"x\", 1", true),
             ("write", "2, \"x\", 1", false),
             ("write", "4</tmp/log>, \"x\", 1", false),
+            // A DNS query written to a connected socket (Go's resolver).
+            (
+                "write",
+                r#"5, "\22\64\1\0\0\1\0\0\0\0\0\0\2db\0\0\1\0\1", 20"#,
+                false,
+            ),
             (
                 "mmap",
                 "NULL, 8192, PROT_READ, MAP_PRIVATE, 3</lib/libc.so.6>, 0",
