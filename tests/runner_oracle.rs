@@ -592,3 +592,62 @@ fn successful_opens_return_the_descriptors_strace_saw() {
         assert!(oracle.iter().any(|(p, _)| p.ends_with("/b")), "{oracle:?}");
     }
 }
+
+#[test]
+fn dns_answers_say_what_the_name_server_answered() {
+    if !common::root_for("a name server of its own on port 53") {
+        return;
+    }
+    let prog = program("net");
+    // glibc receives with recvfrom, Go with read; neither call stops in the prefilter.
+    for how in ["recvfrom", "read"] {
+        let argv = [prog.to_str().unwrap(), "dns-answer", how];
+        let (log, code) = strace_only("sendto,recvfrom,read", &argv);
+        assert_eq!(code, Some(1), "the program got its NXDOMAIN under strace");
+        let traced = run(&[], &argv);
+        assert_eq!(traced.status.code(), Some(1), "{how}");
+        let answers: Vec<_> = traced
+            .trace
+            .events
+            .iter()
+            .filter(|e| e.rcode.is_some())
+            .collect();
+        assert_eq!(answers.len(), 1, "{how}: {answers:#?}");
+        let answer = answers[0];
+        assert_eq!(answer.syscall.as_deref(), Some(how));
+        assert_eq!(answer.rcode.as_deref(), Some("NXDOMAIN"));
+        assert_eq!(answer.answers, Some(0));
+        let fd = answer.fd.expect("the socket");
+        let strace_line = first_line_of(
+            &log.lines()
+                .filter(|l| l.starts_with(&format!("{how}({fd},")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            how,
+        );
+        let ours = answer.call.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(ours, strace_line, "{how}: read as strace shows it");
+        // The query that went before it names the host.
+        assert!(
+            traced
+                .trace
+                .events
+                .iter()
+                .any(|e| e.query.as_deref() == Some("db")),
+            "{how}: the query is recorded"
+        );
+        // strace's line says the same to the log reader (glibc's recvfrom; a read is left alone).
+        let read = docker_diagnose::trace::strace_log::parse(log.as_bytes()).unwrap();
+        let rcodes: Vec<_> = read
+            .events
+            .iter()
+            .filter_map(|e| e.rcode.as_deref())
+            .collect();
+        let want: &[&str] = if how == "recvfrom" {
+            &["NXDOMAIN"]
+        } else {
+            &[]
+        };
+        assert_eq!(rcodes, want, "{how}");
+    }
+}

@@ -86,6 +86,12 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
             return None;
         }
     }
+    if let Some(codes) = &cond.rcode {
+        let rcode = e.rcode.as_deref()?;
+        if !codes.iter().any(|c| c == rcode) {
+            return None;
+        }
+    }
     if let Some(c) = cond.port {
         if !c.test(e.port? as i64) {
             return None;

@@ -294,6 +294,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("addr", e.addr.clone());
     put("port", e.port.map(|p| p.to_string()));
     put("query", e.query.clone());
+    put("rcode", e.rcode.clone());
     put("family", e.family.clone());
     put("flags", e.flags.clone());
     put("fd", e.fd.map(|f| f.to_string()));

@@ -135,6 +135,8 @@ pub struct EventCond {
     pub port: Option<NumCond>,
     /// Globs over the host name a DNS query asked for (`"*"`: any query).
     pub query: Option<Globs>,
+    /// The response code of a DNS answer received (`NXDOMAIN`, `SERVFAIL`...): one of.
+    pub rcode: Option<Vec<String>>,
     pub family: Option<Vec<String>>,
     /// Decoded flags: at least one of, all of, none of.
     pub flags_any: Option<Vec<String>>,

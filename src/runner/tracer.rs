@@ -61,23 +61,26 @@ struct Task {
     same_view: Option<bool>,
     /// What evidence knows of it (root, mount view, ids); `None`: not read since the same.
     facts: Option<evidence::TaskFacts>,
-    /// A socket it connected to a name server, whose query is still to come.
+    /// A socket it connected to a name server, whose query or answer is still to come.
     dns: Option<DnsFollow>,
 }
 
-/// A task followed call by call after it connected a socket to port 53, until it sends on it.
-/// The query is what names the host a failed lookup was for, and a resolver sends it on the
-/// connected socket with `send` (glibc, one address family) or `write` (Go), which the prefilter
-/// cannot tell from a program's other traffic; sendmmsg (glibc, both families) and a `sendto`
-/// to an address (musl) stop anyway.
+/// A task followed call by call after it connected a socket to port 53 (or sent a query to an
+/// address), until it has sent its query there and received the answer. The query names the
+/// host a failed lookup was for, and the answer says why it failed (`NXDOMAIN`, `SERVFAIL`);
+/// a resolver sends on the connected socket with `send` (glibc, one address family) or `write`
+/// (Go), and receives with `recvfrom` or `read`, which the prefilter cannot tell from a
+/// program's other traffic (sendmmsg, glibc's for both families, stops anyway).
 #[derive(Debug)]
 struct DnsFollow {
     fd: i32,
-    /// Calls the task may make before it sends; a resolver sends within a few.
+    /// The query has gone out: the answer is awaited.
+    sent: bool,
+    /// Calls the task may still make before the next step; a resolver takes a few.
     calls_left: u8,
 }
 
-/// How many calls a task is followed for after its connect to a name server.
+/// How many calls a task is followed for, after its connect and after its query.
 const DNS_FOLLOW_CALLS: u8 = 12;
 
 pub struct Tracer {
@@ -402,9 +405,10 @@ impl Tracer {
         }
     }
 
-    /// A stop of a task that follows its DNS socket (`DnsFollow`): a send on the socket ends the
-    /// follow, and one that no seccomp stop will show (a `write`, an address-less `sendto`) is
-    /// decoded here for its query. Returns whether the stop is dealt with: outside `--full`, a
+    /// A stop of a task that follows its DNS socket (`DnsFollow`). A send on the socket moves
+    /// the follow on to the answer; one that no seccomp stop will show (a `write`, an
+    /// address-less `sendto`) is decoded here for its query, and so is the receive after it
+    /// (its exit ends the follow). Returns whether the stop is dealt with: outside `--full`, a
     /// syscall-entry stop is there only for the follow.
     fn follow_dns(&mut self, pid: Pid, op: u8, nr: u64, args: [u64; 6]) -> bool {
         let Some(follow) = self.tasks.get_mut(&pid).and_then(|t| t.dns.as_mut()) else {
@@ -420,19 +424,47 @@ impl Tracer {
                     Sysno::write | Sysno::writev | Sysno::sendto | Sysno::sendmsg | Sysno::sendmmsg
                 )
             );
+        let receives =
+            on_socket && follow.sent && matches!(sysno, Some(Sysno::read | Sysno::recvfrom));
         if entry_stop {
             follow.calls_left = follow.calls_left.saturating_sub(1);
         }
-        if sends || follow.calls_left == 0 || (on_socket && sysno == Some(Sysno::close)) {
+        if sends {
+            follow.sent = true;
+            follow.calls_left = DNS_FOLLOW_CALLS;
+        }
+        if follow.calls_left == 0 || (on_socket && sysno == Some(Sysno::close)) {
             self.task(pid).dns = None;
         }
         let unfiltered =
             sysno == Some(Sysno::write) || (sysno == Some(Sysno::sendto) && args[4] == 0);
-        if sends && unfiltered && (entry_stop || self.full) {
-            self.task(pid).pending = Some(decode::dns_send(pid, nr, args));
+        if (entry_stop || self.full) && (receives || sends && unfiltered) {
+            let entry = match receives {
+                true => decode::dns_receive(pid, nr, args),
+                false => decode::dns_send(pid, nr, args),
+            };
+            self.task(pid).pending = Some(entry);
             return true;
         }
         entry_stop && !self.full
+    }
+
+    /// Starts following a task's DNS socket after the call just recorded, when it reached a name
+    /// server: a connect (the query comes next), or a query sent to an address (the answer).
+    fn follow_after(&mut self, pid: Pid, sysno: Option<Sysno>, event: &Event, result: i64) {
+        let reached = event.port == Some(53)
+            && match sysno {
+                Some(Sysno::connect) => result >= 0 || result == -(libc::EINPROGRESS as i64),
+                Some(Sysno::sendto) => result >= 0 && event.query.is_some(),
+                _ => false,
+            };
+        if let Some(fd) = event.fd.filter(|_| reached) {
+            self.task(pid).dns = Some(DnsFollow {
+                fd,
+                sent: sysno == Some(Sysno::sendto),
+                calls_left: DNS_FOLLOW_CALLS,
+            });
+        }
     }
 
     /// What the call at `pid`'s seccomp stop will answer, as far as the tracer can prove it
@@ -474,6 +506,14 @@ impl Tracer {
             entry.read_so_error(pid)
         };
         let failed_later = so_error.is_some_and(|e| e != 0);
+        // A receive on a name server's socket counts only when it brought the answer; one that
+        // found nothing yet (EAGAIN) leaves the follow on.
+        if entry.is_dns_receive() {
+            if is_error || !entry.read_received(pid, sval) {
+                return;
+            }
+            self.task(pid).dns = None;
+        }
         // `--full` keeps other calls only when they fail; so do the calls the prefilter stops on
         // only to watch for a change of view (`unshare`, `setns`, `pivot_root`...): a refused
         // `unshare` is a missing capability.
@@ -491,15 +531,7 @@ impl Tracer {
             self.mounts.forget();
         }
         let mut event = entry.finish(Some((sval, is_error)));
-        let reaches_name_server = sysno == Some(Sysno::connect)
-            && event.port == Some(53)
-            && (!is_error || sval == -(libc::EINPROGRESS as i64));
-        if let Some(fd) = event.fd.filter(|_| reaches_name_server) {
-            self.task(pid).dns = Some(DnsFollow {
-                fd,
-                calls_left: DNS_FOLLOW_CALLS,
-            });
-        }
+        self.follow_after(pid, sysno, &event, sval);
         if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
         }
@@ -814,6 +846,7 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 fn recorded_on_success(entry: &decode::Entry) -> bool {
     match entry.sysno {
         Some(Sysno::sendto | Sysno::sendmmsg | Sysno::write) => entry.event.query.is_some(),
+        Some(Sysno::read | Sysno::recvfrom) => entry.event.rcode.is_some(),
         Some(s) => {
             super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
         }

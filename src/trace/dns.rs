@@ -21,6 +21,11 @@ pub fn query_name(bytes: &[u8], cut: bool) -> Option<String> {
     if !is_query || !one_question {
         return None;
     }
+    question_name(bytes, cut)
+}
+
+/// The name of the question that follows a message's 12-byte header (see [`query_name`]).
+fn question_name(bytes: &[u8], cut: bool) -> Option<String> {
     let mut name = String::new();
     let mut at = 12;
     loop {
@@ -59,6 +64,43 @@ pub fn query_name(bytes: &[u8], cut: bool) -> Option<String> {
         at += 1 + len;
     }
     (!name.is_empty()).then_some(name)
+}
+
+/// What a name server answered: the response code (`NOERROR`, `NXDOMAIN`, `SERVFAIL`,
+/// `REFUSED`...), how many answer records came with it, and the name it was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub rcode: String,
+    pub answers: u16,
+    pub name: Option<String>,
+}
+
+/// The response a standard DNS answer over UDP carries, or `None` when the bytes are not one.
+/// Its 12-byte header says it all, and strace's 32 bytes of a buffer always hold it; the name
+/// of the question it repeats is read as far as the bytes go (`cut` as for [`query_name`]).
+pub fn answer(bytes: &[u8], cut: bool) -> Option<Answer> {
+    let header = bytes.get(..12)?;
+    let count = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
+    let (flags, rflags) = (header[2], header[3]);
+    let is_answer = flags & 0x80 != 0 && (flags >> 3) & 0x0f == 0;
+    // The question it answers comes back with it; the reserved Z bit is clear.
+    if !is_answer || count(4) != 1 || rflags & 0x40 != 0 {
+        return None;
+    }
+    let rcode = match rflags & 0x0f {
+        0 => "NOERROR".to_string(),
+        1 => "FORMERR".to_string(),
+        2 => "SERVFAIL".to_string(),
+        3 => "NXDOMAIN".to_string(),
+        4 => "NOTIMP".to_string(),
+        5 => "REFUSED".to_string(),
+        n => format!("RCODE{n}"),
+    };
+    Some(Answer {
+        rcode,
+        answers: count(6),
+        name: question_name(bytes, cut),
+    })
 }
 
 /// The name a program set out to resolve, given every name its queries asked for: a resolver
@@ -134,6 +176,36 @@ mod tests {
         assert_eq!(query_name(&query(b"\x00", 0), false), None);
         assert_eq!(query_name(b"GET / HTTP/1.1\r\n", true), None);
         assert_eq!(query_name(&[], true), None);
+    }
+
+    #[test]
+    fn reads_what_an_answer_says() {
+        // The server's NXDOMAIN for `db`: QR, RD, RA set, response code 3, no answers.
+        let mut nx = query(b"\x02db\x00", 0);
+        nx[2..4].copy_from_slice(&[0x81, 0x83]);
+        let want = |rcode: &str, answers, name: Option<&str>| {
+            Some(Answer {
+                rcode: rcode.into(),
+                answers,
+                name: name.map(String::from),
+            })
+        };
+        assert_eq!(answer(&nx, false), want("NXDOMAIN", 0, Some("db")));
+        let mut found = nx.clone();
+        found[3] = 0x80;
+        found[7] = 2;
+        assert_eq!(answer(&found, false), want("NOERROR", 2, Some("db")));
+        found[3] = 0x82;
+        // The header alone: the name is not there to read.
+        assert_eq!(answer(&found[..12], true), want("SERVFAIL", 2, None));
+        assert_eq!(
+            answer(&found[..14], true),
+            want("SERVFAIL", 2, Some("d..."))
+        );
+        // A query is no answer, nor are eleven bytes or text.
+        assert_eq!(answer(&query(b"\x02db\x00", 0), false), None);
+        assert_eq!(answer(&nx[..11], true), None);
+        assert_eq!(answer(b"HTTP/1.1 200 OK\r\n", true), None);
     }
 
     #[test]

@@ -93,9 +93,16 @@ pub struct Event {
     /// For writes to fd 1/2: the text written (bounded, lossily decoded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
-    /// For a send that carried a DNS query: the host name it asked for (see [`super::dns`]).
+    /// For a send that carried a DNS query, or a receive that carried its answer: the host name
+    /// asked for (see [`super::dns`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// For a receive that carried a DNS answer: its response code (`NXDOMAIN`, `NOERROR`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rcode: Option<String>,
+    /// ... and how many answer records it held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<u16>,
     /// For signals and kills: the signal's name (`SIGSEGV`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<String>,

@@ -3,7 +3,8 @@
  * EINPROGRESS, poll, then the outcome from getsockopt SO_ERROR),
  * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH",
  * "dns-query NAME" (the queries resolvers send for NAME to 127.0.0.1:53, nobody listening: musl's
- * sendto, glibc's sendmmsg and send, Go's write).
+ * sendto, glibc's sendmmsg and send, Go's write), "dns-answer recvfrom|read" (as root: its
+ * own name server answers NXDOMAIN).
  * Exits 1 on the failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -99,6 +100,33 @@ int main(int argc, char **argv) {
             getpeername(g, (struct sockaddr *)&end, &len) || write(g, q, n) != (ssize_t)n)
             return 3;
         return 1;
+    }
+    if (!strcmp(argv[1], "dns-answer") && argc > 2) {
+        /* A name server of its own on 127.0.0.2:53 (root only) answers NXDOMAIN to the query
+         * for "db" sent on a connected socket, received with recvfrom (glibc) or read (Go). */
+        unsigned char q[] = {0x56, 0x78, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                             2, 'd', 'b', 0, 0, 1, 0, 1};
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+        a.sin_addr.s_addr = htonl(0x7f000002);
+        int server = socket(AF_INET, SOCK_DGRAM, 0);
+        if (bind(server, (struct sockaddr *)&a, sizeof a)) return 3;
+        int c = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        if (connect(c, (struct sockaddr *)&a, sizeof a) || send(c, q, sizeof q, MSG_NOSIGNAL) < 0)
+            return 3;
+        unsigned char r[512];
+        struct sockaddr_in from;
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(server, r, sizeof r, 0, (struct sockaddr *)&from, &len);
+        if (n < 12) return 3;
+        r[2] = 0x81, r[3] = 0x83;
+        if (sendto(server, r, n, 0, (struct sockaddr *)&from, len) != n) return 3;
+        struct pollfd p = {.fd = c, .events = POLLIN};
+        if (poll(&p, 1, 5000) != 1) return 3;
+        struct sockaddr_in server_addr;
+        socklen_t room = sizeof server_addr + 12;
+        n = !strcmp(argv[2], "read") ? read(c, r, sizeof r)
+                                     : recvfrom(c, r, sizeof r, 0, (struct sockaddr *)&server_addr, &room);
+        return n > 12 && (r[3] & 15) == 3 ? 1 : 3;
     }
     return 2;
 }

@@ -41,6 +41,21 @@ pub struct Entry {
     /// A `getsockopt(fd, SOL_SOCKET, SO_ERROR, ...)`'s value and length pointers: its result is
     /// the outcome of a non-blocking connect (see [`crate::trace::deferred`]).
     so_error_at: Option<(u64, u64)>,
+    /// A receive on a name server's socket, whose arguments are shown once its data is there.
+    receive: Option<Receive>,
+}
+
+/// The arguments of a `read` or `recvfrom` that only its exit fills.
+#[derive(Debug, Clone)]
+struct Receive {
+    from: bool,
+    buf: u64,
+    size: u64,
+    flags: u64,
+    addr: u64,
+    addr_len_at: u64,
+    /// The address room the caller offered (`[28 => 16]` after the call).
+    addr_room: Option<u32>,
 }
 
 impl Entry {
@@ -72,11 +87,74 @@ impl Entry {
         Some(error)
     }
 
+    /// Whether it is a receive on a name server's socket ([`dns_receive`]).
+    pub fn is_dns_receive(&self) -> bool {
+        self.receive.is_some()
+    }
+
+    /// After a receive of `len` bytes on a name server's socket: reads the datagram into the call
+    /// text, as strace shows it, and the answer it carries into the event. Returns whether it
+    /// was a DNS answer.
+    pub fn read_received(&mut self, pid: Pid, len: i64) -> bool {
+        let Some(r) = self.receive.take() else {
+            return false;
+        };
+        let data = mem::read_bytes(pid, r.buf, (len.max(0) as usize).min(DATAGRAM_MAX));
+        let answer = dns::answer(&data, false);
+        self.head.push_str(&format!(
+            ", {}, {}",
+            text::quote(&data[..data.len().min(32)], len > 32),
+            r.size
+        ));
+        if r.from {
+            let room_after = mem::read_bytes(pid, r.addr_len_at, 4)
+                .try_into()
+                .ok()
+                .map(u32::from_ne_bytes);
+            let addr = match (r.addr, room_after) {
+                (0, _) => "NULL".to_string(),
+                (at, Some(n)) => {
+                    let a = sockaddr::decode(&mem::read_bytes(pid, at, (n as usize).min(128)));
+                    (self.event.family, self.event.addr, self.event.port) =
+                        (a.family, a.addr, a.port);
+                    a.text
+                }
+                (at, None) => ptr(at),
+            };
+            let room = match (r.addr_room, room_after) {
+                _ if r.addr_len_at == 0 => "NULL".to_string(),
+                (Some(before), Some(after)) if before != after => format!("[{before} => {after}]"),
+                (_, Some(after)) => format!("[{after}]"),
+                _ => ptr(r.addr_len_at),
+            };
+            self.head
+                .push_str(&format!(", {}, {addr}, {room}", flags::send_flags(r.flags)));
+        }
+        let Some(answer) = answer else {
+            return false;
+        };
+        self.event.rcode = Some(answer.rcode);
+        self.event.answers = Some(answer.answers);
+        self.event.query = answer.name;
+        true
+    }
+
     /// Completes the event with the call's result (`None`: the call never returned).
     pub fn finish(mut self, result: Option<(i64, bool)>) -> Event {
         if let Some((value_at, len_at)) = self.so_error_at.take() {
             self.head
                 .push_str(&format!(", {}, {}", ptr(value_at), ptr(len_at)));
+        }
+        if let Some(r) = self.receive.take() {
+            self.head.push_str(&format!(", {}, {}", ptr(r.buf), r.size));
+            if r.from {
+                self.head.push_str(&format!(
+                    ", {}, {}, {}",
+                    flags::send_flags(r.flags),
+                    ptr(r.addr),
+                    ptr(r.addr_len_at)
+                ));
+            }
         }
         let ret = match result {
             None => "?".to_string(),
@@ -224,6 +302,27 @@ pub fn dns_send(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
     entry_as(pid, nr, args, layout)
 }
 
+/// Decodes a receive (`read`, `recvfrom`) on a socket connected to a name server at its entry:
+/// only the socket is known then; [`Entry::read_received`] reads the rest at its exit.
+pub fn dns_receive(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
+    let from = nr == Sysno::recvfrom.id() as u64;
+    let mut entry = entry_as(pid, nr, args, Some(&[Arg::Fd]));
+    let addr_room = (from && args[5] != 0)
+        .then(|| mem::read_bytes(pid, args[5], 4).try_into().ok())
+        .flatten()
+        .map(u32::from_ne_bytes);
+    entry.receive = Some(Receive {
+        from,
+        buf: args[1],
+        size: args[2],
+        flags: if from { args[3] } else { 0 },
+        addr: if from { args[4] } else { 0 },
+        addr_len_at: if from { args[5] } else { 0 },
+        addr_room,
+    });
+    entry
+}
+
 fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry {
     let sysno = Sysno::new(nr as usize);
     let name: Name = sysno.map_or_else(|| format!("syscall_{nr:#x}").into(), |s| s.name().into());
@@ -262,6 +361,7 @@ fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry 
         sysno,
         head: format!("{name}({}", d.parts.join(", ")),
         so_error_at,
+        receive: None,
         event: d.event,
         abs_path: d.abs_path,
         raw_path: d.raw_path,

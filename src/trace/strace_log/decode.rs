@@ -57,6 +57,13 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
             if name.starts_with("send") {
                 ev.query = dns_query(name, a.get(1).copied().unwrap_or(""));
             }
+            if name == "recvfrom" {
+                if let Some(answer) = dns_answer(a.get(1).copied().unwrap_or("")) {
+                    ev.rcode = Some(answer.rcode);
+                    ev.answers = Some(answer.answers);
+                    ev.query = answer.name;
+                }
+            }
         }
         "socket" | "socketpair" => {
             ev.family = ArgIter::new(args)
@@ -487,6 +494,15 @@ fn dns_query(name: &str, data: &str) -> Option<String> {
     }
     let (bytes, cut) = decode_string(lit);
     dns::query_name(&bytes, cut)
+}
+
+/// What a received datagram answers, if it is a DNS answer (its header is in strace's 32 bytes).
+fn dns_answer(data: &str) -> Option<dns::Answer> {
+    if !data.starts_with('"') {
+        return None;
+    }
+    let (bytes, cut) = decode_string(data);
+    dns::answer(&bytes, cut)
 }
 
 /// `["sh", "-c", "x"]` → its strings (an abbreviated `...` entry ends the list).
