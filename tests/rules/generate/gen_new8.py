@@ -32,3 +32,14 @@ fixture("app.refuses-root", "app-error", ["refuses to run as root", "PostgreSQL"
         failing(["composer", "install"],
                 "Do not run Composer as root/super user! See https://getcomposer.org/root for details\n"
                 "Your requirements could not be resolved to an installable set of packages.\n"))
+
+# app.unsafe-permissions: PostgreSQL's data directory open to its group and others
+def postgres(stderr):
+    t = T(["postgres", "-D", "/var/lib/postgresql/data"]); t.start("/usr/lib/postgresql/15/bin/postgres", ["postgres", "-D", "/var/lib/postgresql/data"])
+    t.stat("/var/lib/postgresql/data")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("app.unsafe-permissions", "app-error", ["/var/lib/postgresql/data", "permissions"],
+        postgres('2026-11-29 13:38:29.817 UTC [1] FATAL:  data directory "/var/lib/postgresql/data" has invalid permissions\n'
+                 "2026-11-29 13:38:29.817 UTC [1] DETAIL:  Permissions should be u=rwx (0700) or u=rwx,g=rx (0750).\n"),
+        # Another refusal of the data directory: it is not a PostgreSQL one yet.
+        postgres('2026-11-29 13:38:29.817 UTC [1] FATAL:  "/var/lib/postgresql/data" is not a valid data directory\n'))
