@@ -420,3 +420,48 @@ fn failed_unix_connect_gets_the_socket_paths_parent() {
         dir.path().to_str().unwrap()
     );
 }
+
+/// Owners are named as the program's own account files name them: a root of its own whose
+/// /etc/passwd and /etc/group know ids the host's do not.
+#[test]
+fn owners_are_named_from_the_tracees_accounts() {
+    if !common::root_for("chroot and chown") {
+        return;
+    }
+    let dir = scratch();
+    let root = dir.path();
+    for sub in ["bin", "etc", "data"] {
+        std::fs::create_dir(root.join(sub)).unwrap();
+    }
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0::/:/bin/sh\nappuser:x:4242:4243::/data:/bin/sh\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("etc/group"), "root:x:0:\nappgroup:x:4243:\n").unwrap();
+    std::os::unix::fs::chown(root.join("data"), Some(4242), Some(4243)).unwrap();
+    let r = run(
+        &[],
+        &[
+            "/bin/busybox",
+            "chroot",
+            root.to_str().unwrap(),
+            "/bin/busybox",
+            "cat",
+            "/data/app.conf",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(1));
+    let ev = r
+        .event("open", "/data/app.conf")
+        .or_else(|| r.event("openat", "/data/app.conf"))
+        .expect("the open inside the chroot");
+    let notes = &ev.evidence.as_ref().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("/data is owned by appuser:appgroup (4242:4243)")),
+        "{notes:?}"
+    );
+}

@@ -16,6 +16,7 @@ use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
+use super::accounts::Accounts;
 use super::decode::text;
 use crate::trace::{ElfFacts, Event, EventKind, Evidence, MountFacts, ParentFacts, Shebang};
 
@@ -64,9 +65,10 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence 
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let mut ev = base(mounts, task, path, false);
     if let Some(p) = &ev.nearest_parent {
+        let owner = mounts.owner(task, p.uid, p.gid);
         ev.notes.push(format!(
-            "nearest existing parent {} is owned by {}:{} with mode {:04o}",
-            p.path, p.uid, p.gid, p.mode
+            "nearest existing parent {} is owned by {owner} with mode {:04o}",
+            p.path, p.mode
         ));
     }
     ev
@@ -266,10 +268,13 @@ fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
 /// The tracees' mount tables, parsed once per view: a table depends on the mount namespace and
 /// on the root it is read from (mount points are relative to the reader's root, a chroot
 /// included). Reading `/proc/PID/mountinfo` takes a dozen small reads, two `stat`s name the view.
+/// The account names of the view's root are kept the same way.
 #[derive(Default)]
 pub struct Mounts {
     tables: HashMap<MountView, Vec<Mount>>,
     buf: Vec<u8>,
+    /// The account names of each view's root, read at its first owner described.
+    accounts: HashMap<MountView, Accounts>,
 }
 
 /// A task's side of the evidence, read once and kept by the tracer with the task: only its
@@ -304,6 +309,23 @@ impl Mounts {
     /// Forgets every table: a traced `mount` or `chroot` may have changed one.
     pub fn forget(&mut self) {
         self.tables.clear();
+        self.accounts.clear();
+    }
+
+    /// `uid:gid` as the task's own account files name them (`redis:redis (100:102)`).
+    fn owner(&mut self, task: &TaskFacts, uid: u32, gid: u32) -> String {
+        let read = || {
+            let open = |path: &[u8]| task.root.open(path, libc::O_RDONLY).ok().map(File::from);
+            Accounts::read(open(b"/etc/passwd"), open(b"/etc/group"))
+        };
+        match task.view {
+            Some(view) => self
+                .accounts
+                .entry(view)
+                .or_insert_with(read)
+                .owner(uid, gid),
+            None => read().owner(uid, gid),
+        }
     }
 
     /// The mount holding `path` (absolute, in the view of `pid`, which is `view`).

@@ -5,6 +5,7 @@
 //! own pid for the program (PID 1 in a container): it forks a tracer that seizes it, then execs
 //! the program. See `launch` for the layout, `tracer` for the loop, `docs/runner.md` for the why.
 
+mod accounts;
 pub mod decode;
 pub mod evidence;
 pub mod filter;
