@@ -86,6 +86,11 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
             return None;
         }
     }
+    if let Some(c) = cond.pid {
+        if !c.test(e.pid as i64) {
+            return None;
+        }
+    }
     if let Some(codes) = &cond.rcode {
         let rcode = e.rcode.as_deref()?;
         if !codes.iter().any(|c| c == rcode) {

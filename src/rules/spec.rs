@@ -157,6 +157,8 @@ pub struct EventCond {
     pub decisive: Option<bool>,
     /// The main process itself (`true`) or any other (`false`).
     pub main_process: Option<bool>,
+    /// The process id (`1`: process 1 of a container, to which unhandled signals never come).
+    pub pid: Option<NumCond>,
     /// For `call`: another call in the trace succeeded on the same path (the file looked
     /// present; shells check right after a failed exec).
     pub path_seen: Option<bool>,

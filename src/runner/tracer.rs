@@ -667,7 +667,10 @@ impl Tracer {
         }
         let name = signal_name(sig);
         let detail = ptrace::getsiginfo(pid)
-            .map(|si| format!("{{si_signo={name}, si_code={}}}", si.si_code))
+            .map(|si| {
+                let code = decode::flags::si_code(sig, si.si_code);
+                format!("{{si_signo={name}, si_code={code}}}")
+            })
             .unwrap_or_default();
         let event = Event {
             pid: pid.as_raw(),

@@ -238,6 +238,70 @@ pub fn signal_name(sig: i32) -> String {
     }
 }
 
+/// A signal's `si_code` as strace names it: who sent it (`SI_USER`, `SI_KERNEL`, `SI_TKILL`) or,
+/// for a fault, what kind it was (`SEGV_MAPERR`, `BUS_ADRALN`, `FPE_INTDIV`); else the number.
+pub fn si_code(sig: i32, code: i32) -> String {
+    let general = match code {
+        0 => Some("SI_USER"),
+        0x80 => Some("SI_KERNEL"),
+        -1 => Some("SI_QUEUE"),
+        -2 => Some("SI_TIMER"),
+        -3 => Some("SI_MESGQ"),
+        -4 => Some("SI_ASYNCIO"),
+        -5 => Some("SI_SIGIO"),
+        -6 => Some("SI_TKILL"),
+        _ => None,
+    };
+    let specific: &[&str] = match sig {
+        libc::SIGSEGV => &["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"],
+        libc::SIGBUS => &[
+            "BUS_ADRALN",
+            "BUS_ADRERR",
+            "BUS_OBJERR",
+            "BUS_MCEERR_AR",
+            "BUS_MCEERR_AO",
+        ],
+        libc::SIGILL => &[
+            "ILL_ILLOPC",
+            "ILL_ILLOPN",
+            "ILL_ILLADR",
+            "ILL_ILLTRP",
+            "ILL_PRVOPC",
+            "ILL_PRVREG",
+            "ILL_COPROC",
+            "ILL_BADSTK",
+        ],
+        libc::SIGFPE => &[
+            "FPE_INTDIV",
+            "FPE_INTOVF",
+            "FPE_FLTDIV",
+            "FPE_FLTOVF",
+            "FPE_FLTUND",
+            "FPE_FLTRES",
+            "FPE_FLTINV",
+            "FPE_FLTSUB",
+        ],
+        libc::SIGTRAP => &["TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT"],
+        libc::SIGCHLD => &[
+            "CLD_EXITED",
+            "CLD_KILLED",
+            "CLD_DUMPED",
+            "CLD_TRAPPED",
+            "CLD_STOPPED",
+            "CLD_CONTINUED",
+        ],
+        libc::SIGSYS => &["SYS_SECCOMP"],
+        _ => &[],
+    };
+    let numbered = usize::try_from(code)
+        .ok()
+        .and_then(|c| c.checked_sub(1))
+        .and_then(|i| specific.get(i).copied());
+    general
+        .or(numbered)
+        .map_or_else(|| code.to_string(), String::from)
+}
+
 /// `-1` for the "unchanged" id, else the number.
 pub fn id(value: u64) -> String {
     match value as u32 {
@@ -248,6 +312,17 @@ pub fn id(value: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn si_codes_are_named_as_strace_names_them() {
+        use super::si_code;
+        assert_eq!(si_code(libc::SIGSEGV, 1), "SEGV_MAPERR");
+        assert_eq!(si_code(libc::SIGSEGV, 0x80), "SI_KERNEL");
+        assert_eq!(si_code(libc::SIGCHLD, 1), "CLD_EXITED");
+        assert_eq!(si_code(libc::SIGTERM, 0), "SI_USER");
+        assert_eq!(si_code(libc::SIGABRT, -6), "SI_TKILL");
+        assert_eq!(si_code(libc::SIGSEGV, 9), "9");
+    }
+
     use super::*;
 
     #[test]

@@ -24,3 +24,16 @@ fixture("dns.server-failure", "dns-failure", ["SERVFAIL", "10.0.0.2", "db"],
         lookup("\\201\\202", "SERVFAIL", 'psql: error: could not translate host name "db" to address: Temporary failure in name resolution\n'),
         # The answer said NXDOMAIN: the name, not the server, is at fault.
         lookup("\\201\\203", "NXDOMAIN", MESSAGE))
+
+# crash.abort-as-init: abort() in process 1 ends in the kernel's SIGSEGV (SI_KERNEL)
+def died(si_code, stderr):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"], libs=("libstdc++.so.6", "libc.so.6"))
+    t.write(2, stderr)
+    t.ev(kind="signal", signal="SIGSEGV", call=f"--- SIGSEGV {{si_signo=SIGSEGV, si_code={si_code}}} ---")
+    t.ev(kind="killed", signal="SIGSEGV", call="+++ killed by SIGSEGV +++")
+    return t.end(signal="SIGSEGV")
+ABORT = "terminate called after throwing an instance of 'std::runtime_error'\n  what():  config: bad port\n"
+fixture("crash.abort-as-init", "crashed", ["SIGSEGV", "process 1", "abort()"],
+        died("SI_KERNEL", ABORT),
+        # A real bad access: a null pointer.
+        died("SEGV_MAPERR", "starting\n"))
