@@ -328,7 +328,7 @@ impl Reader {
         };
         ev.pid = pid;
         ev.time_us = time;
-        self.effects(&ev, name, call.args);
+        self.effects(&ev, call.args);
         if let Some(data) = &ev.data {
             match ev.fd {
                 Some(1) => self.stdout.write(data),
@@ -340,10 +340,13 @@ impl Reader {
     }
 
     /// What a call changes in the reader's picture of the processes.
-    fn effects(&mut self, ev: &Event, name: &str, args: &str) {
+    fn effects(&mut self, ev: &Event, args: &str) {
         let Some(ret) = ev.ret.filter(|r| *r >= 0) else {
             return;
         };
+        // The name as the event has it, from the kernel's tables: the line's own text was read
+        // on a lexer's core, and fetching it again cost the reader a cache miss on every call.
+        let name = ev.syscall.as_deref().unwrap_or_default();
         let pid = ev.pid;
         if ev.argv.is_some() {
             for secret in decode::secret_env_values(name, args) {
