@@ -3,7 +3,7 @@
 //! timestamp (`-t`, `-tt`, `-ttt`, `-r`), the syscall number (`-n`) and an instruction pointer
 //! (`-i`).
 
-use super::syntax::skip_spaces;
+use super::syntax::{find_in_short, skip_spaces};
 
 /// A timestamp as printed, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ fn timestamp(s: &str) -> Option<(Stamp, &str)> {
     if !b.first()?.is_ascii_digit() {
         return None;
     }
-    let end = memchr::memchr(b' ', b)?;
+    let end = find_in_short(b, b' ')?;
     let field = &b[..end];
     // Digits, with `:` between clock fields and one `.` before the fraction.
     let mut dot = None;
