@@ -56,6 +56,9 @@ struct Pending {
 pub struct Reader {
     /// The events kept (routine calls are only counted: see [`decode::is_routine`]).
     events: Vec<Event>,
+    /// Where the processes' ends are among the events, so that [`Reader::end`] finds them
+    /// without two passes over hundreds of megabytes.
+    exits: Vec<usize>,
     /// Events read, kept or not: the next event's `seq`.
     seen: u64,
     /// The process of the first event.
@@ -282,6 +285,7 @@ impl Reader {
             Some(_) => EventKind::Killed,
             None => EventKind::Exit,
         };
+        self.exits.push(self.events.len());
         self.push(Event {
             pid,
             time_us: time,
@@ -630,16 +634,9 @@ impl Reader {
 
     /// The main process's end, when the log shows it.
     fn end(&self, main: i32, stdout_tail: &[String], stderr_tail: &[String]) -> Option<End> {
-        let exit = self
-            .events
-            .iter()
-            .find(|e| e.pid == main && matches!(e.kind, EventKind::Exit | EventKind::Killed))?;
-        let last_exit: PidMap<&Event> = self
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Exit | EventKind::Killed))
-            .map(|e| (e.pid, e))
-            .collect();
+        let exits = self.exits.iter().map(|&at| &self.events[at]);
+        let exit = exits.clone().find(|e| e.pid == main)?;
+        let last_exit: PidMap<&Event> = exits.map(|e| (e.pid, e)).collect();
         let mut alive: Vec<i32> = self
             .procs
             .iter()
