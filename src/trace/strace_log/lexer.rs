@@ -52,7 +52,6 @@ pub struct Call<'a> {
 }
 
 /// Items and the events of their calls that are not routine, one for each, in the same order.
-#[derive(Debug, Default)]
 pub struct Batch<'a> {
     pub items: Vec<Item<'a>>,
     /// Relative paths not yet resolved.

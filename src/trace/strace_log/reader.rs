@@ -103,9 +103,10 @@ impl Reader {
         let (lines, skipped) = match parts {
             None => {
                 let mut lexer = Lexer::new(input);
-                let mut batch = Batch::default();
-                lexer.fill(&mut batch);
-                self.batch(&mut batch);
+                // A line at a time, while it is in the cache: the lexer holds the item's event.
+                while let Some(item) = lexer.next() {
+                    self.item(item, &mut lexer.events.drain(..));
+                }
                 (lexer.read, lexer.skipped)
             }
             Some(size) => self.pipelined(input, size),
