@@ -4,7 +4,7 @@
 //! Decoding is lazy: a call's arguments are only split when its name says a field can be found
 //! in them, so the common `mmap`/`read`/`close` lines cost nothing past their name.
 
-use super::syntax::{split_args, ArgIter};
+use super::syntax::{find_in_short, split_args, ArgIter};
 use crate::trace::{dns, Event};
 
 /// The most bytes kept from one write.
@@ -92,9 +92,8 @@ pub fn is_routine(name: &str, args: &str) -> bool {
     }
     // The first argument: an fd, with its `-y` path, if any, before the first comma.
     let b = args.as_bytes();
-    let first = args[..memchr::memchr(b',', b).unwrap_or(b.len())].trim();
-    if memchr::memchr(b'<', first.as_bytes()).is_some()
-        && ArgIter::new(args).next().and_then(fd_path_str).is_some()
+    let first = args[..find_in_short(b, b',').unwrap_or(b.len())].trim();
+    if first.as_bytes().contains(&b'<') && ArgIter::new(args).next().and_then(fd_path_str).is_some()
     {
         return false;
     }
@@ -317,11 +316,11 @@ pub fn fd_path(arg: &str) -> Option<String> {
 }
 
 fn fd_path_str(arg: &str) -> Option<&str> {
-    let open = memchr::memchr(b'<', arg.as_bytes())?;
+    let open = find_in_short(arg.as_bytes(), b'<')?;
     fd_number(&arg[..open])?;
     let inner = arg[open + 1..].strip_suffix('>')?;
     // `-yy` adds the device: `</dev/null<char 1:3>>`.
-    let inner = inner.split('<').next()?;
+    let inner = &inner[..find_in_short(inner.as_bytes(), b'<').unwrap_or(inner.len())];
     inner.starts_with('/').then_some(inner)
 }
 

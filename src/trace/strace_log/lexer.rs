@@ -6,6 +6,10 @@
 //! the trace lines among program output and prompts, joins calls a ticket system wrapped,
 //! parses each line, and decodes a call's arguments into an event. A call's relative paths are
 //! left relative here: the reader completes them once it knows the process's directory.
+//!
+//! The events are kept apart from the items, in line order ([`Batch`]): an event is most of an
+//! item's size, and an item is moved several times on its way from a lexer thread to the
+//! reader, where the event needs moving only into the trace.
 
 use std::borrow::Cow;
 
@@ -29,7 +33,7 @@ pub enum Item<'a> {
     Line {
         deco: Decorations,
         body: Body<'a>,
-        /// For a call, its arguments decoded.
+        /// For a call, what the lexer read of it.
         call: Option<Call<'a>>,
     },
     /// A trace line that is not the input's own text: joined from wrapped lines, or read from
@@ -38,15 +42,30 @@ pub enum Item<'a> {
 }
 
 /// A call, read as far as a single line allows.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     /// Its arguments, without the program's output a write carried.
     pub args: &'a str,
     /// It succeeded and is routine (see [`decode::is_routine`]): kept only as a process's
-    /// first event.
+    /// first event. The lexer decodes the event of a call that is not routine.
     pub routine: bool,
-    /// Its event, for a call that is not routine; relative paths not yet resolved.
-    pub event: Option<Event>,
+}
+
+/// Items and the events of their calls that are not routine, one for each, in the same order.
+pub struct Batch<'a> {
+    pub items: Vec<Item<'a>>,
+    /// Relative paths not yet resolved.
+    pub events: Vec<Event>,
+}
+
+impl Batch<'_> {
+    /// Room for `lines` items, which their events will not outgrow.
+    pub fn with_capacity(lines: usize) -> Self {
+        Batch {
+            items: Vec::with_capacity(lines),
+            events: Vec::with_capacity(lines),
+        }
+    }
 }
 
 /// Physical lines in, [`Item`]s out; counts the lines on the way.
@@ -56,6 +75,8 @@ pub struct Lexer<'a> {
     pub read: u64,
     /// Lines that were not trace lines (program output, prompts, garbage).
     pub skipped: u64,
+    /// The events of the calls read so far that are not routine.
+    pub events: Vec<Event>,
 }
 
 impl<'a> Lexer<'a> {
@@ -64,7 +85,15 @@ impl<'a> Lexer<'a> {
             lines: Lines::new(input),
             read: 0,
             skipped: 0,
+            events: Vec::new(),
         }
+    }
+
+    /// Reads all the lines into `batch`, after what it holds.
+    pub fn fill(&mut self, batch: &mut Batch<'a>) {
+        self.events = std::mem::take(&mut batch.events);
+        batch.items.extend(self.by_ref());
+        batch.events = std::mem::take(&mut self.events);
     }
 
     /// The item of one physical line, if it is a trace line (or starts a wrapped one).
@@ -78,9 +107,24 @@ impl<'a> Lexer<'a> {
         }
         let (deco, body) = prefix::strip(text);
         match syntax::parse_body(body) {
-            Ok(body) => Some(line(deco, body)),
+            Ok(body) => Some(self.line(deco, body)),
             Err(why) => self.not_a_call(text, why),
         }
+    }
+
+    fn line(&mut self, deco: Decorations, body: Body<'a>) -> Item<'a> {
+        let call = match body {
+            Body::Call { name, args, result } => {
+                let call = prepare(name, args, result);
+                // The texts are built only for the events kept.
+                if !call.routine {
+                    self.events.push(event(name, call.args, result, None));
+                }
+                Some(call)
+            }
+            _ => None,
+        };
+        Item::Line { deco, body, call }
     }
 
     /// A line that had bytes that are not UTF-8: the reader parses the lossy text itself.
@@ -222,26 +266,12 @@ fn starts_part(line: &str) -> bool {
     !cont.is_empty() && starts_new_line(cont)
 }
 
-fn line<'a>(deco: Decorations, body: Body<'a>) -> Item<'a> {
-    let call = match body {
-        Body::Call { name, args, result } => Some(prepare(name, args, result)),
-        _ => None,
-    };
-    Item::Line { deco, body, call }
-}
-
-/// Reads a call as far as one line allows.
+/// Reads a call as far as one line allows, short of decoding its event.
 pub fn prepare<'a>(name: &str, args: &'a str, result: Outcome<'_>) -> Call<'a> {
     let args = decode::without_program_output(name, args);
     let succeeded = result.errno.is_none() && result.ret.is_some();
     let routine = succeeded && decode::is_routine(name, args);
-    // The texts are built only for the events kept.
-    let event = (!routine).then(|| event(name, args, result, None));
-    Call {
-        args,
-        routine,
-        event,
-    }
+    Call { args, routine }
 }
 
 /// A call's event: its result, its arguments decoded (relative paths resolved against `cwd`

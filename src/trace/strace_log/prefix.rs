@@ -3,7 +3,7 @@
 //! timestamp (`-t`, `-tt`, `-ttt`, `-r`), the syscall number (`-n`) and an instruction pointer
 //! (`-i`).
 
-use super::syntax::skip_spaces;
+use super::syntax::{find_in_short, skip_spaces};
 
 /// A timestamp as printed, in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,31 +87,43 @@ fn leading_digits(s: &str) -> usize {
 }
 
 /// `20:58:45.081881 `, `1795813125.160656 `, `0.000039 ` (the field must be followed by a space).
+///
+/// Read byte by byte, without `str` searches: every line of a `-t` log has one, and a field is
+/// shorter than what a search costs to set up.
 fn timestamp(s: &str) -> Option<(Stamp, &str)> {
-    if !s.as_bytes().first()?.is_ascii_digit() {
+    let b = s.as_bytes();
+    if !b.first()?.is_ascii_digit() {
         return None;
     }
-    let end = memchr::memchr(b' ', s.as_bytes())?;
-    let field = &s[..end];
-    if !field
-        .bytes()
-        .all(|c| c.is_ascii_digit() || c == b':' || c == b'.')
-    {
-        return None;
+    let end = find_in_short(b, b' ')?;
+    let field = &b[..end];
+    // Digits, with `:` between clock fields and one `.` before the fraction.
+    let mut dot = None;
+    for (i, &c) in field.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {}
+            b':' | b'.' if dot.is_some() => return None,
+            b':' => {}
+            b'.' => dot = Some(i),
+            _ => return None,
+        }
     }
-    let (whole, frac) = field.split_once('.').unwrap_or((field, ""));
-    let micros = fraction_micros(frac)?;
-    let stamp = if whole.contains(':') {
+    let (whole, frac) = match dot {
+        Some(dot) => (&field[..dot], &field[dot + 1..]),
+        None => (field, &[][..]),
+    };
+    let micros = fraction_micros(frac);
+    let stamp = if whole.contains(&b':') {
         let mut secs = 0u64;
-        for part in whole.split(':') {
-            secs = secs.checked_mul(60)?.checked_add(part.parse().ok()?)?;
+        for part in whole.split(|&c| c == b':') {
+            secs = secs.checked_mul(60)?.checked_add(number(part)?)?;
         }
         Stamp::Clock(secs.checked_mul(1_000_000)?.checked_add(micros)?)
     } else {
         if frac.is_empty() {
             return None; // a bare number is a pid column or program output, not a time
         }
-        let secs: u64 = whole.parse().ok()?;
+        let secs = number(whole)?;
         let us = secs.checked_mul(1_000_000)?.checked_add(micros)?;
         // -r deltas are small; -ttt times are seconds since 1970.
         if secs >= 100_000_000 {
@@ -123,17 +135,24 @@ fn timestamp(s: &str) -> Option<(Stamp, &str)> {
     Some((stamp, skip_spaces(&s[end..])))
 }
 
-/// `081881` → 81881; `5` → 500000; nanosecond precision is cut to microseconds.
-fn fraction_micros(frac: &str) -> Option<u64> {
-    if frac.contains([':', '.']) {
+/// ASCII digits as a number; `None` when there are none or it overflows.
+fn number(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
         return None;
     }
+    digits.iter().try_fold(0u64, |n, &c| {
+        n.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
+}
+
+/// `081881` → 81881; `5` → 500000; nanosecond precision is cut to microseconds (digits only).
+fn fraction_micros(frac: &[u8]) -> u64 {
     let mut us = 0u64;
     for i in 0..6 {
-        let digit = frac.as_bytes().get(i).map_or(0, |c| u64::from(c - b'0'));
+        let digit = frac.get(i).map_or(0, |c| u64::from(c - b'0'));
         us = us * 10 + digit;
     }
-    Some(us)
+    us
 }
 
 /// `-i`: `[00007f1e2a3b4c5d] `; a process's end has no address: `[????????????????] `.

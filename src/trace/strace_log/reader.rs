@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 use anyhow::bail;
 
 use super::decode;
-use super::lexer::{self, Call, Item, Lexer, Parts};
+use super::lexer::{self, Batch, Call, Item, Lexer, Parts};
 use super::prefix::{self, Decorations, Stamp};
 use super::syntax::{self, Body, Outcome};
 use super::{StraceLog, TAIL_LINES};
@@ -56,6 +56,9 @@ struct Pending {
 pub struct Reader {
     /// The events kept (routine calls are only counted: see [`decode::is_routine`]).
     events: Vec<Event>,
+    /// Where the processes' ends are among the events, so that [`Reader::end`] finds them
+    /// without two passes over hundreds of megabytes.
+    exits: Vec<usize>,
     /// Events read, kept or not: the next event's `seq`.
     seen: u64,
     /// The process of the first event.
@@ -100,8 +103,9 @@ impl Reader {
         let (lines, skipped) = match parts {
             None => {
                 let mut lexer = Lexer::new(input);
-                for item in lexer.by_ref() {
-                    self.item(item);
+                // A line at a time, while it is in the cache: the lexer holds the item's event.
+                while let Some(item) = lexer.next() {
+                    self.item(item, &mut lexer.events.drain(..));
                 }
                 (lexer.read, lexer.skipped)
             }
@@ -126,18 +130,19 @@ impl Reader {
     /// for it. Returns the lexers' line counts.
     fn pipelined(&mut self, input: &[u8], size: usize) -> (u64, u64) {
         let parts = Parts::new(input, size);
+        // Room for a part's lines (real logs run 80 bytes a line or more): a growing batch would
+        // be copied several times over.
+        let lines = size / 64 + 1;
         std::thread::scope(|s| {
             let lanes: Vec<_> = (0..LEXERS)
                 .map(|lane| {
-                    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item<'_>>>(2);
+                    let (batches, received) = std::sync::mpsc::sync_channel::<Batch<'_>>(2);
                     let lexer = s.spawn(move || {
                         let (mut read, mut skipped) = (0, 0);
                         for k in (lane..parts.len()).step_by(LEXERS) {
+                            let mut batch = Batch::with_capacity(lines);
                             let mut lexer = parts.lexer(k);
-                            // Sized for the part's lines up front: a growing batch would be
-                            // copied several times over, at a few hundred bytes an item.
-                            let mut batch = Vec::with_capacity(size / 100 + 1);
-                            batch.extend(lexer.by_ref());
+                            lexer.fill(&mut batch);
                             (read, skipped) = (read + lexer.read, skipped + lexer.skipped);
                             if batches.send(batch).is_err() {
                                 break;
@@ -150,12 +155,10 @@ impl Reader {
                 .collect();
             // A lexer that panicked hangs up: the join below passes its panic on.
             for k in 0..parts.len() {
-                let Ok(batch) = lanes[k % LEXERS].0.recv() else {
+                let Ok(mut batch) = lanes[k % LEXERS].0.recv() else {
                     break;
                 };
-                for item in batch {
-                    self.item(item);
-                }
+                self.batch(&mut batch);
             }
             let mut counts = (0, 0);
             for (received, lexer) in lanes {
@@ -169,32 +172,54 @@ impl Reader {
         })
     }
 
-    fn item(&mut self, item: Item<'_>) {
+    /// Reads a batch's items, leaving it empty.
+    fn batch(&mut self, batch: &mut Batch<'_>) {
+        let mut events = batch.events.drain(..);
+        for item in batch.items.drain(..) {
+            self.item(item, &mut events);
+        }
+    }
+
+    /// An item; `events` are the batch's events from the item's on.
+    fn item(&mut self, item: Item<'_>, events: &mut impl Iterator<Item = Event>) {
         match item {
             Item::FileHeader(pid) => {
                 self.file_pid = pid;
                 self.segmented = true;
             }
-            Item::Line { deco, body, call } => self.line(deco, body, call),
+            Item::Line { deco, body, call } => self.line(deco, body, call, events),
             Item::Text(text) => {
                 let (deco, body) = prefix::strip(&text);
                 // The lexer kept the text because it parses.
                 if let Ok(body) = syntax::parse_body(body) {
-                    self.line(deco, body, None);
+                    self.line(deco, body, None, &mut std::iter::empty());
                 }
             }
         }
     }
 
-    /// A trace line; `call` is what the lexer read of a call, if it did.
-    fn line(&mut self, deco: Decorations, body: Body<'_>, call: Option<Call<'_>>) {
+    /// A trace line; `call` is what the lexer read of a call, if it did, and then `events` hold
+    /// its event next unless it is routine.
+    fn line(
+        &mut self,
+        deco: Decorations,
+        body: Body<'_>,
+        call: Option<Call<'_>>,
+        events: &mut impl Iterator<Item = Event>,
+    ) {
         let time = self.clock.time(deco.stamp);
         let pid = self.pid_for(deco.pid, &body);
         match body {
-            Body::Call { name, args, result } => {
-                let call = call.unwrap_or_else(|| lexer::prepare(name, args, result));
-                self.call(pid, time, name, result, call)
-            }
+            Body::Call { name, args, result } => match call {
+                Some(call) => {
+                    let event = if call.routine { None } else { events.next() };
+                    self.call(pid, time, name, result, call, event)
+                }
+                None => {
+                    let call = lexer::prepare(name, args, result);
+                    self.call(pid, time, name, result, call, None)
+                }
+            },
             Body::Unfinished { name, args } => {
                 self.flush_pending(pid);
                 self.proc(pid).pending = Some(Pending {
@@ -213,7 +238,7 @@ impl Reader {
                         };
                         let args = format!("{}{rest}", first.args);
                         let call = lexer::prepare(name, &args, result);
-                        self.call(pid, time.or(first.time_us), name, result, call);
+                        self.call(pid, time.or(first.time_us), name, result, call, None);
                     }
                     other => {
                         // The start is not in the log (it began mid-trace) or is another call's.
@@ -224,7 +249,7 @@ impl Reader {
                             rest => format!("..., {rest}"),
                         };
                         let call = lexer::prepare(name, &args, result);
-                        self.call(pid, time, name, result, call);
+                        self.call(pid, time, name, result, call, None);
                     }
                 }
             }
@@ -261,6 +286,7 @@ impl Reader {
             Some(_) => EventKind::Killed,
             None => EventKind::Exit,
         };
+        self.exits.push(self.events.len());
         self.push(Event {
             pid,
             time_us: time,
@@ -282,10 +308,11 @@ impl Reader {
                 errno: None,
             };
             let call = lexer::prepare(&p.name, &p.args, result);
-            self.call(pid, p.time_us, &p.name, result, call);
+            self.call(pid, p.time_us, &p.name, result, call, None);
         }
     }
 
+    /// A call; `event` is the one the lexer decoded, if it did (relative paths not resolved).
     fn call(
         &mut self,
         pid: i32,
@@ -293,19 +320,20 @@ impl Reader {
         name: &str,
         result: Outcome<'_>,
         call: Call<'_>,
+        event: Option<Event>,
     ) {
         if call.routine && !self.is_new(pid) {
             self.tally(pid, time);
             return;
         }
         let cwd = self.procs.get(&pid).and_then(|p| p.cwd.as_deref());
-        let mut ev = match call.event {
+        let mut ev = match event {
             Some(ev) if cwd.is_none() || !lexer::needs_cwd(&ev) => ev,
             _ => lexer::event(name, call.args, result, cwd),
         };
         ev.pid = pid;
         ev.time_us = time;
-        self.effects(&ev, name, call.args);
+        self.effects(&ev, call.args);
         if let Some(data) = &ev.data {
             match ev.fd {
                 Some(1) => self.stdout.write(data),
@@ -317,10 +345,13 @@ impl Reader {
     }
 
     /// What a call changes in the reader's picture of the processes.
-    fn effects(&mut self, ev: &Event, name: &str, args: &str) {
+    fn effects(&mut self, ev: &Event, args: &str) {
         let Some(ret) = ev.ret.filter(|r| *r >= 0) else {
             return;
         };
+        // The name as the event has it, from the kernel's tables: the line's own text was read
+        // on a lexer's core, and fetching it again cost the reader a cache miss on every call.
+        let name = ev.syscall.as_deref().unwrap_or_default();
         let pid = ev.pid;
         if ev.argv.is_some() {
             for secret in decode::secret_env_values(name, args) {
@@ -604,16 +635,9 @@ impl Reader {
 
     /// The main process's end, when the log shows it.
     fn end(&self, main: i32, stdout_tail: &[String], stderr_tail: &[String]) -> Option<End> {
-        let exit = self
-            .events
-            .iter()
-            .find(|e| e.pid == main && matches!(e.kind, EventKind::Exit | EventKind::Killed))?;
-        let last_exit: PidMap<&Event> = self
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, EventKind::Exit | EventKind::Killed))
-            .map(|e| (e.pid, e))
-            .collect();
+        let exits = self.exits.iter().map(|&at| &self.events[at]);
+        let exit = exits.clone().find(|e| e.pid == main)?;
+        let last_exit: PidMap<&Event> = exits.map(|e| (e.pid, e)).collect();
         let mut alive: Vec<i32> = self
             .procs
             .iter()

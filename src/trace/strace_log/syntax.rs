@@ -76,6 +76,13 @@ pub fn parse_body(body: &str) -> Result<Body<'_>, NotACall> {
     Ok(Body::Call { name, args, result })
 }
 
+/// Where `byte` first is in a word or a field: a plain loop, for the few bytes that memchr takes
+/// longer to set up for than to search.
+#[inline]
+pub fn find_in_short(b: &[u8], byte: u8) -> Option<usize> {
+    b.iter().position(|&c| c == byte)
+}
+
 /// `s` without its leading spaces.
 pub fn skip_spaces(s: &str) -> &str {
     let n = s.bytes().take_while(|&c| c == b' ').count();
@@ -150,12 +157,12 @@ pub fn skip_string(b: &[u8], open: usize) -> Option<usize> {
 /// Parses `-1 ENOENT (No such file or directory) <0.000012>` and the like.
 fn outcome(text: &str) -> Outcome<'_> {
     let text = strip_duration(text.trim_end());
-    let (ret_word, rest) = match memchr::memchr(b' ', text.as_bytes()) {
+    let (ret_word, rest) = match find_in_short(text.as_bytes(), b' ') {
         Some(space) => (&text[..space], &text[space + 1..]),
         None => (text, ""),
     };
     let ret = parse_ret(ret_word);
-    let errno_word = match memchr::memchr(b' ', rest.as_bytes()) {
+    let errno_word = match find_in_short(rest.as_bytes(), b' ') {
         Some(space) => &rest[..space],
         None => rest,
     };
