@@ -485,3 +485,25 @@ fn a_permission_fix_names_the_user_to_give_the_directory() {
     assert!(fix_for(Some("root")).contains("chown 33 /var/lib/nginx"));
     assert!(fix_for(Some("0:0")).contains("chown 33 /var/lib/nginx"));
 }
+
+#[test]
+fn a_variable_the_program_warns_about_is_not_why_it_stopped() {
+    let rules = RuleSet::builtin().unwrap();
+    let stderr = [
+        "WARNING: JWT_SECRET is not set, using a random key",
+        "Error: invalid port \"abc\"",
+    ];
+    let report = diagnose(
+        &observe(trace(vec![], 1, &stderr), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(report.findings[0].rule, "app.error-message");
+    assert!(report.findings.iter().all(|f| f.rule != "app.env-missing"));
+    // Without the warning's words, the same line is the cause.
+    let stderr = ["Error: JWT_SECRET is not set"];
+    let report = diagnose(
+        &observe(trace(vec![], 1, &stderr), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(report.findings[0].rule, "app.env-missing");
+}

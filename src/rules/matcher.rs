@@ -295,9 +295,14 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         // The program's last word counts: search from the end. The line after it often says
         // what the matched one only announces (Redis: `>>> 'directive'`, then the reason).
         let lines = &a.stderr_lines;
+        let excluded = |line: &str| {
+            cond.stderr_line_not
+                .as_ref()
+                .is_some_and(|not| not.capture(line, &mut Vars::new()))
+        };
         let found = lines.iter().enumerate().rev().any(|(i, line)| {
             let mut v = vars.clone();
-            if re.capture(line, &mut v) {
+            if re.capture(line, &mut v) && !excluded(line) {
                 v.insert("line".into(), line.trim().to_string());
                 if let Some(next) = lines.get(i + 1) {
                     v.insert("next_line".into(), next.trim().to_string());

@@ -105,6 +105,8 @@ pub struct RunCond {
     pub docker_error: Option<TextRegex>,
     /// Some stderr line matches (the last such line is `{line}`).
     pub stderr: Option<TextRegex>,
+    /// The line `stderr` matched must not match this (a warning that names the same thing).
+    pub stderr_line_not: Option<TextRegex>,
     /// Some stderr line matches this too: context the `stderr` line lacks (a traceback's frame).
     pub stderr_with: Option<TextRegex>,
     /// No stderr line matches.
