@@ -39,6 +39,7 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("app", 1, "listen tcp :443: bind: permission denied", "privileged-port", "443"),
     ("python3", 1, "psycopg2.OperationalError: connection to server at \"localhost\" (127.0.0.1), port 5432 failed: Connection refused", "connection-refused", "Connection refused"),
     ("su-exec", 1, "su-exec: setgroups: Operation not permitted", "missing-capability", "setgroups"),
+    ("date", 1, "date: cannot set date: Operation not permitted", "missing-capability", "CAP_SYS_TIME"),
     ("chown", 1, "chown: changing ownership of '/data': Operation not permitted", "missing-capability", "/data"),
     ("touch", 1, "touch: cannot touch '/etc/app.lock': Read-only file system", "read-only-filesystem", "Read-only file system"),
     ("mkdir", 1, "mkdir: cannot create directory '/data/db': Permission denied", "permission-denied", "/data/db"),

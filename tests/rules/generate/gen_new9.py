@@ -37,3 +37,13 @@ fixture("crash.abort-as-init", "crashed", ["SIGSEGV", "process 1", "abort()"],
         died("SI_KERNEL", ABORT),
         # A real bad access: a null pointer.
         died("SEGV_MAPERR", "starting\n"))
+
+# cap.sys-time: a refused clock setting, named by the message (the calls are not prefiltered)
+def clock(argv, stderr):
+    t = T(argv); t.start("/usr/sbin/" + argv[0], argv)
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("cap.sys-time", "missing-capability", ["CAP_SYS_TIME", "adjtimex"],
+        clock(["chronyd", "-d"], "2026-11-29T15:00:00Z chronyd version 4.3 starting\n"
+              "2026-11-29T15:00:00Z Fatal error : adjtimex(0x8001) failed : Operation not permitted\n"),
+        # Reading the clock is allowed; this refusal is another one.
+        clock(["chronyd", "-d"], "2026-11-29T15:00:00Z Fatal error : Could not open /var/run/chrony/chronyd.pid : Permission denied\n"))
