@@ -438,7 +438,7 @@ impl Tracer {
         }
         let unfiltered =
             sysno == Some(Sysno::write) || (sysno == Some(Sysno::sendto) && args[4] == 0);
-        if (entry_stop || self.full) && (receives || sends && unfiltered) {
+        if (entry_stop || self.full) && (receives || (sends && unfiltered)) {
             let entry = match receives {
                 true => decode::dns_receive(pid, nr, args),
                 false => decode::dns_send(pid, nr, args),

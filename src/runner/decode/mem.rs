@@ -112,10 +112,16 @@ pub fn read_ptr_array(pid: Pid, addr: u64, max: usize) -> (Vec<u64>, bool) {
     (out, false)
 }
 
-/// A little-endian 64-bit word (clone3's flags, open_how's fields).
+/// A native-endian 64-bit word (clone3's flags, open_how's fields).
 pub fn read_u64(pid: Pid, addr: u64) -> Option<u64> {
     let b = read_bytes(pid, addr, 8);
     Some(u64::from_ne_bytes(b.as_slice().try_into().ok()?))
+}
+
+/// A native-endian 32-bit word (a socket address's length).
+pub fn read_u32(pid: Pid, addr: u64) -> Option<u32> {
+    let b = read_bytes(pid, addr, 4);
+    Some(u32::from_ne_bytes(b.as_slice().try_into().ok()?))
 }
 
 #[cfg(test)]

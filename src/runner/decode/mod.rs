@@ -107,10 +107,7 @@ impl Entry {
             r.size
         ));
         if r.from {
-            let room_after = mem::read_bytes(pid, r.addr_len_at, 4)
-                .try_into()
-                .ok()
-                .map(u32::from_ne_bytes);
+            let room_after = mem::read_u32(pid, r.addr_len_at);
             let addr = match (r.addr, room_after) {
                 (0, _) => "NULL".to_string(),
                 (at, Some(n)) => {
@@ -308,9 +305,8 @@ pub fn dns_receive(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
     let from = nr == Sysno::recvfrom.id() as u64;
     let mut entry = entry_as(pid, nr, args, Some(&[Arg::Fd]));
     let addr_room = (from && args[5] != 0)
-        .then(|| mem::read_bytes(pid, args[5], 4).try_into().ok())
-        .flatten()
-        .map(u32::from_ne_bytes);
+        .then(|| mem::read_u32(pid, args[5]))
+        .flatten();
     entry.receive = Some(Receive {
         from,
         buf: args[1],
