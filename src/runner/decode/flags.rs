@@ -227,6 +227,23 @@ pub fn send_flags(flags: u64) -> String {
     )
 }
 
+/// `recv`'s flags: `MSG_DONTWAIT`, `MSG_PEEK|MSG_TRUNC`.
+pub fn recv_flags(flags: u64) -> String {
+    bits(
+        flags & 0xffff_ffff,
+        &[
+            (0x1, "MSG_OOB"),
+            (0x2, "MSG_PEEK"),
+            (0x20, "MSG_TRUNC"),
+            (0x40, "MSG_DONTWAIT"),
+            (0x100, "MSG_WAITALL"),
+            (0x2000, "MSG_ERRQUEUE"),
+            (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+        ],
+        "0",
+    )
+}
+
 /// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
 pub fn signal_name(sig: i32) -> String {
     match nix::sys::signal::Signal::try_from(sig) {
@@ -321,6 +338,12 @@ mod tests {
         assert_eq!(si_code(libc::SIGTERM, 0), "SI_USER");
         assert_eq!(si_code(libc::SIGABRT, -6), "SI_TKILL");
         assert_eq!(si_code(libc::SIGSEGV, 9), "9");
+    }
+
+    #[test]
+    fn receive_flags_are_their_own() {
+        assert_eq!(super::recv_flags(0), "0");
+        assert_eq!(super::recv_flags(0x22), "MSG_PEEK|MSG_TRUNC");
     }
 
     use super::*;

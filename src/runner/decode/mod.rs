@@ -125,7 +125,7 @@ impl Entry {
                 _ => ptr(r.addr_len_at),
             };
             self.head
-                .push_str(&format!(", {}, {addr}, {room}", flags::send_flags(r.flags)));
+                .push_str(&format!(", {}, {addr}, {room}", flags::recv_flags(r.flags)));
         }
         let Some(answer) = answer else {
             return false;
@@ -147,7 +147,7 @@ impl Entry {
             if r.from {
                 self.head.push_str(&format!(
                     ", {}, {}, {}",
-                    flags::send_flags(r.flags),
+                    flags::recv_flags(r.flags),
                     ptr(r.addr),
                     ptr(r.addr_len_at)
                 ));
