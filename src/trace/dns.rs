@@ -1,24 +1,48 @@
-//! The host name a DNS query asks for, read from the bytes a program sent to its name server.
+//! The host name a DNS query asks for, read from the bytes a program sent to its name server,
+//! and what the server answered.
 //!
 //! A resolver's error says that a lookup failed (`Name or service not known`, `Temporary failure
-//! in name resolution`) but seldom which name it was; the query on the wire always says. Both the
-//! runner (from the tracee's memory) and the strace-log reader (from a quoted buffer) use this.
+//! in name resolution`) but seldom which name it was, or whether the server said the name does
+//! not exist; the messages on the wire always say. Both the runner (from the tracee's memory) and
+//! the strace-log reader (from a quoted buffer) use this.
 
 /// The longest host name, in its dotted form.
 const MAX_NAME: usize = 253;
+
+/// The 12-byte header every DNS message starts with, as far as a standard query or its answer
+/// needs it.
+struct Header {
+    /// QR: the message is an answer.
+    answer: bool,
+    /// Opcode 0: a standard query.
+    standard: bool,
+    /// The second flags byte (RA, Z, AD, CD and the response code).
+    rflags: u8,
+    /// Questions, answers, authority and additional records.
+    counts: [u16; 4],
+}
+
+fn header(bytes: &[u8]) -> Option<Header> {
+    let h = bytes.get(..12)?;
+    let count = |at: usize| u16::from_be_bytes([h[at], h[at + 1]]);
+    Some(Header {
+        answer: h[2] & 0x80 != 0,
+        standard: (h[2] >> 3) & 0x0f == 0,
+        rflags: h[3],
+        counts: [count(4), count(6), count(8), count(10)],
+    })
+}
 
 /// The name a standard DNS query over UDP asks for (`db`, `api.example.com`), or `None` when the
 /// bytes are not such a query. The bytes may stop right after the name. When they are `cut`
 /// (strace shows 32 bytes of a buffer by default) and stop inside the name, what was read ends
 /// in `...` (`orders-db.example.t...`); bytes not said to be cut must hold the whole name.
 pub fn query_name(bytes: &[u8], cut: bool) -> Option<String> {
-    let header = bytes.get(..12)?;
-    let count = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
-    let flags = header[2];
-    let is_query = flags & 0x80 == 0 && (flags >> 3) & 0x0f == 0;
+    let h = header(bytes)?;
     // One question, no answers or authority; an EDNS0 OPT record may ride along.
-    let one_question = count(4) == 1 && count(6) == 0 && count(8) == 0 && count(10) <= 1;
-    if !is_query || !one_question {
+    let [questions, answers, authority, additional] = h.counts;
+    let one_question = questions == 1 && answers == 0 && authority == 0 && additional <= 1;
+    if h.answer || !h.standard || !one_question {
         return None;
     }
     question_name(bytes, cut)
@@ -79,15 +103,12 @@ pub struct Answer {
 /// Its 12-byte header says it all, and strace's 32 bytes of a buffer always hold it; the name
 /// of the question it repeats is read as far as the bytes go (`cut` as for [`query_name`]).
 pub fn answer(bytes: &[u8], cut: bool) -> Option<Answer> {
-    let header = bytes.get(..12)?;
-    let count = |at: usize| u16::from_be_bytes([header[at], header[at + 1]]);
-    let (flags, rflags) = (header[2], header[3]);
-    let is_answer = flags & 0x80 != 0 && (flags >> 3) & 0x0f == 0;
+    let h = header(bytes)?;
     // The question it answers comes back with it; the reserved Z bit is clear.
-    if !is_answer || count(4) != 1 || rflags & 0x40 != 0 {
+    if !h.answer || !h.standard || h.counts[0] != 1 || h.rflags & 0x40 != 0 {
         return None;
     }
-    let rcode = match rflags & 0x0f {
+    let rcode = match h.rflags & 0x0f {
         0 => "NOERROR".to_string(),
         1 => "FORMERR".to_string(),
         2 => "SERVFAIL".to_string(),
@@ -98,7 +119,7 @@ pub fn answer(bytes: &[u8], cut: bool) -> Option<Answer> {
     };
     Some(Answer {
         rcode,
-        answers: count(6),
+        answers: h.counts[1],
         name: question_name(bytes, cut),
     })
 }
