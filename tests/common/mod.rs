@@ -206,6 +206,10 @@ pub fn image_exists(tag: &str) -> bool {
 }
 
 /// Builds `tag` from a Dockerfile and files (name, content, mode) in a temp context.
+///
+/// Without the build cache: tests run in parallel, and two builds of the same steps would share
+/// an untagged layer that one test's `rmi` deletes while the other still builds on it ("failed
+/// to get digest"; seen in CI).
 pub fn build_image(tag: &str, dockerfile: &str, files: &[(&str, &[u8], u32)]) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -216,7 +220,7 @@ pub fn build_image(tag: &str, dockerfile: &str, files: &[(&str, &[u8], u32)]) {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(*mode)).unwrap();
     }
     let out = Command::new("docker")
-        .args(["build", "--force-rm", "-q", "-t", tag])
+        .args(["build", "--no-cache", "--force-rm", "-q", "-t", tag])
         .arg(dir.path())
         .env("DOCKER_BUILDKIT", "0")
         .output()
