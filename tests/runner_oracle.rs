@@ -651,3 +651,70 @@ fn dns_answers_say_what_the_name_server_answered() {
         assert_eq!(rcodes, want, "{how}");
     }
 }
+
+#[test]
+fn signals_read_as_strace_shows_them_and_name_their_sender() {
+    let prog = program("signals");
+    let argv = [prog.to_str().unwrap()];
+    let (log, code) = strace(&["-f", "-qq", "-e", "trace=none"], &argv);
+    assert_eq!(code, Some(0));
+    // Pids and the address of the trapped call differ between two runs: each `si_pid` is told
+    // as the receiver itself or another process.
+    let normal = |pid: i32, line: &str| -> String {
+        line.split(", ")
+            .map(|field| match field.split_once('=') {
+                Some(("si_pid", n)) if n == pid.to_string() => "si_pid=self".to_string(),
+                Some(("si_pid", _)) => "si_pid=other".to_string(),
+                Some(("si_call_addr", _)) => "si_call_addr=ADDR".to_string(),
+                _ => field.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let read = docker_diagnose::trace::strace_log::parse(log.as_bytes()).unwrap();
+    let theirs: Vec<(String, Option<bool>)> = read
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Signal)
+        .map(|e| (normal(e.pid, &e.call), e.sender.map(|s| s == e.pid)))
+        .collect();
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(0));
+    let ours: Vec<(String, Option<bool>)> = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Signal)
+        .map(|e| (normal(e.pid, &e.call), e.sender.map(|s| s == e.pid)))
+        .collect();
+    assert_eq!(ours, theirs, "the runner's signal lines are strace's");
+    let codes: Vec<&str> = ours
+        .iter()
+        .filter_map(|(line, _)| line.split("si_code=").nth(1)?.split([',', '}']).next())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "SI_USER",
+            "SI_TKILL",
+            "SI_QUEUE",
+            "CLD_EXITED",
+            "CLD_KILLED",
+            "SEGV_MAPERR",
+            "SYS_SECCOMP"
+        ],
+        "every sort of signal was delivered: {ours:#?}"
+    );
+    let senders: Vec<Option<bool>> = ours.iter().map(|(_, sender)| *sender).collect();
+    assert_eq!(
+        senders,
+        [Some(true), Some(true), Some(true), None, None, None, None],
+        "a signal a process sent names its sender (itself here); the kernel's name none"
+    );
+    assert!(ours[5].0.contains("si_addr=0x10"), "{}", ours[5].0);
+    assert!(
+        ours[6].0.contains("si_syscall=__NR_getppid"),
+        "{}",
+        ours[6].0
+    );
+}

@@ -14,6 +14,7 @@ mod markdown;
 pub mod model;
 pub mod redact;
 
+pub use describe::shell_quote;
 pub use model::*;
 
 use crate::cli::{Expect, Format};

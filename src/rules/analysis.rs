@@ -7,8 +7,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::matcher::event_matches;
 use super::pattern::Vars;
-use super::spec::{EventCond, Noise};
+use super::spec::{EventCond, Noise, SentBy};
 use super::Observation;
+use crate::report::shell_quote;
 use crate::report::{Exit, Outcome};
 use crate::trace::{names::errno_description, Event, EventKind};
 
@@ -152,6 +153,76 @@ impl<'a> Analysis<'a> {
         nix::sys::signal::Signal::try_from(n)
             .ok()
             .map(|s| s.as_str().to_string())
+    }
+
+    /// Who sent the signal of event `i`. (A thread that signals itself is seen as its process,
+    /// which the trace does not tell from another traced process.)
+    pub fn sent_by(&self, i: usize) -> SentBy {
+        let e = &self.events[i];
+        let Some(sender) = e.sender else {
+            return SentBy::Unknown;
+        };
+        if sender == e.pid {
+            SentBy::Itself
+        } else if sender != 0
+            && self
+                .events
+                .iter()
+                .any(|o| o.pid == sender || creates(o, sender))
+        {
+            SentBy::Traced
+        } else {
+            SentBy::Outside
+        }
+    }
+
+    /// Who sent the signal that ended the exit's deciding process: the last process of the
+    /// decisive chain killed by the exit's signal, and its signal line before that.
+    pub fn fatal_signal_sent_by(&self) -> SentBy {
+        let signal = self.exit_signal();
+        let killed = self.events.iter().enumerate().rev().find(|(_, e)| {
+            e.kind == EventKind::Killed && e.signal == signal && self.decisive.contains(&e.pid)
+        });
+        let Some((k, victim)) = killed else {
+            return SentBy::Unknown;
+        };
+        self.events[..k]
+            .iter()
+            .rposition(|e| {
+                e.pid == victim.pid && e.kind == EventKind::Signal && e.signal == victim.signal
+            })
+            .map_or(SentBy::Unknown, |j| self.sent_by(j))
+    }
+
+    /// What process `pid` was running at event `i`: its last exec's argv before it, or, for a
+    /// process that has not exec'd, what its creator ran when it forked (BusyBox's `timeout`
+    /// watches from a child of the command it times).
+    pub fn command_of(&self, pid: i32, i: usize) -> Option<String> {
+        let mut pid = pid;
+        let mut before = i;
+        loop {
+            let mine = self.events[..before]
+                .iter()
+                .enumerate()
+                .rev()
+                .filter(|(_, e)| e.pid == pid);
+            let mut created_at = None;
+            for (j, e) in mine {
+                if e.ret == Some(0) && matches!(e.syscall.as_deref(), Some("execve" | "execveat")) {
+                    return e.argv.as_deref().map(command_line);
+                }
+                created_at = Some(j);
+            }
+            // The call that returned this pid to its creator, before the process's first event.
+            let first = created_at.unwrap_or(before);
+            let (j, creator) = self.events[..first]
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, e)| creates(e, pid))?;
+            pid = creator.pid;
+            before = j;
+        }
     }
 
     /// Whether any failure worth blaming exists.
@@ -476,6 +547,23 @@ impl Words {
 
 fn contains_ignore_case(text: &str, needle: &str) -> bool {
     !text.is_empty() && text.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// Whether `e` is the call that created process `pid` (its return value in the creator).
+fn creates(e: &Event, pid: i32) -> bool {
+    e.ret == Some(i64::from(pid))
+        && matches!(
+            e.syscall.as_deref(),
+            Some("clone" | "clone3" | "fork" | "vfork")
+        )
+}
+
+/// An argument vector as a shell would take it back: `sh -c 'kill $$'`.
+pub fn command_line(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn basename(path: &str) -> &str {

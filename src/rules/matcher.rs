@@ -269,6 +269,11 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
             return None;
         }
     }
+    if let Some(by) = &cond.signal_sent_by {
+        if !by.contains(&a.fatal_signal_sent_by()) {
+            return None;
+        }
+    }
     let traced = !a.events.is_empty();
     if !(is(cond.oom_killed, a.exit.oom_killed)
         && is(cond.memory_limit, obs.memory_limit.is_some())

@@ -2,7 +2,7 @@
 //! context (the process that decides the exit, what was written to stderr afterwards, whether
 //! stderr names the same path), and keep the best finding per kind, most likely first.
 
-use super::analysis::{basename, Analysis, Mention};
+use super::analysis::{basename, command_line, Analysis, Mention};
 use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
@@ -110,6 +110,7 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
     })?;
     // The blamed event's values first; the `then` events fill in the rest (an exit's code).
     event_vars(&a.events[i], &mut vars);
+    process_vars(a, i, &mut vars);
     for j in then {
         event_vars(&a.events[j], &mut vars);
     }
@@ -128,19 +129,26 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
 }
 
 fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
-    let e = &a.events[i];
     (call.include_noise || !a.noise[i])
         && (call.include_recovered || !a.recovered[i])
-        && call
-            .decisive
-            .is_none_or(|d| a.decisive.contains(&e.pid) == d)
         && call.path_seen.is_none_or(|want| a.path_seen(i) == want)
         && call
             .mentioned
             .is_none_or(|want| a.said_about(i).mention.is_some() == want)
-        && call
+        && in_context(a, call, i)
+}
+
+/// The conditions on event `i` that need the whole trace: which process, who sent a signal.
+fn in_context(a: &Analysis, cond: &EventCond, i: usize) -> bool {
+    let pid = a.events[i].pid;
+    cond.decisive.is_none_or(|d| a.decisive.contains(&pid) == d)
+        && cond
             .main_process
-            .is_none_or(|m| (a.main_pid == Some(e.pid)) == m)
+            .is_none_or(|m| (a.main_pid == Some(pid)) == m)
+        && cond
+            .sent_by
+            .as_ref()
+            .is_none_or(|by| by.contains(&a.sent_by(i)))
 }
 
 /// The events that meet the rule's `then` conditions after event `i`, in order, if all do.
@@ -151,7 +159,7 @@ fn follows(a: &Analysis, rule: &Rule, i: usize, vars: &mut Vars) -> Option<Vec<u
     for cond in &rule.then {
         let hit = (at..a.events.len()).find_map(|j| {
             let e = &a.events[j];
-            if !cond.any_process && e.pid != pid {
+            if (!cond.any_process && e.pid != pid) || !in_context(a, cond, j) {
                 return None;
             }
             event_matches(cond, e, vars).map(|v| (j, v))
@@ -299,6 +307,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("flags", e.flags.clone());
     put("fd", e.fd.map(|f| f.to_string()));
     put("signal", e.signal.clone());
+    put("command_line", e.argv.as_deref().map(command_line));
     put("code", super::analysis::exit_code(e).map(|c| c.to_string()));
     let Some(ev) = e.evidence.as_deref() else {
         return;
@@ -335,6 +344,21 @@ fn event_vars(e: &Event, v: &mut Vars) {
     }
 }
 
+/// `{victim}`: what the process of the blamed event was running; for a signal, `{sender}` and
+/// `{sender_command}`: the process that sent it, and what that one was running.
+fn process_vars(a: &Analysis, i: usize, v: &mut Vars) {
+    if let Some(command) = a.command_of(a.events[i].pid, i) {
+        v.entry("victim".into()).or_insert(command);
+    }
+    let Some(sender) = a.events[i].sender else {
+        return;
+    };
+    v.entry("sender".into()).or_insert(sender.to_string());
+    if let Some(command) = a.command_of(sender, i) {
+        v.entry("sender_command".into()).or_insert(command);
+    }
+}
+
 fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
     let mut value = n as f64;
@@ -363,6 +387,7 @@ fn to_finding(a: &Analysis, c: Candidate) -> Finding {
             .rev()
             .filter(|&j| Some(j) != c.blamed && !extra.contains(&j))
             .filter(|&j| event_matches(cond, &a.events[j], &c.vars).is_some())
+            .filter(|&j| in_context(a, cond, j))
             .filter(|&j| cond.include_noise || cond.failed != Some(true) || a.is_open_failure(j))
             .take(MAX_EVIDENCE)
             .collect();

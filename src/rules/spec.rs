@@ -95,6 +95,9 @@ pub struct RunCond {
     pub failed: Option<bool>,
     pub exit_code: Option<NumCond>,
     pub signal: Option<Vec<String>>,
+    /// Who sent the signal that ended the process deciding the exit (its signal line's
+    /// `si_pid`; `unknown` when no line says).
+    pub signal_sent_by: Option<Vec<SentBy>>,
     pub oom_killed: Option<bool>,
     /// A memory limit was set on the container.
     pub memory_limit: Option<bool>,
@@ -161,6 +164,8 @@ pub struct EventCond {
     pub main_process: Option<bool>,
     /// The process id (`1`: process 1 of a container, to which unhandled signals never come).
     pub pid: Option<NumCond>,
+    /// For a signal: who sent it, one of (see [`SentBy`]).
+    pub sent_by: Option<Vec<SentBy>>,
     /// For `call`: another call in the trace succeeded on the same path (the file looked
     /// present; shells check right after a failed exec).
     pub path_seen: Option<bool>,
@@ -175,6 +180,21 @@ pub struct EventCond {
     /// For `call`: also consider failures a later success cancelled.
     #[serde(default)]
     pub include_recovered: bool,
+}
+
+/// Who sent a signal, as a rule may ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SentBy {
+    /// The process that received it (`raise`, `abort`, a SIGPIPE from its own write).
+    Itself,
+    /// Another process of the trace (a script's `kill`, `timeout`, a watchdog).
+    Traced,
+    /// A process outside the trace: pid 0 is outside the container's pid namespace
+    /// (`docker stop`, `docker kill`, an orchestrator).
+    Outside,
+    /// The trace names no sender: the kernel raised it, or no signal line was recorded.
+    Unknown,
 }
 
 /// Conditions on the runner's evidence about a call's target.

@@ -14,7 +14,7 @@ use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use syscalls::Sysno;
 
-use super::decode::{self, flags::signal_name, Entry};
+use super::decode::{self, flags::signal_name, siginfo::SigInfo, Entry};
 use super::evidence;
 use super::predict::{self, Prediction};
 use super::spin::Spin;
@@ -666,17 +666,14 @@ impl Tracer {
             return;
         }
         let name = signal_name(sig);
-        let detail = ptrace::getsiginfo(pid)
-            .map(|si| {
-                let code = decode::flags::si_code(sig, si.si_code);
-                format!("{{si_signo={name}, si_code={code}}}")
-            })
-            .unwrap_or_default();
+        let info = ptrace::getsiginfo(pid).ok().map(|si| SigInfo::read(&si));
+        let detail = info.as_ref().map(SigInfo::text).unwrap_or_default();
         let event = Event {
             pid: pid.as_raw(),
             kind: EventKind::Signal,
             call: format!("--- {name} {detail} ---"),
             signal: Some(name),
+            sender: info.and_then(|i| i.sender()),
             ..Event::default()
         };
         self.writer.event(self.stamp(event));

@@ -106,6 +106,10 @@ pub struct Event {
     /// For signals and kills: the signal's name (`SIGSEGV`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<String>,
+    /// For a signal a process sent (kill, tgkill, sigqueue): the sender's pid as the receiver's
+    /// pid namespace numbers it; 0 when the sender is outside it (`docker stop`, `docker kill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<i32>,
     /// For exits: the exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,

@@ -3,6 +3,7 @@
 
 pub mod flags;
 pub mod mem;
+pub mod siginfo;
 pub mod sockaddr;
 pub mod text;
 

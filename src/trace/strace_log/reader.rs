@@ -259,6 +259,7 @@ impl Reader {
                 kind: EventKind::Signal,
                 call: text.to_string(),
                 signal: Some(name.to_string()),
+                sender: syntax::signal_sender(text),
                 ..Event::default()
             }),
             Body::Exited { code, text } => self.end_of(pid, time, text, Some(code), None),

@@ -237,6 +237,22 @@ fn signal_line(body: &str) -> Option<Body<'_>> {
     })
 }
 
+/// The process that sent a signal, from a signal line's `si_code` and `si_pid`: only a code
+/// that a process sends with (`SI_USER`, `SI_QUEUE`, `SI_TKILL`, `SI_MESGQ`) names a sender; a
+/// SIGCHLD's `si_pid` is the child.
+pub fn signal_sender(text: &str) -> Option<i32> {
+    let field = |name: &str| {
+        let at = text.find(name)? + name.len();
+        let rest = &text[at..];
+        Some(&rest[..rest.find([',', '}']).unwrap_or(rest.len())])
+    };
+    let sent = matches!(
+        field("si_code=")?,
+        "SI_USER" | "SI_QUEUE" | "SI_TKILL" | "SI_MESGQ"
+    );
+    sent.then(|| field("si_pid=")?.parse().ok()).flatten()
+}
+
 /// The most top-level arguments [`split_args`] keeps (system calls take six).
 const MAX_ARGS: usize = 8;
 
@@ -400,6 +416,31 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_signal_s_sender_is_read_only_where_a_process_sent_it() {
+        assert_eq!(
+            signal_sender(
+                "--- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=0, si_uid=0} ---"
+            ),
+            Some(0)
+        );
+        assert_eq!(
+            signal_sender(
+                "--- SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=12, si_uid=0} ---"
+            ),
+            Some(12)
+        );
+        assert_eq!(
+            signal_sender("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=43, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---"),
+            None
+        );
+        assert_eq!(
+            signal_sender("--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---"),
+            None
+        );
+        assert_eq!(signal_sender("--- stopped by SIGSTOP ---"), None);
     }
 
     #[test]

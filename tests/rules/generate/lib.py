@@ -82,7 +82,8 @@ class T:
         return self.ev(p, kind="exit", code=code, call=f"+++ exited with {code} +++", syscall=None)
     def killed(self, sig, pid=None):
         p = self.main if pid is None else pid
-        self.ev(p, kind="signal", signal=sig, call=f"--- {sig} {{si_signo={sig}, si_code=SEGV_MAPERR, si_addr=NULL}} ---")
+        # A wild address: a fault near zero is a null pointer (crash.null-pointer).
+        self.ev(p, kind="signal", signal=sig, call=f"--- {sig} {{si_signo={sig}, si_code=SEGV_MAPERR, si_addr=0x7f3a2c001000}} ---")
         return self.ev(p, kind="killed", signal=sig, call=f"+++ killed by {sig} (core dumped) +++")
     def end(self, code=None, signal=None, oom=False, alive=(), dur=120):
         self.recs.append({"type": "end", "exit": {"code": code, "signal": signal, "oom_killed": oom},

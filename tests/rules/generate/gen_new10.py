@@ -1,0 +1,73 @@
+from lib import *
+
+# A termination signal's sender, from its signal line's si_pid (SI_USER: sent with kill).
+def sig(t, pid, name, sender, code="SI_USER"):
+    t.ev(pid, kind="signal", signal=name, sender=sender,
+         call=f"--- {name} {{si_signo={name}, si_code={code}, si_pid={sender}, si_uid=0}} ---")
+    return t.ev(pid, kind="killed", signal=name, call=f"+++ killed by {name} +++")
+
+# signal.from-process: BusyBox's timeout runs the command in its own process and watches from a
+# child, which sends the command SIGTERM when the time is up
+def busybox_timeout(sender):
+    t = T(["/entrypoint.sh"]); t.start("/bin/sh", ["/bin/sh", "/entrypoint.sh"], libs=())
+    t.clone(7); t.execve("/bin/timeout", ["timeout", "5", "./migrate"], pid=7)
+    t.clone(8, pid=7); t.execve("/app/migrate", ["./migrate"], pid=7)
+    t.write(2, "migrating: waiting for the database lock\n", pid=7)
+    sig(t, 7, "SIGTERM", sender(t))
+    t.exit(143); return t.end(143)
+fixture("signal.from-process", "app-error", ["./migrate", "SIGTERM", "timeout 5 ./migrate"],
+        busybox_timeout(lambda t: 8),
+        # The same end, but from outside the container (docker stop: pid 0).
+        busybox_timeout(lambda t: 0))
+
+# signal.sent-itself: a start script that gives up with `kill $$`
+def gives_up(sender):
+    t = T(["/entrypoint.sh"]); t.start("/bin/sh", ["/bin/sh", "/entrypoint.sh"], libs=())
+    t.write(2, "config check failed\n")
+    sig(t, 1, "SIGTERM", sender)
+    return t.end(143, "SIGTERM")
+fixture("signal.sent-itself", "app-error", ["/entrypoint.sh", "SIGTERM", "itself"],
+        gives_up(1), gives_up(0))
+
+# signal.external: a main process stopped from outside the container (si_pid 0 in its namespace)
+def stopped(sender):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    t.clone(9); t.execve("/bin/sh", ["sh", "-c", "sleep 1; kill 1"], pid=9)
+    sig(t, 1, "SIGTERM", sender)
+    return t.end(143, "SIGTERM")
+fixture("signal.external", "unknown", ["SIGTERM", "outside"], stopped(0),
+        # A process of the container sent it.
+        stopped(9))
+
+# app.timeout: GNU timeout gives up waiting for a database and exits 124
+def waits(code, killed=True):
+    t = T(["/entrypoint.sh"]); t.start("/bin/sh", ["/bin/sh", "/entrypoint.sh"], libs=())
+    t.clone(7); t.execve("/usr/bin/timeout", ["timeout", "15", "sh", "-c", "until nc -z db 5432; do sleep 1; done"], pid=7)
+    t.clone(8, pid=7); t.execve("/bin/sh", ["sh", "-c", "until nc -z db 5432; do sleep 1; done"], pid=8)
+    if killed:
+        sig(t, 8, "SIGTERM", 7)
+    t.exit(code, pid=7); t.exit(code); return t.end(code)
+fixture("app.timeout", "app-error", ["timeout 15 sh -c", "124"], waits(124),
+        # The command itself failed with 1: timeout passes its status on.
+        waits(1, killed=False))
+
+# crash.null-pointer: a fault address in the first page
+def faults(addr):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    t.open("/etc/app.conf", errno="ENOENT")
+    t.ev(kind="signal", signal="SIGSEGV", call=f"--- SIGSEGV {{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr={addr}}} ---")
+    t.ev(kind="killed", signal="SIGSEGV", call="+++ killed by SIGSEGV (core dumped) +++")
+    return t.end(139, "SIGSEGV")
+fixture("crash.null-pointer", "crashed", ["SIGSEGV", "0x10", "null pointer"], faults("0x10"),
+        # A wild address: not a null pointer.
+        faults("0x7f3a2c001000"))
+
+# crash.seccomp-call: the SIGSYS names the refused call
+def trapped(code):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    t.ev(kind="signal", signal="SIGSYS", call=f"--- SIGSYS {{si_signo=SIGSYS, si_code={code}, si_call_addr=0x7f950ecd6829, si_syscall=__NR_io_uring_setup, si_arch=AUDIT_ARCH_X86_64}} ---")
+    t.ev(kind="killed", signal="SIGSYS", call="+++ killed by SIGSYS (core dumped) +++")
+    return t.end(159, "SIGSYS")
+fixture("crash.seccomp-call", "crashed", ["SIGSYS", "io_uring_setup"], trapped("SYS_SECCOMP"),
+        # A SIGSYS someone sent with kill names no call.
+        trapped("SI_USER"))
