@@ -613,6 +613,14 @@ fn dns_answers_say_what_the_name_server_answered() {
             .filter(|e| e.rcode.is_some())
             .collect();
         assert_eq!(answers.len(), 1, "{how}: {answers:#?}");
+        assert!(
+            !traced
+                .trace
+                .events
+                .iter()
+                .any(|e| e.syscall.as_deref() == Some("poll")),
+            "{how}: a wait that brought the answer is not recorded"
+        );
         let answer = answers[0];
         assert_eq!(answer.syscall.as_deref(), Some(how));
         assert_eq!(answer.rcode.as_deref(), Some("NXDOMAIN"));
@@ -717,4 +725,46 @@ fn signals_read_as_strace_shows_them_and_name_their_sender() {
         "{}",
         ours[6].0
     );
+}
+
+#[test]
+fn a_wait_for_an_answer_that_never_comes_names_the_silent_server() {
+    if !common::root_for("a silent name server of its own on port 53") {
+        return;
+    }
+    let prog = program("net");
+    let argv = [prog.to_str().unwrap(), "dns-timeout"];
+    let (log, code) = strace_only("connect,sendto,poll", &argv);
+    assert_eq!(code, Some(1), "the wait timed out under strace");
+    let strace_line = first_line_of(&log, "poll");
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(1));
+    let waits: Vec<_> = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref() == Some("poll"))
+        .collect();
+    assert_eq!(waits.len(), 1, "{waits:#?}");
+    let ours = waits[0]
+        .call
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(ours, strace_line, "read as strace shows it");
+    assert!(ours.ends_with("= 0 (Timeout)"), "{ours}");
+    assert_eq!(
+        (waits[0].addr.as_deref(), waits[0].port),
+        (Some("127.0.0.3"), Some(53)),
+        "the wait names the server it waited for"
+    );
+    // strace's own lines say the same to the log reader, which finds the server by the socket.
+    let read = docker_diagnose::trace::strace_log::parse(log.as_bytes()).unwrap();
+    let theirs: Vec<_> = read
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref() == Some("poll"))
+        .map(|e| (e.addr.as_deref(), e.port))
+        .collect();
+    assert_eq!(theirs, [(Some("127.0.0.3"), Some(53))]);
 }

@@ -73,7 +73,8 @@ struct Task {
 /// program's other traffic (sendmmsg, glibc's for both families, stops anyway).
 #[derive(Debug)]
 struct DnsFollow {
-    fd: i32,
+    /// The socket and the name server it reaches (`fd`, `addr`, `port`, `family`).
+    server: Event,
     /// The query has gone out: the answer is awaited.
     sent: bool,
     /// Calls the task may still make before the next step; a resolver takes a few.
@@ -416,7 +417,7 @@ impl Tracer {
         };
         let entry_stop = op == libc::PTRACE_SYSCALL_INFO_ENTRY;
         let sysno = Sysno::new(nr as usize);
-        let on_socket = args[0] as i32 == follow.fd;
+        let on_socket = Some(args[0] as i32) == follow.server.fd;
         let sends = on_socket
             && matches!(
                 sysno,
@@ -433,8 +434,16 @@ impl Tracer {
             follow.sent = true;
             follow.calls_left = DNS_FOLLOW_CALLS;
         }
+        // A wait for the answer that times out says the server never answered.
+        let wait = (entry_stop && follow.sent && sysno == Some(Sysno::poll))
+            .then(|| decode::dns_wait(pid, args, &follow.server))
+            .flatten();
         if follow.calls_left == 0 || (on_socket && sysno == Some(Sysno::close)) {
             self.task(pid).dns = None;
+        }
+        if let Some(wait) = wait {
+            self.task(pid).pending = Some(wait);
+            return true;
         }
         let unfiltered =
             sysno == Some(Sysno::write) || (sysno == Some(Sysno::sendto) && args[4] == 0);
@@ -458,9 +467,16 @@ impl Tracer {
                 Some(Sysno::sendto) => result >= 0 && event.query.is_some(),
                 _ => false,
             };
-        if let Some(fd) = event.fd.filter(|_| reached) {
+        if reached && event.fd.is_some() {
+            let server = Event {
+                fd: event.fd,
+                addr: event.addr.clone(),
+                port: event.port,
+                family: event.family.clone(),
+                ..Event::default()
+            };
             self.task(pid).dns = Some(DnsFollow {
-                fd,
+                server,
                 sent: sysno == Some(Sysno::sendto),
                 calls_left: DNS_FOLLOW_CALLS,
             });
@@ -513,6 +529,10 @@ impl Tracer {
                 return;
             }
             self.task(pid).dns = None;
+        }
+        // A wait for the answer counts only when it timed out.
+        if entry.is_dns_wait() && (is_error || sval != 0) {
+            return;
         }
         // `--full` keeps other calls only when they fail; so do the calls the prefilter stops on
         // only to watch for a change of view (`unshare`, `setns`, `pivot_root`...): a refused
@@ -847,6 +867,7 @@ fn recorded_on_success(entry: &decode::Entry) -> bool {
     match entry.sysno {
         Some(Sysno::sendto | Sysno::sendmmsg | Sysno::write) => entry.event.query.is_some(),
         Some(Sysno::read | Sysno::recvfrom) => entry.event.rcode.is_some(),
+        Some(Sysno::poll) => entry.is_dns_wait(),
         Some(s) => {
             super::filter::TRACED.contains(&s) || matches!(s, Sysno::newfstatat | Sysno::statx)
         }

@@ -6,6 +6,8 @@
 //! not exist; the messages on the wire always say. Both the runner (from the tracee's memory) and
 //! the strace-log reader (from a quoted buffer) use this.
 
+use super::Event;
+
 /// The longest host name, in its dotted form.
 const MAX_NAME: usize = 253;
 
@@ -144,6 +146,39 @@ pub fn asked_name<'a>(queries: impl IntoIterator<Item = &'a str>) -> Option<&'a 
         .or_else(|| queries.last().copied())
 }
 
+/// Gives a `poll` that timed out on a socket connected to a name server (`poll([{fd=3,
+/// events=POLLIN}], 1, 5000) = 0 (Timeout)`) that server's address and port: the server never
+/// answered. The runner names the server as it records the wait; a strace log only shows the
+/// descriptor, whose latest `connect` in the same process says where it goes.
+pub fn name_unanswered_waits(events: &mut [Event]) {
+    for i in 0..events.len() {
+        let e = &events[i];
+        if e.syscall.as_deref() != Some("poll") || e.ret != Some(0) || e.port.is_some() {
+            continue;
+        }
+        let Some(fd) = first_polled_fd(&e.call) else {
+            continue;
+        };
+        let pid = e.pid;
+        let server = events[..i]
+            .iter()
+            .rev()
+            .find(|c| c.pid == pid && c.syscall.as_deref() == Some("connect") && c.fd == Some(fd));
+        if let Some(server) = server.filter(|c| c.port == Some(53) && c.errno.is_none()) {
+            let (addr, family) = (server.addr.clone(), server.family.clone());
+            let wait = &mut events[i];
+            (wait.fd, wait.addr, wait.port, wait.family) = (Some(fd), addr, Some(53), family);
+        }
+    }
+}
+
+/// The first descriptor of a `poll` line: `poll([{fd=3, ...` gives 3.
+fn first_polled_fd(call: &str) -> Option<i32> {
+    let after = call.strip_prefix("poll([{fd=")?;
+    let digits = after.find(|c: char| !c.is_ascii_digit())?;
+    after[..digits].parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +189,38 @@ mod tests {
         q.extend_from_slice(name);
         q.extend_from_slice(&[0, 1, 0, 1]);
         q
+    }
+
+    #[test]
+    fn a_wait_that_timed_out_on_a_name_server_s_socket_names_the_server() {
+        let event = |syscall: &str, fd: Option<i32>, port: Option<u16>, call: &str| Event {
+            pid: 7,
+            syscall: Some(syscall.to_string().into()),
+            fd,
+            port,
+            addr: port.map(|_| "10.0.0.2".to_string()),
+            ret: Some(0),
+            call: call.to_string(),
+            ..Event::default()
+        };
+        let timeout = "poll([{fd=3, events=POLLIN}], 1, 5000) = 0 (Timeout)";
+        let mut events = vec![
+            event("connect", Some(3), Some(53), "connect(3, ...) = 0"),
+            event("poll", None, None, timeout),
+            event("connect", Some(4), Some(5432), "connect(4, ...) = 0"),
+            event(
+                "poll",
+                None,
+                None,
+                "poll([{fd=4, events=POLLIN}], 1, 5000) = 0 (Timeout)",
+            ),
+        ];
+        name_unanswered_waits(&mut events);
+        assert_eq!(
+            (events[1].addr.as_deref(), events[1].port, events[1].fd),
+            (Some("10.0.0.2"), Some(53), Some(3))
+        );
+        assert_eq!(events[3].port, None, "port 5432 is not a name server");
     }
 
     #[test]

@@ -4,7 +4,8 @@
  * "bind-twice PORT" (a second bind to the port of a first: EADDRINUSE), "connect-unix PATH",
  * "dns-query NAME" (the queries resolvers send for NAME to 127.0.0.1:53, nobody listening: musl's
  * sendto, glibc's sendmmsg and send, Go's write), "dns-answer recvfrom|read" (as root: its
- * own name server answers NXDOMAIN).
+ * own name server answers NXDOMAIN), "dns-timeout" (as root: its own name server on
+ * 127.0.0.3:53 never answers, and the wait for the answer times out, as glibc's and musl's resolvers wait).
  * Exits 1 on the failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -127,6 +128,19 @@ int main(int argc, char **argv) {
         n = !strcmp(argv[2], "read") ? read(c, r, sizeof r)
                                      : recvfrom(c, r, sizeof r, 0, (struct sockaddr *)&server_addr, &room);
         return n > 12 && (r[3] & 15) == 3 ? 1 : 3;
+    }
+    if (!strcmp(argv[1], "dns-timeout")) {
+        unsigned char q[] = {0x56, 0x78, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                             2, 'd', 'b', 0, 0, 1, 0, 1};
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+        a.sin_addr.s_addr = htonl(0x7f000003); /* not dns-answer's: tests run at once */
+        int server = socket(AF_INET, SOCK_DGRAM, 0);
+        if (bind(server, (struct sockaddr *)&a, sizeof a)) return 3;
+        int c = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        if (connect(c, (struct sockaddr *)&a, sizeof a) || send(c, q, sizeof q, MSG_NOSIGNAL) < 0)
+            return 3;
+        struct pollfd p = {.fd = c, .events = POLLIN};
+        return poll(&p, 1, 200) == 0 ? 1 : 3;
     }
     return 2;
 }

@@ -227,6 +227,28 @@ pub fn send_flags(flags: u64) -> String {
     )
 }
 
+/// A `pollfd`'s events: `POLLIN`, `POLLOUT|POLLERR`.
+pub fn poll_events(events: u64) -> String {
+    bits(
+        events & 0xffff,
+        &[
+            (0x1, "POLLIN"),
+            (0x2, "POLLPRI"),
+            (0x4, "POLLOUT"),
+            (0x8, "POLLERR"),
+            (0x10, "POLLHUP"),
+            (0x20, "POLLNVAL"),
+            (0x40, "POLLRDNORM"),
+            (0x80, "POLLRDBAND"),
+            (0x100, "POLLWRNORM"),
+            (0x200, "POLLWRBAND"),
+            (0x400, "POLLMSG"),
+            (0x2000, "POLLRDHUP"),
+        ],
+        "0",
+    )
+}
+
 /// `recv`'s flags: `MSG_DONTWAIT`, `MSG_PEEK|MSG_TRUNC`.
 pub fn recv_flags(flags: u64) -> String {
     bits(
@@ -338,6 +360,13 @@ mod tests {
         assert_eq!(si_code(libc::SIGTERM, 0), "SI_USER");
         assert_eq!(si_code(libc::SIGABRT, -6), "SI_TKILL");
         assert_eq!(si_code(libc::SIGSEGV, 9), "9");
+    }
+
+    #[test]
+    fn poll_events_are_named() {
+        assert_eq!(super::poll_events(1), "POLLIN");
+        assert_eq!(super::poll_events(0x2005), "POLLIN|POLLOUT|POLLRDHUP");
+        assert_eq!(super::poll_events(0), "0");
     }
 
     #[test]

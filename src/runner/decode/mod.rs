@@ -44,6 +44,8 @@ pub struct Entry {
     so_error_at: Option<(u64, u64)>,
     /// A receive on a name server's socket, whose arguments are shown once its data is there.
     receive: Option<Receive>,
+    /// A `poll` for a name server's answer: recorded only when it timed out.
+    dns_wait: bool,
 }
 
 /// The arguments of a `read` or `recvfrom` that only its exit fills.
@@ -86,6 +88,11 @@ impl Entry {
         let len = int_at(len_at).map_or_else(|| ptr(len_at), |n| n.to_string());
         self.head.push_str(&format!(", [{shown}], [{len}]"));
         Some(error)
+    }
+
+    /// Whether it is a `poll` for a name server's answer ([`dns_wait`]).
+    pub fn is_dns_wait(&self) -> bool {
+        self.dns_wait
     }
 
     /// Whether it is a receive on a name server's socket ([`dns_receive`]).
@@ -166,7 +173,11 @@ impl Entry {
             }
             Some((val, false)) => {
                 self.event.ret = Some(val);
-                val.to_string()
+                if val == 0 && self.dns_wait {
+                    "0 (Timeout)".to_string()
+                } else {
+                    val.to_string()
+                }
             }
         };
         self.event.call = format!("{}) = {ret}", self.head);
@@ -320,6 +331,46 @@ pub fn dns_receive(pid: Pid, nr: u64, args: [u64; 6]) -> Entry {
     entry
 }
 
+/// Decodes a `poll` of a task waiting for a name server's answer, at its entry
+/// (`poll([{fd=3, events=POLLIN}], 1, 5000)`), for the server it waits for: if it times out,
+/// the server never answered. `None` when the poll is not for the server's socket.
+pub fn dns_wait(pid: Pid, args: [u64; 6], server: &Event) -> Option<Entry> {
+    /// How many of the descriptors polled are shown.
+    const POLLFDS_MAX: u64 = 4;
+    let count = args[1].min(POLLFDS_MAX);
+    let raw = mem::read_bytes(pid, args[0], (count * 8) as usize);
+    let polled: Vec<(i32, u16)> = raw
+        .chunks_exact(8)
+        .map(|p| {
+            let fd = i32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
+            (fd, u16::from_ne_bytes([p[4], p[5]]))
+        })
+        .collect();
+    if !polled.iter().any(|&(fd, _)| Some(fd) == server.fd) {
+        return None;
+    }
+    let mut fds: Vec<String> = polled
+        .iter()
+        .map(|&(fd, events)| format!("{{fd={fd}, events={}}}", flags::poll_events(events.into())))
+        .collect();
+    if args[1] > count {
+        fds.push("...".into());
+    }
+    let mut entry = entry_as(pid, Sysno::poll.id() as u64, args, Some(&[]));
+    entry.head.push_str(&format!(
+        "[{}], {}, {}",
+        fds.join(", "),
+        args[1],
+        args[2] as i32
+    ));
+    entry.dns_wait = true;
+    entry.event.fd = server.fd;
+    entry.event.addr = server.addr.clone();
+    entry.event.port = server.port;
+    entry.event.family = server.family.clone();
+    Some(entry)
+}
+
 fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry {
     let sysno = Sysno::new(nr as usize);
     let name: Name = sysno.map_or_else(|| format!("syscall_{nr:#x}").into(), |s| s.name().into());
@@ -359,6 +410,7 @@ fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry 
         head: format!("{name}({}", d.parts.join(", ")),
         so_error_at,
         receive: None,
+        dns_wait: false,
         event: d.event,
         abs_path: d.abs_path,
         raw_path: d.raw_path,

@@ -561,6 +561,7 @@ impl Reader {
         self.resolve_by_lifetime();
         self.name_placeholders();
         crate::trace::deferred::fold_deferred_connects(&mut self.events);
+        crate::trace::dns::name_unanswered_waits(&mut self.events);
         let stdout_tail = std::mem::take(&mut self.stdout).finish();
         let stderr_tail = std::mem::take(&mut self.stderr).finish();
         let main = self.main_pid();

@@ -71,3 +71,29 @@ def trapped(code):
 fixture("crash.seccomp-call", "crashed", ["SIGSYS", "io_uring_setup"], trapped("SYS_SECCOMP"),
         # A SIGSYS someone sent with kill names no call.
         trapped("SI_USER"))
+
+# dns.timeout: glibc's query to a name server that never answers; its wait times out
+def silent(wait_result, stderr):
+    t = T(["psql", "-h", "db"]); t.start("/usr/bin/psql", ["psql", "-h", "db"])
+    t.open("/etc/resolv.conf")
+    t.connect(3, "10.9.9.9", 53)
+    t.sc("sendto", '3, "\\22\\64\\1\\0\\0\\1\\0\\0\\0\\0\\0\\0\\2db\\0\\0\\1\\0\\1", 20, MSG_NOSIGNAL, NULL, 0',
+         ret=20, fd=3, query="db")
+    wait = "0 (Timeout)" if wait_result == 0 else f"{wait_result} ([{{fd=3, revents=POLLIN}}])"
+    t.ev(syscall="poll", call=f"poll([{{fd=3, events=POLLIN}}], 1, 5000) = {wait}", ret=wait_result,
+         errno=None, fd=3, addr="10.9.9.9", port=53, family="AF_INET")
+    t.write(2, stderr); t.exit(2); return t.end(2)
+fixture("dns.timeout", "dns-failure", ["10.9.9.9", "never answered", "db"],
+        silent(0, 'psql: error: could not translate host name "db" to address: Temporary failure in name resolution\n'),
+        # The server answered (its answer is another rule's business).
+        silent(1, 'psql: error: could not translate host name "db" to address: Name or service not known\n'))
+
+# dns.timeout-stderr: a resolver that says its lookup timed out (Go, nslookup, curl)
+def says(argv, stderr, code=1):
+    t = T(argv); t.start("/usr/local/bin/" + argv[0], argv)
+    t.open("/etc/resolv.conf")
+    t.write(2, stderr); t.exit(code); return t.end(code)
+fixture("dns.timeout-stderr", "dns-failure", ["orders-db", "10.9.9.9:53", "timed out"],
+        says(["api"], "2026/11/29 16:40:01 dial tcp: lookup orders-db on 10.9.9.9:53: read udp 172.17.0.2:40172->10.9.9.9:53: i/o timeout\n"),
+        # The server answered: the name is unknown.
+        says(["api"], "2026/11/29 16:40:01 dial tcp: lookup orders-db on 10.9.9.9:53: no such host\n"))
