@@ -507,3 +507,24 @@ fn a_variable_the_program_warns_about_is_not_why_it_stopped() {
     );
     assert_eq!(report.findings[0].rule, "app.env-missing");
 }
+
+#[test]
+fn a_status_a_shell_passed_on_from_a_signal_is_not_blamed_on_seccomp() {
+    let rules = RuleSet::builtin().unwrap();
+    let started = Event {
+        pid: 1,
+        syscall: Some("execve".into()),
+        call: "execve(\"/app/server\", [\"/app/server\"], 0x7ffd /* 5 vars */) = 0".into(),
+        ret: Some(0),
+        ..Event::default()
+    };
+    let hint = |code: i32| {
+        let report = diagnose(
+            &observe(trace(vec![started.clone()], code, &[]), &Facts::default()),
+            &rules,
+        );
+        report.findings.iter().any(|f| f.rule == "cap.seccomp-hint")
+    };
+    assert!(hint(3), "a silent exit 3 may be a call seccomp refused");
+    assert!(!hint(143), "143 is SIGTERM's status, passed on");
+}
