@@ -532,6 +532,13 @@ impl Words {
             let word = word.trim_end_matches('.');
             words.names.insert(basename(word).to_string());
             words.paths.insert(word.to_string());
+            // `/var/run/app` names `/run/app` too: a path made absolute from the working
+            // directory has its links resolved (`/var/run` is a link to `/run`). A tail of one
+            // component is only a file name.
+            let tails = word.match_indices('/').map(|(at, _)| &word[at..]).skip(1);
+            for tail in tails.filter(|t| t[1..].contains('/')) {
+                words.paths.insert(tail.to_string());
+            }
         }
         words
     }
@@ -671,4 +678,20 @@ fn stderr_lines(obs: &Observation) -> Vec<String> {
         .filter(|l| !l.trim().is_empty())
         .collect();
     lines[lines.len().saturating_sub(MAX_LINES)..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_said_through_a_link_names_its_resolved_tail() {
+        let words =
+            Words::new("mkdir: cannot create directory '/var/run/apache2': Permission denied");
+        assert_eq!(words.mention("/var/run/apache2"), Some(Mention::Path));
+        assert_eq!(words.mention("/run/apache2"), Some(Mention::Path));
+        // One component is only a file name, and this one is too plain to count.
+        assert_eq!(words.mention("/apache2"), None);
+        assert_eq!(words.mention("/srv/apache2"), None);
+    }
 }

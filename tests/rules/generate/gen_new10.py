@@ -97,3 +97,30 @@ fixture("dns.timeout-stderr", "dns-failure", ["orders-db", "10.9.9.9:53", "timed
         says(["api"], "2026/11/29 16:40:01 dial tcp: lookup orders-db on 10.9.9.9:53: read udp 172.17.0.2:40172->10.9.9.9:53: i/o timeout\n"),
         # The server answered: the name is unknown.
         says(["api"], "2026/11/29 16:40:01 dial tcp: lookup orders-db on 10.9.9.9:53: no such host\n"))
+
+# net.socket-directory-missing and net.socket-permission-denied: a server's unix socket
+def listens(errno, stderr):
+    t = T(["haproxy", "-f", "/etc/haproxy/haproxy.cfg"], uid=101)
+    t.start("/usr/sbin/haproxy", ["haproxy", "-f", "/etc/haproxy/haproxy.cfg"])
+    t.sc("bind", '4, {sa_family=AF_UNIX, sun_path="/run/haproxy/admin.sock.1.tmp"}, 110', errno=errno,
+         fd=4, addr="/run/haproxy/admin.sock.1.tmp", family="AF_UNIX")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+ALERT = "[ALERT]    (1) : [haproxy.main()] Some protocols failed to start their listeners! Exiting.\n"
+fixture("net.socket-directory-missing", "missing-file", ["/run/haproxy/admin.sock.1.tmp", "directory does not exist"],
+        listens("ENOENT", "[ALERT]    (1) : Binding [/etc/haproxy/haproxy.cfg:5] for frontend GLOBAL: cannot bind UNIX socket (No such file or directory) [/run/haproxy/admin.sock]\n" + ALERT),
+        # A stale socket file is another failure.
+        listens("EADDRINUSE", ALERT))
+fixture("net.socket-permission-denied", "permission-denied", ["/run/haproxy/admin.sock.1.tmp", "may not create"],
+        listens("EACCES", "[ALERT]    (1) : Binding [/etc/haproxy/haproxy.cfg:5] for frontend GLOBAL: cannot bind UNIX socket (Permission denied) [/run/haproxy/admin.sock]\n" + ALERT),
+        listens("ENOENT", ALERT))
+
+# app.apache-envvars: apache2 started without /etc/apache2/envvars
+def apache(stderr):
+    t = T(["apache2", "-DFOREGROUND"]); t.start("/usr/sbin/apache2", ["apache2", "-DFOREGROUND"])
+    t.open("/etc/apache2/apache2.conf")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("app.apache-envvars", "app-error", ["APACHE_RUN_DIR", "envvars", "apache2ctl"],
+        apache("[Sun Nov 29 17:07:57.749690 2026] [core:warn] [pid 1:tid 1] AH00111: Config variable ${APACHE_RUN_DIR} is not defined\n"
+               "apache2: Syntax error on line 80 of /etc/apache2/apache2.conf: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot\n"),
+        # Another configuration error, with the variables defined.
+        apache("AH00526: Syntax error on line 12 of /etc/apache2/sites-enabled/000-default.conf:\nInvalid command 'RewriteEngine', perhaps misspelled or defined by a module not included in the server configuration\n"))
