@@ -528,3 +528,38 @@ fn a_status_a_shell_passed_on_from_a_signal_is_not_blamed_on_seccomp() {
     assert!(hint(3), "a silent exit 3 may be a call seccomp refused");
     assert!(!hint(143), "143 is SIGTERM's status, passed on");
 }
+
+#[test]
+fn a_call_whose_path_could_not_be_read_is_never_blamed() {
+    let rules = RuleSet::builtin().unwrap();
+    // What the runner records for a server that changed user before it failed: its memory is
+    // no longer readable, so the path is a pointer.
+    let unread = Event {
+        pid: 1,
+        syscall: Some("openat".into()),
+        call: "openat(AT_FDCWD, 0x7f2e84e34b21, O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)".into(),
+        ret: Some(-1),
+        errno: Some("ENOENT".into()),
+        ..Event::default()
+    };
+    let stderr = [
+        "2026-11-29 17:23:16 0 [ERROR] Can't start server : Bind on unix socket: No such file or directory",
+        "2026-11-29 17:23:16 0 [ERROR] Aborting",
+    ];
+    let report = diagnose(
+        &observe(trace(vec![unread], 1, &stderr), &Facts::default()),
+        &rules,
+    );
+    assert_eq!(
+        report.findings[0].rule,
+        "net.socket-directory-missing-stderr"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.evidence.iter().all(|e| e.path.is_some())),
+        "{:#?}",
+        report.findings
+    );
+}

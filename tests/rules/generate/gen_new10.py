@@ -124,3 +124,17 @@ fixture("app.apache-envvars", "app-error", ["APACHE_RUN_DIR", "envvars", "apache
                "apache2: Syntax error on line 80 of /etc/apache2/apache2.conf: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot\n"),
         # Another configuration error, with the variables defined.
         apache("AH00526: Syntax error on line 12 of /etc/apache2/sites-enabled/000-default.conf:\nInvalid command 'RewriteEngine', perhaps misspelled or defined by a module not included in the server configuration\n"))
+
+# net.socket-directory-missing-stderr: the server says so after it changed user (its calls'
+# paths could not be read: they show pointers)
+def mariadb(stderr):
+    t = T(["mariadbd", "--user=mysql"]); t.start("/usr/sbin/mariadbd", ["mariadbd", "--user=mysql"])
+    t.sc("setuid", "101")
+    t.sc("openat", "AT_FDCWD, 0x7f2e84e34b21, O_RDONLY|O_CLOEXEC", errno="ENOENT", flags="O_RDONLY|O_CLOEXEC")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("net.socket-directory-missing-stderr", "missing-file", ["unix socket", "does not exist"],
+        mariadb("2026-11-29 17:23:16 0 [ERROR] Can't start server : Bind on unix socket: No such file or directory\n"
+                "2026-11-29 17:23:16 0 [ERROR] Do you already have another server running on socket: /run/mysqld/mysqld.sock ?\n"
+                "2026-11-29 17:23:16 0 [ERROR] Aborting\n"),
+        mariadb("2026-11-29 17:23:16 0 [ERROR] Can't start server: Bind on TCP/IP port. Got error: 98: Address already in use\n"
+                "2026-11-29 17:23:16 0 [ERROR] Aborting\n"))
