@@ -157,71 +157,81 @@ mod tests {
         }
     }
 
+    /// Each case: the fields, the line strace prints, the sender.
+    fn reads_like_strace(cases: &[(SigInfo, &str, Option<i32>)]) {
+        for (info, text, sender) in cases {
+            assert_eq!(info.text(), *text);
+            assert_eq!(info.sender(), *sender, "{text}");
+        }
+    }
+
     #[test]
     fn a_signal_sent_by_a_process_names_it() {
-        let term = SigInfo {
-            pid: 0,
-            ..info(libc::SIGTERM, 0)
-        };
-        assert_eq!(
-            term.text(),
-            "{si_signo=SIGTERM, si_code=SI_USER, si_pid=0, si_uid=0}"
-        );
-        assert_eq!(term.sender(), Some(0));
-        let queued = SigInfo {
-            pid: 12,
-            uid: 1000,
-            value: 7,
-            ..info(libc::SIGUSR1, libc::SI_QUEUE)
-        };
-        assert_eq!(
-            queued.text(),
-            "{si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=12, si_uid=1000, si_int=7, si_ptr=0x7}"
-        );
-        assert_eq!(queued.sender(), Some(12));
+        reads_like_strace(&[
+            (
+                info(libc::SIGTERM, 0),
+                "{si_signo=SIGTERM, si_code=SI_USER, si_pid=0, si_uid=0}",
+                Some(0),
+            ),
+            (
+                SigInfo {
+                    pid: 12,
+                    uid: 1000,
+                    value: 7,
+                    ..info(libc::SIGUSR1, libc::SI_QUEUE)
+                },
+                "{si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=12, si_uid=1000, si_int=7, si_ptr=0x7}",
+                Some(12),
+            ),
+        ]);
     }
 
     #[test]
     fn a_signal_the_kernel_raised_has_no_sender() {
-        let alarm = info(libc::SIGALRM, 0x80);
-        assert_eq!(alarm.text(), "{si_signo=SIGALRM, si_code=SI_KERNEL}");
-        assert_eq!(alarm.sender(), None);
-        let fault = SigInfo {
-            addr: 0x10,
-            ..info(libc::SIGSEGV, 1)
-        };
-        assert_eq!(
-            fault.text(),
-            "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10}"
-        );
-        assert_eq!(fault.sender(), None);
-        assert_eq!(
-            info(libc::SIGSEGV, 0x80).text(),
-            "{si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL}"
-        );
+        reads_like_strace(&[
+            (
+                info(libc::SIGALRM, 0x80),
+                "{si_signo=SIGALRM, si_code=SI_KERNEL}",
+                None,
+            ),
+            (
+                SigInfo {
+                    addr: 0x10,
+                    ..info(libc::SIGSEGV, 1)
+                },
+                "{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10}",
+                None,
+            ),
+            (
+                info(libc::SIGSEGV, 0x80),
+                "{si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL}",
+                None,
+            ),
+        ]);
     }
 
     #[test]
     fn a_child_s_end_and_a_seccomp_trap_read_like_strace() {
-        let child = SigInfo {
-            pid: 43,
-            status: libc::SIGKILL,
-            ..info(libc::SIGCHLD, 2)
-        };
-        assert_eq!(
-            child.text(),
-            "{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=43, si_uid=0, si_status=SIGKILL, si_utime=0, si_stime=0}"
-        );
-        assert_eq!(child.sender(), None);
-        let trap = SigInfo {
-            call_addr: 0x7f95_0ecd_6829,
-            syscall: libc::SYS_getppid as i32,
-            arch: 0xc000_003e,
-            ..info(libc::SIGSYS, 1)
-        };
-        assert_eq!(
-            trap.text(),
-            "{si_signo=SIGSYS, si_code=SYS_SECCOMP, si_call_addr=0x7f950ecd6829, si_syscall=__NR_getppid, si_arch=AUDIT_ARCH_X86_64}"
-        );
+        reads_like_strace(&[
+            (
+                SigInfo {
+                    pid: 43,
+                    status: libc::SIGKILL,
+                    ..info(libc::SIGCHLD, 2)
+                },
+                "{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=43, si_uid=0, si_status=SIGKILL, si_utime=0, si_stime=0}",
+                None,
+            ),
+            (
+                SigInfo {
+                    call_addr: 0x7f95_0ecd_6829,
+                    syscall: libc::SYS_getppid as i32,
+                    arch: 0xc000_003e,
+                    ..info(libc::SIGSYS, 1)
+                },
+                "{si_signo=SIGSYS, si_code=SYS_SECCOMP, si_call_addr=0x7f950ecd6829, si_syscall=__NR_getppid, si_arch=AUDIT_ARCH_X86_64}",
+                None,
+            ),
+        ]);
     }
 }
