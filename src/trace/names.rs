@@ -1,4 +1,5 @@
-//! The names an event carries over and over: system calls (`openat`) and errnos (`ENOENT`).
+//! The names an event carries over and over: system calls (`openat`) and errnos (`ENOENT`);
+//! and which of a signal's `si_code` names say who sent it.
 //!
 //! A trace of a big log holds hundreds of thousands of events, each naming its call and most
 //! naming an errno. Known names are kept as `&'static str` from the kernel's tables (the
@@ -35,6 +36,13 @@ pub fn errno_description(name: &str) -> Option<&'static str> {
             .collect()
     });
     TEXTS.get(name).copied()
+}
+
+/// Whether a signal's `si_code` (by name, as strace prints it) says a process sent it (`kill`,
+/// `sigqueue`, `tgkill`, a message queue's notice), so that its `si_pid` is the sender; a
+/// SIGCHLD's `si_pid` is the child, and the kernel's own signals have none.
+pub fn si_code_names_a_sender(code: &str) -> bool {
+    matches!(code, "SI_USER" | "SI_QUEUE" | "SI_TKILL" | "SI_MESGQ")
 }
 
 #[cfg(test)]

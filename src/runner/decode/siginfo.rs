@@ -112,14 +112,13 @@ impl SigInfo {
     }
 }
 
-const SI_USER: i32 = 0;
-const SI_MESGQ: i32 = -3;
 const CLD_EXITED: i32 = 1;
 const SYS_SECCOMP: i32 = 1;
 
-/// `kill`, `sigqueue`, `tgkill`, a message queue's notice: codes whose `si_pid` is a sender.
+/// Whether `code` says a process sent the signal (its `si_pid` is the sender): the same list of
+/// names the log reader goes by. Signals are few, so naming the code costs nothing that counts.
 fn sent_by_a_process(code: i32) -> bool {
-    matches!(code, SI_USER | libc::SI_QUEUE | libc::SI_TKILL | SI_MESGQ)
+    crate::trace::names::si_code_names_a_sender(&si_code(0, code))
 }
 
 fn is_fault(sig: i32) -> bool {

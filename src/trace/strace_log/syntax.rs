@@ -4,6 +4,8 @@
 //! Everything here works on byte offsets and borrows from the line: the reader runs this on every
 //! line of logs that can be hundreds of megabytes, so nothing allocates and nothing backtracks.
 
+use crate::trace::names;
+
 /// What the body of a trace line is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body<'a> {
@@ -237,19 +239,15 @@ fn signal_line(body: &str) -> Option<Body<'_>> {
     })
 }
 
-/// The process that sent a signal, from a signal line's `si_code` and `si_pid`: only a code
-/// that a process sends with (`SI_USER`, `SI_QUEUE`, `SI_TKILL`, `SI_MESGQ`) names a sender; a
-/// SIGCHLD's `si_pid` is the child.
+/// The process that sent a signal, from a signal line's `si_code` and `si_pid` (see
+/// [`names::si_code_names_a_sender`]).
 pub fn signal_sender(text: &str) -> Option<i32> {
     let field = |name: &str| {
         let at = text.find(name)? + name.len();
         let rest = &text[at..];
         Some(&rest[..rest.find([',', '}']).unwrap_or(rest.len())])
     };
-    let sent = matches!(
-        field("si_code=")?,
-        "SI_USER" | "SI_QUEUE" | "SI_TKILL" | "SI_MESGQ"
-    );
+    let sent = names::si_code_names_a_sender(field("si_code=")?);
     sent.then(|| field("si_pid=")?.parse().ok()).flatten()
 }
 
