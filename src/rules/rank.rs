@@ -7,7 +7,7 @@ use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
 use crate::report::{Confidence, EvidenceLine, Finding};
-use crate::trace::{dns, names::errno_description, Event};
+use crate::trace::{dns, names::errno_description, Event, EventKind};
 
 /// At most this many findings per report, and evidence lines per finding.
 const MAX_FINDINGS: usize = 5;
@@ -110,7 +110,7 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
     })?;
     // The blamed event's values first; the `then` events fill in the rest (an exit's code).
     event_vars(&a.events[i], &mut vars);
-    process_vars(a, i, &mut vars);
+    signal_vars(a, i, &mut vars);
     for j in then {
         event_vars(&a.events[j], &mut vars);
     }
@@ -344,9 +344,13 @@ fn event_vars(e: &Event, v: &mut Vars) {
     }
 }
 
-/// `{victim}`: what the process of the blamed event was running; for a signal, `{sender}` and
-/// `{sender_command}`: the process that sent it, and what that one was running.
-fn process_vars(a: &Analysis, i: usize, v: &mut Vars) {
+/// For a blamed signal: `{victim}`, what its receiver was running, and `{sender}` and
+/// `{sender_command}`, the process that sent it and what that one was running. (Each is a walk
+/// back through the trace: not done for the other events, which no rule names so.)
+fn signal_vars(a: &Analysis, i: usize, v: &mut Vars) {
+    if a.events[i].kind != EventKind::Signal {
+        return;
+    }
     if let Some(command) = a.command_of(a.events[i].pid, i) {
         v.entry("victim".into()).or_insert(command);
     }
