@@ -474,25 +474,35 @@ fn volumes_the_run_created_go_and_existing_ones_stay() {
     assert_nothing_left(&run);
 }
 
+/// The container gets no host path and no privilege but the tracer's `CAP_SYS_PTRACE`, and that
+/// only as root (`tests/docker_tracer_caps.rs` shows the program never has it).
 #[test]
-fn the_runner_adds_no_privilege_and_no_host_path() {
+fn the_runner_adds_no_host_path_and_no_privilege_but_the_tracers() {
     ensure_busybox_image();
-    let run = diagnose(&["--format", "json", "--keep", BUSYBOX, "true"]);
-    let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
-    let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
-        .trim()
-        .to_string();
-    let inspect = docker(&[
-        "inspect",
-        "-f",
-        "{{.HostConfig.Privileged}} {{json .HostConfig.CapAdd}} {{json .HostConfig.Binds}} {{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}",
-        &id,
-    ]);
-    remove_kept(&run.run_id);
-    assert!(!id.is_empty(), "--keep kept no container: {}", run.stderr);
-    let facts = String::from_utf8_lossy(&inspect.stdout).trim().to_string();
-    assert_eq!(facts, "false null null volume:/.docker-diagnose");
-    assert_nothing_left(&run);
+    for (user, cap_add) in [("0", r#"["SYS_PTRACE"]"#), ("1000", "null")] {
+        let run = diagnose(&[
+            "--format", "json", "--keep", "--user", user, BUSYBOX, "true",
+        ]);
+        let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
+        let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
+            .trim()
+            .to_string();
+        let inspect = docker(&[
+            "inspect",
+            "-f",
+            "{{.HostConfig.Privileged}} {{json .HostConfig.CapAdd}} {{json .HostConfig.Binds}} {{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}",
+            &id,
+        ]);
+        remove_kept(&run.run_id);
+        assert!(!id.is_empty(), "--keep kept no container: {}", run.stderr);
+        let facts = String::from_utf8_lossy(&inspect.stdout).trim().to_string();
+        assert_eq!(
+            facts,
+            format!("false {cap_add} null volume:/.docker-diagnose"),
+            "user {user}"
+        );
+        assert_nothing_left(&run);
+    }
 }
 
 #[test]

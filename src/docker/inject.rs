@@ -25,14 +25,17 @@ pub const OUT: &str = "/.docker-diagnose/out";
 pub const EVENTS: &str = "out/events.jsonl";
 
 /// The container's entrypoint: the runner, which then runs the real argv given as `Cmd`;
-/// `full` stops on every system call.
-pub fn entrypoint(full: bool) -> Vec<String> {
-    let mut argv = vec![RUNNER, crate::runner::RUNNER_MODE, "--out", OUT];
+/// `full` stops on every system call; `extra` are more runner arguments (`tracer_caps`).
+pub fn entrypoint(full: bool, extra: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = [RUNNER, crate::runner::RUNNER_MODE, "--out", OUT]
+        .map(str::to_string)
+        .into();
     if full {
-        argv.push("--full");
+        argv.push("--full".into());
     }
-    argv.push("--");
-    argv.into_iter().map(str::to_string).collect()
+    argv.extend_from_slice(extra);
+    argv.push("--".into());
+    argv
 }
 
 /// The anonymous volume the runner lives in; it goes with the container (`remove -v`). It

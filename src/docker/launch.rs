@@ -12,6 +12,7 @@ use bollard::Docker;
 
 use super::cleanup::Cleanup;
 use super::timings::timed;
+use super::tracer_caps::{self, Grant};
 use super::volume::Volume;
 use super::{engine_message, inject};
 use crate::report::Target;
@@ -75,7 +76,13 @@ pub async fn launch(
         });
     }
     let missing_volumes = missing_volumes(docker, &spec.named_volumes).await;
-    let id = match timed("create", create(docker, spec, full, cleanup)).await {
+    let created = async {
+        let host = spec.config.host_config.clone().unwrap_or_default();
+        let grant = tracer_caps::grant(docker, &host, spec.target.user.as_deref(), full).await;
+        let body = runner_config(spec, full, grant.as_ref(), &cleanup.labels());
+        create(docker, spec, body, cleanup).await
+    };
+    let id = match timed("create", created).await {
         Ok(id) => id,
         Err(message) => return Ok(Launched::Refused { id: None, message }),
     };
@@ -92,10 +99,16 @@ pub async fn launch(
     Ok(Launched::Started { id, volume })
 }
 
-/// The container configuration with our runner in it.
-fn runner_config(spec: &RunSpec, full: bool, labels: &[(String, String)]) -> ContainerCreateBody {
+/// The container configuration with our runner in it (and what it is granted for the tracer).
+fn runner_config(
+    spec: &RunSpec,
+    full: bool,
+    grant: Option<&Grant>,
+    labels: &[(String, String)],
+) -> ContainerCreateBody {
     let mut config = spec.config.clone();
-    config.entrypoint = Some(inject::entrypoint(full));
+    let runner_args = grant.map_or(&[][..], |g| &g.runner_args);
+    config.entrypoint = Some(inject::entrypoint(full, runner_args));
     config.cmd = Some(spec.argv());
     config
         .labels
@@ -107,6 +120,9 @@ fn runner_config(spec: &RunSpec, full: bool, labels: &[(String, String)]) -> Con
         .push(inject::mount(labels));
     // Never removed by the engine behind our back: we collect the trace after it exits.
     host.auto_remove = Some(false);
+    if let Some(grant) = grant {
+        tracer_caps::apply(host, grant);
+    }
     config
 }
 
@@ -115,10 +131,9 @@ fn runner_config(spec: &RunSpec, full: bool, labels: &[(String, String)]) -> Con
 async fn create(
     docker: &Docker,
     spec: &RunSpec,
-    full: bool,
+    body: ContainerCreateBody,
     cleanup: &Arc<Cleanup>,
 ) -> Result<String, String> {
-    let body = runner_config(spec, full, &cleanup.labels());
     let options = CreateContainerOptions {
         name: spec.name.clone(),
         platform: spec.platform.clone().unwrap_or_default(),
@@ -169,7 +184,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = runner_config(&spec, false, &[("l".into(), "1".into())]);
+        let c = runner_config(&spec, false, None, &[("l".into(), "1".into())]);
         let ep = c.entrypoint.unwrap();
         assert_eq!(ep[0], inject::RUNNER);
         assert_eq!(ep.last().map(String::as_str), Some("--"));
@@ -179,5 +194,14 @@ mod tests {
         assert_eq!(host.mounts.unwrap()[0].target.as_deref(), Some(inject::DIR));
         assert_eq!(host.privileged, None);
         assert_eq!(host.binds, None);
+        assert_eq!(host.cap_add, None);
+        let grant = Grant {
+            cap_add: vec!["SYS_PTRACE".into()],
+            runner_args: vec!["--tracer-cap".into(), "SYS_PTRACE".into()],
+        };
+        let c = runner_config(&spec, false, Some(&grant), &[]);
+        let ep = c.entrypoint.unwrap();
+        assert_eq!(ep[ep.len() - 3..], ["--tracer-cap", "SYS_PTRACE", "--"]);
+        assert_eq!(c.host_config.unwrap().cap_add.unwrap(), ["SYS_PTRACE"]);
     }
 }

@@ -20,6 +20,7 @@ pub mod run;
 pub mod session;
 pub mod spec;
 pub mod timings;
+pub mod tracer_caps;
 pub mod volume;
 pub mod wait;
 

@@ -12,7 +12,7 @@ use super::cleanup::Cleanup;
 use super::launch::RunSpec;
 use super::run::{self, Settings};
 use super::timings::{self, timed};
-use super::{connect, inject};
+use super::{connect, inject, tracer_caps};
 use crate::report::Report;
 use crate::rules::{self, RuleSet};
 
@@ -31,6 +31,9 @@ where
         // The runner's tar is read while we connect (every session here uploads it).
         drop(inject::prepare());
         let docker = timed("connect", connect::connect()).await?;
+        // Asked while the image is inspected: what the tracer may be given (`tracer_caps`).
+        let asking = docker.clone();
+        tokio::spawn(async move { tracer_caps::engine_seccomp(&asking).await });
         let cleanup = Arc::new(Cleanup::new(docker.clone(), keep));
         let result = tokio::select! {
             result = work(docker, Arc::clone(&cleanup)) => result,

@@ -151,13 +151,36 @@ pub fn build() -> Result<BpfProgram> {
         };
         rules.insert(sysno.id() as i64, vec![fd_is(1)?, fd_is(2)?]);
     }
-    let arch = std::env::consts::ARCH
-        .try_into()
-        .context("no seccomp support for this architecture")?;
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Trace(0), arch)?;
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Trace(0),
+        arch()?,
+    )?;
     let mut program: BpfProgram = filter.try_into()?;
     allow_foreign_arch(&mut program);
     Ok(program)
+}
+
+/// A filter that refuses `calls` with EPERM, as a seccomp profile of the container's would have
+/// (`tracer_caps`), and lets every other call through.
+pub fn deny(calls: &[Sysno]) -> Result<BpfProgram> {
+    let rules = calls.iter().map(|s| (s.id() as i64, Vec::new())).collect();
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch()?,
+    )?;
+    let mut program: BpfProgram = filter.try_into()?;
+    allow_foreign_arch(&mut program);
+    Ok(program)
+}
+
+fn arch() -> Result<seccompiler::TargetArch> {
+    std::env::consts::ARCH
+        .try_into()
+        .context("no seccomp support for this architecture")
 }
 
 /// seccompiler kills a process that makes a call of another architecture (an i386 `int 0x80`);
@@ -176,7 +199,7 @@ fn allow_foreign_arch(program: &mut BpfProgram) {
 /// Installs the filter on the calling thread (sets `no_new_privs`, which an unprivileged
 /// filter needs).
 pub fn install(program: &BpfProgram) -> Result<()> {
-    seccompiler::apply_filter(program).context("cannot install the seccomp prefilter")
+    seccompiler::apply_filter(program).context("cannot install a seccomp filter")
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use nix::sys::signal::{signal, SigHandler, Signal};
 use nix::sys::wait::waitpid;
 use nix::unistd::{fork, getgid, getpid, getuid, pipe2, setsid, ForkResult, Pid};
 
-use super::{filter, spin::Spin, tracer::Tracer, writer::Writer, Options};
+use super::{filter, spin::Spin, tracer::Tracer, tracer_caps, writer::Writer, Options};
 use crate::trace::{Event, EventKind, Header, Record, EVENTS_SCHEMA};
 
 /// Whether SIGPIPE was ignored when this process started. Rust's runtime sets SIGPIPE to
@@ -88,6 +88,15 @@ pub fn run(opts: &Options) -> u8 {
         eprintln!("exec: {:?}: executable file not found in $PATH", name);
         return 127;
     };
+    // After the fork: the tracer keeps what the program gives up here.
+    if let Err(e) = tracer_caps::drop_for_program(&opts.tracer_caps) {
+        eprintln!("docker-diagnose: {e}; the program keeps it");
+    }
+    if !opts.deny.is_empty() {
+        if let Err(e) = filter::deny(&opts.deny).and_then(|p| filter::install(&p)) {
+            eprintln!("docker-diagnose: {e:#}");
+        }
+    }
     if let (Some(_), Some(program)) = (&notes, &program) {
         // Only with a tracer attached: without one every filtered call would fail.
         let _ = filter::install(program);
@@ -228,7 +237,8 @@ fn tracer_main(main: Pid, file: File, ready: OwnedFd, notes: OwnedFd, opts: &Opt
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     );
     let spin = Spin::for_this_process(opts.spin);
-    let tracer = Tracer::new(main, opts.full, spin, writer, Some(notes));
+    let alone = tracer_caps::mask(&opts.tracer_caps);
+    let tracer = Tracer::new(main, opts.full, spin, alone, writer, Some(notes));
     quiet_stdio();
     tracer.run();
     // SAFETY: exit without unwinding or flushing inherited stdio.

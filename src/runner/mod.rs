@@ -1,7 +1,8 @@
 //! The runner: runs a container's real entrypoint under ptrace and records what the kernel
 //! refused.
 //!
-//! `docker-diagnose __run (--out DIR | --events FILE) [--full] [--no-spin] -- ARGV...` keeps its
+//! `docker-diagnose __run (--out DIR | --events FILE) [--full] [--no-spin] [--tracer-cap CAP]...
+//! [--deny CALL]... -- ARGV...` keeps its
 //! own pid for the program (PID 1 in a container): it forks a tracer that seizes it, then execs
 //! the program. See `launch` for the layout, `tracer` for the loop, `docs/runner.md` for the why.
 
@@ -14,6 +15,7 @@ mod predict;
 mod spin;
 mod tails;
 mod tracer;
+mod tracer_caps;
 mod writer;
 
 use std::ffi::OsString;
@@ -35,23 +37,46 @@ pub struct Options {
     /// May poll for the next stop instead of sleeping (`spin`); `--no-spin` is for the
     /// benchmark, which measures what polling gains.
     pub spin: bool,
+    /// Capabilities the container holds for the tracer alone: the program drops them before
+    /// its exec (`tracer_caps`).
+    pub tracer_caps: Vec<caps::Capability>,
+    /// Calls the program's filter refuses with EPERM, as the container's seccomp profile would
+    /// without `tracer_caps`.
+    pub deny: Vec<syscalls::Sysno>,
     /// The program and its arguments, before any `PATH` search.
     pub argv: Vec<OsString>,
 }
 
 impl Options {
-    /// Parses `[--out DIR | --events FILE] [--full] [--no-spin] -- ARGV...` (by hand: this mode starts
-    /// before anything else and stays small).
+    /// Parses `[--out DIR | --events FILE] [--full] [--no-spin] [--tracer-cap CAP]... [--deny
+    /// CALL]... -- ARGV...` (by hand: this mode starts before anything else and stays small).
     pub fn parse(args: &[OsString]) -> Result<Options, String> {
         let mut events = None;
         let mut full = false;
         let mut spin = true;
+        let mut tracer_caps = Vec::new();
+        let mut deny = Vec::new();
         let mut it = args.iter();
+        let value = |flag: &str, it: &mut std::slice::Iter<OsString>| {
+            it.next()
+                .and_then(|v| v.to_str().map(str::to_string))
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
         while let Some(arg) = it.next() {
             match arg.to_str() {
                 Some("--") => break,
                 Some("--full") => full = true,
                 Some("--no-spin") => spin = false,
+                Some(flag @ "--tracer-cap") => {
+                    tracer_caps.push(tracer_caps::parse(&value(flag, &mut it)?)?)
+                }
+                Some(flag @ "--deny") => {
+                    let name = value(flag, &mut it)?;
+                    deny.push(
+                        name.parse()
+                            .map_err(|_| format!("unknown system call {name:?}"))?,
+                    )
+                }
                 Some(flag @ ("--out" | "--events")) => {
                     let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
                     let path = PathBuf::from(value);
@@ -61,7 +86,7 @@ impl Options {
                         path
                     });
                 }
-                _ => return Err(format!("unexpected argument {arg:?} (usage: __run --out DIR|--events FILE [--full] [--no-spin] -- COMMAND...)")),
+                _ => return Err(format!("unexpected argument {arg:?} (usage: __run --out DIR|--events FILE [--full] [--no-spin] [--tracer-cap CAP]... [--deny CALL]... -- COMMAND...)")),
             }
         }
         let argv: Vec<OsString> = it.cloned().collect();
@@ -73,6 +98,8 @@ impl Options {
             events,
             full,
             spin,
+            tracer_caps,
+            deny,
             argv,
         })
     }
@@ -128,6 +155,21 @@ mod tests {
                 .unwrap()
                 .spin
         );
+        let o = Options::parse(&os(&[
+            "--events",
+            "/e",
+            "--tracer-cap",
+            "sys_ptrace",
+            "--deny",
+            "kcmp",
+            "--",
+            "x",
+        ]))
+        .unwrap();
+        assert_eq!(o.tracer_caps, [caps::Capability::CAP_SYS_PTRACE]);
+        assert_eq!(o.deny, [syscalls::Sysno::kcmp]);
+        assert!(Options::parse(&os(&["--events", "/e", "--deny", "nope", "--", "x"])).is_err());
+        assert!(Options::parse(&os(&["--events", "/e", "--tracer-cap"])).is_err());
         assert!(Options::parse(&os(&["--events", "/e", "--"])).is_err());
         assert!(Options::parse(&os(&["--", "x"])).is_err());
         assert!(Options::parse(&os(&["--bogus"])).is_err());

@@ -151,6 +151,8 @@ pub fn changes_view(sysno: Sysno) -> bool {
 #[derive(Debug, PartialEq)]
 pub struct View {
     ids: Vec<String>,
+    /// The effective capabilities (`CapEff`).
+    caps: u64,
     mnt_ns: std::path::PathBuf,
     user_ns: std::path::PathBuf,
     root: std::path::PathBuf,
@@ -161,21 +163,21 @@ impl View {
     /// The view of `/proc/<who>` (`self` or a task id); `None` when any part is unreadable.
     pub fn of(who: &str) -> Option<View> {
         let status = read_proc(&format!("/proc/{who}/status"))?;
-        let ids: Vec<String> = ["Uid:", "Gid:", "Groups:", "CapEff:"]
-            .iter()
-            .map(|f| {
-                status
-                    .lines()
-                    .find(|l| l.starts_with(f))
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let ids: Vec<String> = ["Uid:", "Gid:", "Groups:"].map(field).into();
+        let caps = u64::from_str_radix(field("CapEff:").trim_start_matches("CapEff: "), 16).ok()?;
         let link = |name: &str| std::fs::read_link(format!("/proc/{who}/{name}")).ok();
         Some(View {
             ids,
+            caps,
             mnt_ns: link("ns/mnt")?,
             user_ns: link("ns/user")?,
             root: link("root")?,
@@ -185,9 +187,12 @@ impl View {
 
     /// The tracer's own view, when it can stand for a tracee's: its real, effective, saved and
     /// file-system ids agree (`access` checks with the real ones, `open` with the fs ones), and
-    /// its root is the mount namespace's.
-    pub fn tracer() -> Option<View> {
-        let me = View::of("self")?;
+    /// its root is the mount namespace's. `alone` are the capabilities only the tracer holds
+    /// (`tracer_caps`: `CAP_SYS_PTRACE`, whose one say in a lookup, `/proc/PID` of another
+    /// user, is never predicted, and `CAP_SETPCAP`, which has none).
+    pub fn tracer(alone: u64) -> Option<View> {
+        let mut me = View::of("self")?;
+        me.caps &= !alone;
         let all_same = |line: &str| {
             let v: Vec<&str> = line.split_whitespace().skip(1).collect();
             v.len() == 4 && v.iter().all(|x| *x == v[0])

@@ -108,10 +108,20 @@ pub struct Tracer {
     /// The tracer's own view of the file system, when tasks with the same one may have their
     /// ENOENTs predicted (`predict`).
     view: Option<predict::View>,
+    /// Calls whose result was predicted (for the `End` record).
+    predicted: u64,
 }
 
 impl Tracer {
-    pub fn new(main: Pid, full: bool, spin: Spin, writer: Writer, notes: Option<File>) -> Tracer {
+    /// `alone`: the capabilities only the tracer holds (`tracer_caps`), left out of its view.
+    pub fn new(
+        main: Pid,
+        full: bool,
+        spin: Spin,
+        alone: u64,
+        writer: Writer,
+        notes: Option<File>,
+    ) -> Tracer {
         let mut tasks = HashMap::new();
         tasks.insert(
             main,
@@ -136,7 +146,8 @@ impl Tracer {
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
             spin,
             main_execd: false,
-            view: predict::View::tracer(),
+            view: predict::View::tracer(alone),
+            predicted: 0,
         }
     }
 
@@ -381,6 +392,7 @@ impl Tracer {
                     true => None,
                 };
                 if let Some(prediction) = predicted {
+                    self.predicted += 1;
                     // Recorded now: no exit stop (`resume` sees nothing pending).
                     self.task(pid).pending = Some(entry);
                     match prediction {
@@ -757,6 +769,7 @@ impl Tracer {
             stdout_tail: self.stdout.lines(),
             stderr_tail: self.stderr.lines(),
             duration_ms: self.start.elapsed().as_millis() as u64,
+            predicted: self.predicted,
         };
         self.writer.record(&Record::End(end));
         self.writer.flush();

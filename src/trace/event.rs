@@ -247,6 +247,10 @@ pub struct End {
     #[serde(default)]
     pub stderr_tail: Vec<String>,
     pub duration_ms: u64,
+    /// Calls whose result the runner foresaw at their entry, so that they cost one stop
+    /// (`runner::predict`; 0 from other sources).
+    #[serde(default)]
+    pub predicted: u64,
 }
 
 /// How a process ended.

@@ -667,6 +667,7 @@ impl Reader {
             stdout_tail: stdout_tail.to_vec(),
             stderr_tail: stderr_tail.to_vec(),
             duration_ms: self.last_time.unwrap_or(0) / 1000,
+            predicted: 0,
         })
     }
 }
