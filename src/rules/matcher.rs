@@ -110,7 +110,7 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
             return None;
         }
     }
-    if !flags_match(cond, e.flags.as_deref()) {
+    if !flags_match(cond, open_flags(e)) {
         return None;
     }
     if let Some(c) = cond.fd {
@@ -137,6 +137,13 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// An open's flags; `creat` has its flags in its name (`open` with these three).
+fn open_flags(e: &Event) -> Option<&str> {
+    e.flags
+        .as_deref()
+        .or_else(|| (e.syscall.as_deref() == Some("creat")).then_some("O_WRONLY|O_CREAT|O_TRUNC"))
 }
 
 fn flags_match(cond: &EventCond, flags: Option<&str>) -> bool {
@@ -385,6 +392,13 @@ mod tests {
         assert!(event_matches(&c, &other_errno, &Vars::new()).is_none());
         let elsewhere = open_fail("/etc/app.conf", "O_WRONLY", "EACCES");
         assert!(event_matches(&c, &elsewhere, &Vars::new()).is_none());
+        // creat(path, mode) is an open with O_WRONLY|O_CREAT|O_TRUNC; no decoder prints them.
+        let creat = Event {
+            syscall: Some("creat".into()),
+            flags: None,
+            ..open_fail("/var/log/app/out.log", "", "EACCES")
+        };
+        assert!(event_matches(&c, &creat, &Vars::new()).is_some());
     }
 
     #[test]

@@ -224,7 +224,7 @@ pub struct EvidenceCond {
 impl RuleFile {
     /// Reads one rule file; an error names the file and the line.
     pub fn parse(name: &str, text: &str) -> anyhow::Result<RuleFile> {
-        toml::from_str(text).map_err(|e| {
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
@@ -233,7 +233,33 @@ impl RuleFile {
                 Some(line) => anyhow::anyhow!("bad rule file {name}:{line}: {message}"),
                 None => anyhow::anyhow!("bad rule file {name}: {message}"),
             }
-        })
+        })?;
+        file.check_flags()
+            .map_err(|e| anyhow::anyhow!("bad rule file {name}: {e}"))?;
+        Ok(file)
+    }
+
+    /// `flags_any` and `flags_all` test an open's flags: a condition that names any other call
+    /// would never match it (no `mkdir` has `O_CREAT`), so it is refused rather than left dead.
+    fn check_flags(&self) -> Result<(), String> {
+        const OPENS: &[&str] = &["open", "openat", "openat2", "creat"];
+        let rules = self.rule.iter().flat_map(|r| {
+            let conds = r.call.iter().chain(&r.then).chain(&r.also);
+            conds.map(move |c| (r.id.as_str(), c))
+        });
+        let noise = self.noise.iter().map(|n| (n.id.as_str(), &n.call));
+        for (id, cond) in rules.chain(noise) {
+            if cond.flags_any.is_none() && cond.flags_all.is_none() {
+                continue;
+            }
+            let names = cond.syscall.as_ref().map_or(&[][..], |s| &s.0[..]);
+            if let Some(other) = names.iter().find(|n| !OPENS.contains(&n.as_str())) {
+                return Err(format!(
+                    "{id}: flags_any and flags_all test an open's flags, which {other} does not have"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -249,6 +275,18 @@ mod tests {
             .to_string();
         assert!(err.contains("rules/x.toml:8"), "{err}");
         assert!(err.contains("sycall"), "{err}");
+    }
+
+    #[test]
+    fn flag_tests_on_calls_without_open_flags_are_refused() {
+        let rule = |calls: &str| {
+            format!("[[rule]]\nid = \"x.y\"\nkind = \"missing-file\"\nsummary = \"s\"\nexplanation = \"e\"\nfix = \"f\"\n[rule.call]\nsyscall = {calls}\nflags_any = [\"O_CREAT\"]\n")
+        };
+        let err = RuleFile::parse("x.toml", &rule(r#"["@open", "mkdir"]"#))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.y") && err.contains("mkdir"), "{err}");
+        assert!(RuleFile::parse("x.toml", &rule(r#"["@open"]"#)).is_ok());
     }
 
     #[test]
