@@ -16,3 +16,20 @@ fixture("file.missing-parent", "missing-file", ["/var/lib/nginx", "/var/lib/ngin
         nginx(False),
         # The directory is there and the directories are made: something else failed.
         nginx(True))
+
+# file.cannot-create-file: php-fpm as www-data cannot create its log in root's /var/log
+def php_fpm(exists):
+    t = T(["php-fpm8.2", "-F"], uid=33); t.start("/usr/sbin/php-fpm8.2", ["php-fpm8.2", "-F"])
+    t.open("/etc/php/8.2/fpm/php-fpm.conf")
+    ev = {"path": "/var/log/php8.2-fpm.log", "exists": exists, "process_uid": 33}
+    if exists:
+        ev.update({"file_type": "file", "mode": 0o600, "uid": 0, "gid": 0})
+    else:
+        ev["nearest_parent"] = {"path": "/var/log", "mode": 0o755, "uid": 0, "gid": 0}
+    t.open("/var/log/php8.2-fpm.log", "O_WRONLY|O_CREAT|O_APPEND", errno="EACCES", mode=0o600, evidence=ev)
+    t.write(2, "ERROR: failed to open error_log (/var/log/php8.2-fpm.log): Permission denied (13)\n")
+    t.exit(78); return t.end(78)
+fixture("file.cannot-create-file", "permission-denied", ["/var/log/php8.2-fpm.log", "/var/log"],
+        php_fpm(False),
+        # The log exists and belongs to root: the file, not the directory, is the matter.
+        php_fpm(True))
