@@ -49,7 +49,8 @@ fixture("file.missing-mentioned", "missing-file", ["/certs/tls.crt"], t, n)
 
 # file.missing-directory
 t = T(["/usr/sbin/app"]); t.start("/usr/sbin/app", ["/usr/sbin/app"]); t.open("/var/run/app/app.pid", "O_WRONLY|O_CREAT|O_TRUNC", errno="ENOENT", mode=0o644)
-t.exit(1); t.end(1)
+# The message names the file, not its directory: still the directory's finding.
+t.write(2, 'FATAL: could not create PID file "/var/run/app/app.pid": No such file or directory\n'); t.exit(1); t.end(1)
 n = T(["/usr/sbin/app"]); n.start("/usr/sbin/app", ["/usr/sbin/app"]); n.open("/var/run/app/app.pid", "O_WRONLY|O_CREAT|O_TRUNC", errno="ENOENT", mode=0o644)
 n.sc("mkdir", '"/var/run/app", 0755', path="/var/run/app"); n.open("/var/run/app/app.pid", "O_WRONLY|O_CREAT|O_TRUNC", mode=0o644); n.exit(0); n.end(0)
 fixture("file.missing-directory", "missing-file", ["/var/run/app"], t, n)
