@@ -126,6 +126,7 @@ pub enum Kind {
     TooManyOpenFiles,
     PortInUse,
     PrivilegedPort,
+    AddressNotAvailable,
     ConnectionRefused,
     DnsFailure,
     MissingCapability,
@@ -140,7 +141,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 25] = [
+    pub const ALL: [Kind; 26] = [
         Kind::MissingExecutable,
         Kind::MissingInterpreter,
         Kind::BadShebang,
@@ -155,6 +156,7 @@ impl Kind {
         Kind::TooManyOpenFiles,
         Kind::PortInUse,
         Kind::PrivilegedPort,
+        Kind::AddressNotAvailable,
         Kind::ConnectionRefused,
         Kind::DnsFailure,
         Kind::MissingCapability,
@@ -185,6 +187,7 @@ impl Kind {
             Kind::TooManyOpenFiles => "too-many-open-files",
             Kind::PortInUse => "port-in-use",
             Kind::PrivilegedPort => "privileged-port",
+            Kind::AddressNotAvailable => "address-not-available",
             Kind::ConnectionRefused => "connection-refused",
             Kind::DnsFailure => "dns-failure",
             Kind::MissingCapability => "missing-capability",

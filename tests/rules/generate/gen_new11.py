@@ -33,3 +33,25 @@ fixture("file.cannot-create-file", "permission-denied", ["/var/log/php8.2-fpm.lo
         php_fpm(False),
         # The log exists and belongs to root: the file, not the directory, is the matter.
         php_fpm(True))
+
+# net.address-not-available: Node's `localhost` resolves to ::1 first, which a container on
+# Docker's default network does not have
+def node_listens(errno):
+    t = T(["node", "server.js"]); t.start("/usr/local/bin/node", ["node", "server.js"])
+    t.sc("socket", "AF_INET6, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP", ret=18, family="AF_INET6")
+    args = '18, {sa_family=AF_INET6, sin6_port=htons(3000), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28'
+    t.sc("bind", args, errno=errno, fd=18, addr="::1", port=3000, family="AF_INET6")
+    if errno:
+        t.write(2, "Error: listen EADDRNOTAVAIL: address not available ::1:3000\n"); t.exit(1); return t.end(1)
+    t.write(1, "listening on http://localhost:3000\n"); t.exit(0); return t.end(0)
+fixture("net.address-not-available", "address-not-available", ["::1", "3000"],
+        node_listens("EADDRNOTAVAIL"), node_listens(None))
+
+# net.address-not-available-stderr: the message alone (a strace log that missed the bind)
+def says(line):
+    t = T(["nginx", "-g", "daemon off;"]); t.start("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"])
+    t.write(2, line); t.exit(1); return t.end(1)
+fixture("net.address-not-available-stderr", "address-not-available", ["Cannot assign requested address"],
+        says('nginx: [emerg] bind() to 10.1.2.3:80 failed (99: Cannot assign requested address)\n'),
+        # An outgoing connection out of local ports says the same words: not a listener.
+        says('upstream: connect() to 10.0.0.5:5432 failed (99: Cannot assign requested address)\n'))

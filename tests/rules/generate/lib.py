@@ -26,7 +26,7 @@ class T:
         if errno:
             text = {"ENOENT": "No such file or directory", "EACCES": "Permission denied", "EPERM": "Operation not permitted",
                     "ENOEXEC": "Exec format error", "EROFS": "Read-only file system", "ENOSPC": "No space left on device",
-                    "EMFILE": "Too many open files", "EADDRINUSE": "Address already in use", "ECONNREFUSED": "Connection refused",
+                    "EMFILE": "Too many open files", "EADDRINUSE": "Address already in use", "EADDRNOTAVAIL": "Cannot assign requested address", "ECONNREFUSED": "Connection refused",
                     "ENETUNREACH": "Network is unreachable", "ENOTDIR": "Not a directory", "ETIMEDOUT": "Connection timed out"}.get(errno, errno)
             call = f"{name}({args}) = -1 {errno} ({text})"
             ret = -1
