@@ -69,6 +69,7 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 pub fn run(opts: &Options) -> u8 {
     // Everything that allocates or may fail is done before the fork.
     let program = filter_program(opts);
+    let deny = (!opts.deny.is_empty()).then(|| filter::deny(&opts.deny));
     let notes = match open_events(&opts.events) {
         Ok(file) => start_tracer(file, opts),
         Err(e) => {
@@ -92,10 +93,8 @@ pub fn run(opts: &Options) -> u8 {
     if let Err(e) = tracer_caps::drop_for_program(&opts.tracer_caps) {
         eprintln!("docker-diagnose: {e}; the program keeps it");
     }
-    if !opts.deny.is_empty() {
-        if let Err(e) = filter::deny(&opts.deny).and_then(|p| filter::install(&p)) {
-            eprintln!("docker-diagnose: {e:#}");
-        }
+    if let Some(Err(e)) = deny.map(|p| p.and_then(|p| filter::install(&p))) {
+        eprintln!("docker-diagnose: {e:#}");
     }
     if let (Some(_), Some(program)) = (&notes, &program) {
         // Only with a tracer attached: without one every filtered call would fail.
