@@ -204,6 +204,7 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
         && is(cond.shebang_trailing_cr, shebang.map(|s| s.trailing_cr))
         && is(cond.mount_noexec, mount.map(|m| m.noexec))
         && is(cond.mount_read_only, mount.map(|m| m.read_only))
+        && is(cond.own_mount, mount.map(|m| m.mount_point != "/"))
 }
 
 fn no_fact_asked(cond: &EvidenceCond) -> bool {
@@ -223,6 +224,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         shebang_trailing_cr,
         mount_noexec,
         mount_read_only,
+        own_mount,
     } = cond;
     [
         exists,
@@ -237,6 +239,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         shebang_trailing_cr,
         mount_noexec,
         mount_read_only,
+        own_mount,
     ]
     .iter()
     .all(|c| c.is_none())

@@ -219,6 +219,9 @@ pub struct EvidenceCond {
     pub shebang_trailing_cr: Option<bool>,
     pub mount_noexec: Option<bool>,
     pub mount_read_only: Option<bool>,
+    /// The path lies on a mount of its own (a volume, a bind mount, a tmpfs), not on the
+    /// container's root file system.
+    pub own_mount: Option<bool>,
 }
 
 impl RuleFile {

@@ -55,3 +55,15 @@ fixture("net.address-not-available-stderr", "address-not-available", ["Cannot as
         says('nginx: [emerg] bind() to 10.1.2.3:80 failed (99: Cannot assign requested address)\n'),
         # An outgoing connection out of local ports says the same words: not a listener.
         says('upstream: connect() to 10.0.0.5:5432 failed (99: Cannot assign requested address)\n'))
+
+# file.missing-under-mount: `-v ./conf:/etc/app` hides the image's /etc/app
+def reads_config(mount_point, fs_type):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    ev = ev_missing("/etc/app/config.yml")
+    ev["mount"] = {"mount_point": mount_point, "fs_type": fs_type, "read_only": False, "noexec": False, "nosuid": False}
+    t.open("/etc/app/config.yml", "O_RDONLY|O_CLOEXEC", errno="ENOENT", evidence=ev)
+    t.write(2, "fatal: cannot read /etc/app/config.yml\n"); t.exit(1); return t.end(1)
+fixture("file.missing-under-mount", "missing-file", ["/etc/app/config.yml", "/etc/app", "ext4"],
+        reads_config("/etc/app", "ext4"),
+        # On the image's own file system: the file is simply missing (file.missing).
+        reads_config("/", "overlay"))
