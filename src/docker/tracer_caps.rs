@@ -84,9 +84,10 @@ fn seccomp_of(options: &[String]) -> EngineSeccomp {
     }
 }
 
-/// Whether the configuration lets us give the tracer `CAP_SYS_PTRACE` unnoticed; with what the
-/// user's `--security-opt` and the engine's default make of seccomp. `user` is the container's
-/// (`None`: root). The engine is only asked when the rest allows it.
+/// What the tracer is given, if anything: nothing unless the container runs as root (`user`
+/// `None` is root), is not privileged, lacks the capability, and runs under a seccomp profile
+/// whose answers are known (`seccomp=unconfined`, or the engine's built-in default, which is
+/// asked only when the rest allows a grant).
 pub async fn grant(
     docker: &Docker,
     host: &HostConfig,
