@@ -146,6 +146,27 @@ fn engine_refusals_are_reported_as_not_started() {
     }
 }
 
+/// `-v MISSING:/etc/passwd`: the engine makes the missing host path a directory, which cannot be
+/// mounted over the image's file; the report names both ends of the mount.
+#[test]
+fn a_directory_mounted_onto_a_file_is_named_as_such() {
+    ensure_busybox_image();
+    let host = tempfile::tempdir().unwrap();
+    let source = host.path().join("app.conf");
+    let volume = format!("{}:/etc/passwd", source.display());
+    let run = diagnose(&["--format", "json", "-v", &volume, BUSYBOX, "true"]);
+    let report = run.report();
+    let primary = &report["findings"][0];
+    assert_eq!(report["outcome"], "not-started", "{}", run.stderr);
+    assert_eq!(primary["rule"], "docker.mount-type-mismatch", "{report:#}");
+    let summary = primary["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(&source.display().to_string()) && summary.contains("/etc/passwd"),
+        "{summary}"
+    );
+    assert_nothing_left(&run);
+}
+
 #[test]
 fn read_only_root_filesystem_works() {
     ensure_busybox_image();

@@ -18,6 +18,11 @@ fixture("docker.exec-format", "exec-format", ["exec format error"], empty(), emp
         obs={"docker_error": "exec /usr/local/bin/app: exec format error"},
         not_obs={"docker_error": "Error response from daemon: driver failed programming external connectivity: Bind for 0.0.0.0:8080 failed: port is already allocated"})
 
+fixture("docker.mount-type-mismatch", "docker-error", ["/tmp/no-such.yml", "/etc/app/config.yml"], empty(), empty(),
+        obs={"docker_error": "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting \"/tmp/no-such.yml\" to rootfs at \"/etc/app/config.yml\": mount /tmp/no-such.yml:/etc/app/config.yml (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type"},
+        # Another mount error: the source is missing (`--mount`).
+        not_obs={"docker_error": "Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: /tmp/no-such-dir"})
+
 # outcome.healthcheck / running: a server still up
 def server():
     t = T(["nginx", "-g", "daemon off;"]); t.start("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"]); t.bind(6, "0.0.0.0", 80)
