@@ -124,22 +124,29 @@ fn healthy_by_its_healthcheck_counts_as_started_before_the_deadline() {
 #[test]
 fn engine_refusals_are_reported_as_not_started() {
     ensure_busybox_image();
-    let cases: [&[&str]; 2] = [
-        &["-u", "nosuchuser", BUSYBOX, "true"],
-        &[
-            "--mount",
-            "type=bind,source=/nonexistent/docker-diagnose-test,target=/x",
-            BUSYBOX,
-            "true",
-        ],
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["-u", "nosuchuser", BUSYBOX, "true"],
+            "docker.unknown-user",
+        ),
+        (
+            &[
+                "--mount",
+                "type=bind,source=/nonexistent/docker-diagnose-test,target=/x",
+                BUSYBOX,
+                "true",
+            ],
+            "docker.bind-source-missing",
+        ),
     ];
-    for args in cases {
+    for (args, rule) in cases {
         let bare = bare_docker_run(args);
         let mut all = vec!["--format", "json"];
         all.extend(args);
         let run = diagnose(&all);
         let report = run.report();
         assert_eq!(report["outcome"], "not-started", "{args:?}: {}", run.stderr);
+        assert_eq!(report["findings"][0]["rule"], rule, "{args:?}");
         assert_eq!(exit_code(&report), Some(bare as i64), "{args:?}");
         assert_eq!(run.code, 1, "{args:?}");
         assert_nothing_left(&run);
@@ -617,6 +624,10 @@ fn a_port_already_allocated_is_the_engines_refusal() {
     docker(&["rm", "-fv", &holder]);
     let report = run.report();
     assert_eq!(report["outcome"], "not-started", "{}", run.stderr);
+    assert_eq!(report["findings"][0]["rule"], "docker.port-allocated");
+    assert!(report["findings"][0]["summary"]
+        .as_str()
+        .is_some_and(|s| s.contains("38517")));
     assert_eq!(exit_code(&report), Some(bare as i64));
     assert_eq!(run.code, 1);
     assert_nothing_left(&run);

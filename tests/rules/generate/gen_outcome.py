@@ -10,8 +10,8 @@ def empty():
 
 # docker.refused: no trace at all
 t = empty()
-fixture("docker.refused", "docker-error", ["unable to find user app"], t, ok_run(),
-        obs={"docker_error": "Error response from daemon: unable to find user app: no matching entries in passwd file"})
+fixture("docker.refused", "docker-error", ["/dev/nosuch"], t, ok_run(),
+        obs={"docker_error": "Error response from daemon: error gathering device information while adding custom device \"/dev/nosuch\": no such file or directory"})
 fixture("docker.exec-not-found", "missing-executable", ["gunicorn"], empty(), ok_run(),
         obs={"docker_error": "OCI runtime create failed: runc create failed: unable to start container process: exec: \"gunicorn\": executable file not found in $PATH: unknown"})
 fixture("docker.exec-format", "exec-format", ["exec format error"], empty(), empty(),
@@ -90,3 +90,14 @@ n = T(["/app/server"]); n.start("/app/server", ["/app/server"]); n.exit(0); n.en
 fixture("fallback.unknown", "unknown", ["no exit status"], t, n)
 fixture("signal.external-kill", "unknown", ["SIGKILL"], crash("SIGKILL"), crash("SIGKILL"), not_obs={"memory_limit": 67108864})
 fixture("signal.external", "unknown", ["SIGTERM"], crash("SIGTERM"), crash("SIGKILL"))
+
+# The engine's commonest refusals, each named with what to do
+fixture("docker.port-allocated", "docker-error", ["8080", "port is already allocated"], empty(), empty(),
+        obs={"docker_error": "driver failed programming external connectivity on endpoint web (3f2a...): Bind for 0.0.0.0:8080 failed: port is already allocated"},
+        not_obs={"docker_error": "Error response from daemon: unable to find user app: no matching entries in passwd file"})
+fixture("docker.unknown-user", "docker-error", ["`app`"], empty(), empty(),
+        obs={"docker_error": "unable to find user app: no matching entries in passwd file"},
+        not_obs={"docker_error": "driver failed programming external connectivity on endpoint web (3f2a...): Bind for 0.0.0.0:8080 failed: port is already allocated"})
+fixture("docker.bind-source-missing", "docker-error", ["/srv/dat"], empty(), empty(),
+        obs={"docker_error": "Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: /srv/dat"},
+        not_obs={"docker_error": "Error response from daemon: invalid mount config for type \"volume\": invalid mount path: 'data' mount path must be absolute"})
