@@ -67,3 +67,16 @@ fixture("file.missing-under-mount", "missing-file", ["/etc/app/config.yml", "/et
         reads_config("/etc/app", "ext4"),
         # On the image's own file system: the file is simply missing (file.missing).
         reads_config("/", "overlay"))
+
+# file.mount-permission-denied: a host directory mounted with -v keeps the host's owner
+def writes_data(mount_point, fs_type):
+    t = T(["/app/server"], uid=999); t.start("/app/server", ["/app/server"])
+    ev = {"path": "/data/state.db", "exists": False, "process_uid": 999,
+          "nearest_parent": {"path": "/data", "mode": 0o755, "uid": 1000, "gid": 1000},
+          "mount": {"mount_point": mount_point, "fs_type": fs_type, "read_only": False, "noexec": False, "nosuid": False}}
+    t.open("/data/state.db", "O_RDWR|O_CREAT", errno="EACCES", mode=0o644, evidence=ev)
+    t.write(2, "fatal: cannot open /data/state.db: permission denied\n"); t.exit(1); return t.end(1)
+fixture("file.mount-permission-denied", "permission-denied", ["/data/state.db", "/data", "999"],
+        writes_data("/data", "ext4"),
+        # The image's own /data: a Dockerfile chown fixes that one (file.cannot-create-file).
+        writes_data("/", "overlay"))
