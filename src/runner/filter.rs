@@ -151,36 +151,26 @@ pub fn build() -> Result<BpfProgram> {
         };
         rules.insert(sysno.id() as i64, vec![fd_is(1)?, fd_is(2)?]);
     }
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Trace(0),
-        arch()?,
-    )?;
-    let mut program: BpfProgram = filter.try_into()?;
-    allow_foreign_arch(&mut program);
-    Ok(program)
+    compile(rules, SeccompAction::Trace(0))
 }
 
 /// A filter that refuses `calls` with EPERM, as a seccomp profile of the container's would have
 /// (`tracer_caps`), and lets every other call through.
 pub fn deny(calls: &[Sysno]) -> Result<BpfProgram> {
     let rules = calls.iter().map(|s| (s.id() as i64, Vec::new())).collect();
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::EPERM as u32),
-        arch()?,
-    )?;
+    compile(rules, SeccompAction::Errno(libc::EPERM as u32))
+}
+
+/// BPF for this architecture that takes `on_match` for the calls `rules` match and lets every
+/// other call through.
+fn compile(rules: BTreeMap<i64, Vec<SeccompRule>>, on_match: SeccompAction) -> Result<BpfProgram> {
+    let arch = std::env::consts::ARCH
+        .try_into()
+        .context("no seccomp support for this architecture")?;
+    let filter = SeccompFilter::new(rules, SeccompAction::Allow, on_match, arch)?;
     let mut program: BpfProgram = filter.try_into()?;
     allow_foreign_arch(&mut program);
     Ok(program)
-}
-
-fn arch() -> Result<seccompiler::TargetArch> {
-    std::env::consts::ARCH
-        .try_into()
-        .context("no seccomp support for this architecture")
 }
 
 /// seccompiler kills a process that makes a call of another architecture (an i386 `int 0x80`);

@@ -57,29 +57,29 @@ impl Options {
         let mut tracer_caps = Vec::new();
         let mut deny = Vec::new();
         let mut it = args.iter();
-        let value = |flag: &str, it: &mut std::slice::Iter<OsString>| {
-            it.next()
-                .and_then(|v| v.to_str().map(str::to_string))
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        fn value<'a>(
+            flag: &str,
+            it: &mut std::slice::Iter<'a, OsString>,
+        ) -> Result<&'a OsString, String> {
+            it.next().ok_or_else(|| format!("{flag} needs a value"))
+        }
         while let Some(arg) = it.next() {
             match arg.to_str() {
                 Some("--") => break,
                 Some("--full") => full = true,
                 Some("--no-spin") => spin = false,
                 Some(flag @ "--tracer-cap") => {
-                    tracer_caps.push(tracer_caps::parse(&value(flag, &mut it)?)?)
+                    tracer_caps.push(tracer_caps::parse(&value(flag, &mut it)?.to_string_lossy())?)
                 }
                 Some(flag @ "--deny") => {
-                    let name = value(flag, &mut it)?;
+                    let name = value(flag, &mut it)?.to_string_lossy();
                     deny.push(
                         name.parse()
                             .map_err(|_| format!("unknown system call {name:?}"))?,
                     )
                 }
                 Some(flag @ ("--out" | "--events")) => {
-                    let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-                    let path = PathBuf::from(value);
+                    let path = PathBuf::from(value(flag, &mut it)?);
                     events = Some(if flag == "--out" {
                         path.join(EVENTS_FILE)
                     } else {
