@@ -107,8 +107,8 @@ fn runner_config(
     labels: &[(String, String)],
 ) -> ContainerCreateBody {
     let mut config = spec.config.clone();
-    let runner_args = grant.map_or(&[][..], |g| &g.runner_args);
-    config.entrypoint = Some(inject::entrypoint(full, runner_args));
+    let runner_args = grant.map(Grant::runner_args).unwrap_or_default();
+    config.entrypoint = Some(inject::entrypoint(full, &runner_args));
     config.cmd = Some(spec.argv());
     config
         .labels
@@ -196,8 +196,8 @@ mod tests {
         assert_eq!(host.binds, None);
         assert_eq!(host.cap_add, None);
         let grant = Grant {
-            cap_add: vec!["SYS_PTRACE".into()],
-            runner_args: vec!["--tracer-cap".into(), "SYS_PTRACE".into()],
+            cap_add: vec!["SYS_PTRACE"],
+            deny: &[],
         };
         let c = runner_config(&spec, false, Some(&grant), &[]);
         let ep = c.entrypoint.unwrap();

@@ -51,12 +51,21 @@ pub enum EngineSeccomp {
     Unknown,
 }
 
-/// What the container gets for the tracer: capabilities to add, and the runner's arguments
-/// that take them from the program again.
-#[derive(Debug, Default, PartialEq)]
+/// What the container gets for the tracer: capabilities to add, and the calls the program's
+/// filter refuses again.
+#[derive(Debug, PartialEq)]
 pub struct Grant {
-    pub cap_add: Vec<String>,
-    pub runner_args: Vec<String>,
+    pub cap_add: Vec<&'static str>,
+    pub deny: &'static [&'static str],
+}
+
+impl Grant {
+    /// The runner's arguments that take the grant from the program again.
+    pub fn runner_args(&self) -> Vec<String> {
+        let caps = self.cap_add.iter().flat_map(|c| ["--tracer-cap", c]);
+        let calls = self.deny.iter().flat_map(|c| ["--deny", c]);
+        caps.chain(calls).map(str::to_string).collect()
+    }
 }
 
 /// The engine's default seccomp profile, asked once per invocation (`GET /info`).
@@ -112,32 +121,22 @@ fn plan(host: &HostConfig, seccomp: EngineSeccomp) -> Option<Grant> {
         EngineSeccomp::Off => &[],
         EngineSeccomp::Unknown => return None,
     };
-    let mut caps = vec![PTRACE];
+    let mut cap_add = vec![PTRACE];
     if !has(host, SETPCAP) {
-        caps.push(SETPCAP);
+        cap_add.push(SETPCAP);
     }
-    let mut runner_args = Vec::new();
-    for cap in &caps {
-        runner_args.extend(["--tracer-cap".to_string(), cap.to_string()]);
-    }
-    for call in deny {
-        runner_args.extend(["--deny".to_string(), call.to_string()]);
-    }
-    Some(Grant {
-        cap_add: caps.iter().map(|c| c.to_string()).collect(),
-        runner_args,
-    })
+    Some(Grant { cap_add, deny })
 }
 
 /// Adds the grant to the container's capabilities. A `--cap-drop` of the same capability by
 /// name is taken out (the runner drops it), so that no engine's order of add and drop matters.
 pub fn apply(host: &mut HostConfig, grant: &Grant) {
     if let Some(drop) = &mut host.cap_drop {
-        drop.retain(|c| !grant.cap_add.contains(&normal(c)));
+        drop.retain(|c| !grant.cap_add.contains(&normal(c).as_str()));
     }
     host.cap_add
         .get_or_insert_with(Vec::new)
-        .extend(grant.cap_add.iter().cloned());
+        .extend(grant.cap_add.iter().map(|c| c.to_string()));
 }
 
 /// Whether the user's flags give the container `cap` (`CAP_` prefix and case as Docker allows).
@@ -187,11 +186,14 @@ mod tests {
         let grant = plan(&host(&[], &[]), EngineSeccomp::BuiltIn).unwrap();
         assert_eq!(grant.cap_add, ["SYS_PTRACE"]);
         assert_eq!(
-            grant.runner_args.join(" "),
+            grant.runner_args().join(" "),
             "--tracer-cap SYS_PTRACE --deny kcmp --deny pidfd_getfd --deny process_madvise"
         );
         let unconfined = plan(&host(&[], &[]), EngineSeccomp::Off).unwrap();
-        assert_eq!(unconfined.runner_args.join(" "), "--tracer-cap SYS_PTRACE");
+        assert_eq!(
+            unconfined.runner_args().join(" "),
+            "--tracer-cap SYS_PTRACE"
+        );
         assert_eq!(plan(&host(&[], &[]), EngineSeccomp::Unknown), None);
     }
 
