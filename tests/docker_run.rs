@@ -511,10 +511,7 @@ fn the_runner_adds_no_host_path_and_no_privilege_but_the_tracers() {
         let run = diagnose(&[
             "--format", "json", "--keep", "--user", user, BUSYBOX, "true",
         ]);
-        let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
-        let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
-            .trim()
-            .to_string();
+        let id = kept(&run.run_id);
         let inspect = docker(&[
             "inspect",
             "-f",

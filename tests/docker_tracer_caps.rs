@@ -83,10 +83,7 @@ fn the_tracers_capability_leaves_predicted_results_on() {
     // own CAP_SYS_PTRACE must not set the program apart (`predict::View::tracer`).
     ensure_busybox_image();
     let run = diagnose(&["--format", "json", "--keep", BUSYBOX, "ls", "/no/such/dir"]);
-    let filter = format!("label=io.docker-diagnose.run={}", run.run_id);
-    let id = String::from_utf8_lossy(&docker(&["ps", "-aq", "--filter", &filter]).stdout)
-        .trim()
-        .to_string();
+    let id = kept(&run.run_id);
     let cap_add = docker(&["inspect", "-f", "{{json .HostConfig.CapAdd}}", &id]);
     let dir = tempfile::tempdir().unwrap();
     let copied = docker(&[

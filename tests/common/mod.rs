@@ -320,11 +320,16 @@ pub fn assert_nothing_left(run: &Diagnosis) {
     assert!(left.is_empty(), "run {} left {left:?} behind", run.run_id);
 }
 
-/// Removes what a `--keep` run kept.
-pub fn remove_kept(run_id: &str) {
+/// The ids of the containers a `--keep` run kept, one per line.
+pub fn kept(run_id: &str) -> String {
     let filter = format!("label=io.docker-diagnose.run={run_id}");
     let out = docker(&["ps", "-aq", "--filter", &filter]);
-    for id in String::from_utf8_lossy(&out.stdout).lines() {
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Removes what a `--keep` run kept.
+pub fn remove_kept(run_id: &str) {
+    for id in kept(run_id).lines() {
         docker(&["rm", "-fv", id]);
     }
 }
