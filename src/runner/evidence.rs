@@ -118,23 +118,15 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
     let mut head = vec![0u8; HEAD];
     let n = file.read_at(&mut head, 0).unwrap_or(0);
     head.truncate(n);
-    ev.magic = Some(
-        if head.is_empty() {
-            "empty"
-        } else if head.starts_with(b"\x7fELF") {
-            "elf"
-        } else if head.starts_with(b"#!") {
-            "script"
-        } else if head
-            .iter()
-            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-        {
-            "text"
-        } else {
-            "binary"
-        }
-        .into(),
-    );
+    ev.magic = Some(magic(&head).into());
+    if head.starts_with(UTF8_BOM) && head[UTF8_BOM.len()..].starts_with(b"#!") {
+        let line = &head[UTF8_BOM.len()..];
+        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+        ev.notes.push(format!(
+            "a UTF-8 byte-order mark (EF BB BF) comes before \"{}\": the kernel sees no #!",
+            text::escape(line)
+        ));
+    }
     if head.starts_with(b"\x7fELF") {
         let elf = elf_facts(root, file, &head);
         if let Some(interp) = &elf.interpreter {
@@ -163,6 +155,44 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
         }
         ev.shebang = Some(sb);
     }
+}
+
+/// The three bytes some editors put before UTF-8 text ("UTF-8 with BOM"); a shell skips them, the
+/// kernel's `#!` check does not.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// What a file's head says it is: `empty`, `elf`, `script` (`#!`), `utf8-bom` and `utf16` (text
+/// behind a byte-order mark, which hides a `#!` from the kernel), `text` (UTF-8 without control
+/// bytes other than white space) or `binary`.
+fn magic(head: &[u8]) -> &'static str {
+    if head.is_empty() {
+        "empty"
+    } else if head.starts_with(b"\x7fELF") {
+        "elf"
+    } else if head.starts_with(b"#!") {
+        "script"
+    } else if head.starts_with(UTF8_BOM) {
+        "utf8-bom"
+    } else if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+        "utf16"
+    } else if is_text(head) {
+        "text"
+    } else {
+        "binary"
+    }
+}
+
+/// UTF-8 (a character cut by the end of the head included) without control bytes other than
+/// tab, line ends and form feed.
+fn is_text(head: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    valid
+        && !head
+            .iter()
+            .any(|&b| (b < 0x20 && !b"\t\n\r\x0c".contains(&b)) || b == 0x7f)
 }
 
 fn elf_facts(root: &Root, file: &File, head: &[u8]) -> ElfFacts {
@@ -684,6 +714,25 @@ mod tests {
             (sb.interpreter.as_str(), sb.interpreter_exists),
             ("/bin/sh", true)
         );
+    }
+
+    #[test]
+    fn names_a_files_head() {
+        let cases: [(&[u8], &str); 9] = [
+            (b"", "empty"),
+            (b"\x7fELF\x02\x01", "elf"),
+            (b"#!/bin/sh\n", "script"),
+            (b"\xef\xbb\xbf#!/bin/sh\n", "utf8-bom"),
+            (b"\xff\xfe#\0!\0", "utf16"),
+            (b"echo caf\xc3\xa9\r\n", "text"),
+            // The head may end inside a character; its start may not.
+            (b"echo caf\xc3", "text"),
+            (b"\xa9 echo", "binary"),
+            (b"PK\x03\x04\x14\0", "binary"),
+        ];
+        for (head, want) in cases {
+            assert_eq!(magic(head), want, "{}", text::escape(head));
+        }
     }
 
     #[test]
