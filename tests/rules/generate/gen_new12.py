@@ -10,3 +10,17 @@ fixture("exec.byte-order-mark", "exec-format", ["/entrypoint.sh", "byte-order ma
         bom_exec("utf8-bom"),
         # A script whose first line is a comment: no mark to blame.
         bom_exec("text"))
+
+# app.user-without-name: `--user 1000` in an image without that user; the program asks its name
+def python_user(stderr):
+    argv = ["python3", "/app/main.py"]
+    t = T(argv); t.start("/usr/bin/python3", argv); t.open("/etc/passwd")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("app.user-without-name", "app-error", ["has no entry in the image's /etc/passwd", "uid not found: 1000"],
+        python_user('Traceback (most recent call last):\n  File "/app/main.py", line 2, in <module>\n'
+                    '    user = getpass.getuser()\n'
+                    "KeyError: 'getpwuid(): uid not found: 1000'\n"),
+        # A user named in the program's settings that the image lacks: another cause.
+        python_user('Traceback (most recent call last):\n  File "/app/main.py", line 2, in <module>\n'
+                    '    pw = pwd.getpwnam("worker")\n'
+                    "KeyError: \"getpwnam(): name not found: 'worker'\"\n"))
