@@ -24,3 +24,35 @@ fixture("app.user-without-name", "app-error", ["has no entry in the image's /etc
         python_user('Traceback (most recent call last):\n  File "/app/main.py", line 2, in <module>\n'
                     '    pw = pwd.getpwnam("worker")\n'
                     "KeyError: \"getpwnam(): name not found: 'worker'\"\n"))
+
+def sigpipe(t, pid):
+    t.ev(pid, kind="signal", signal="SIGPIPE", sender=pid,
+         call=f"--- SIGPIPE {{si_signo=SIGPIPE, si_code=SI_USER, si_pid={pid}, si_uid=0}} ---")
+    t.ev(pid, kind="killed", signal="SIGPIPE", call="+++ killed by SIGPIPE +++")
+
+# signal.pipeline-sigpipe: `set -o pipefail` and `seq ... | head -n 1`: the script exits 141
+def pipeline(writer_dies):
+    t = T(["/entrypoint.sh"]); t.start("/bin/bash", ["/entrypoint.sh"])
+    t.clone(8); t.clone(9, pid=8); t.clone(10, pid=8)
+    t.execve("/usr/bin/head", ["head", "-n", "1"], pid=10); t.write(1, "1\n", pid=10); t.exit(0, pid=10)
+    t.execve("/usr/bin/seq", ["seq", "1", "1000000"], pid=9)
+    if writer_dies:
+        sigpipe(t, 9); t.exit(141, pid=8); t.exit(141); return t.end(141)
+    t.exit(0, pid=9); t.exit(0, pid=8); t.write(2, "/entrypoint.sh: line 6: DATABASE_URL: unbound variable\n")
+    t.exit(1); return t.end(1)
+fixture("signal.pipeline-sigpipe", "app-error", ["Process 9 (`seq 1 1000000`)", "SIGPIPE", "exit status 141"],
+        pipeline(True),
+        # The same pipeline ends well; the script fails on something else.
+        pipeline(False))
+
+# crash.broken-pipe: a server writes a reply to a client that has hung up
+def server(dies):
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    t.bind(3, "0.0.0.0", 8080)
+    if dies:
+        sigpipe(t, 1); return t.end(None, "SIGPIPE")
+    t.killed("SIGSEGV"); return t.end(None, "SIGSEGV")
+fixture("crash.broken-pipe", "crashed", ["/app/server", "SIGPIPE", "closed"],
+        server(True),
+        # A death by another signal.
+        server(False))
