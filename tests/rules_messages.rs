@@ -78,14 +78,56 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("initdb", 1, "initdb: error: cannot be run as root", "app-error", "refuses to run as root"),
     ("java", 1, "java.lang.RuntimeException: can not run elasticsearch as root", "app-error", "refuses to run as root"),
     ("mysqld", 1, "2026-11-29T13:00:00.000000Z 0 [ERROR] [MY-010123] [Server] Fatal error: Please read \"Security\" section of the manual to find out how to run mysqld as root!", "app-error", "refuses to run as root"),
+    ("python3", 1, "KeyError: 'getpwuid(): uid not found: 1000'", "app-error", "no entry in the image's /etc/passwd"),
+    ("whoami", 1, "whoami: cannot find name for user ID 1000", "app-error", "no entry in the image's /etc/passwd"),
+    ("initdb", 1, "initdb: error: could not look up effective user ID 1000: user does not exist", "app-error", "no entry in the image's /etc/passwd"),
+    ("git", 128, "fatal: unable to look up current user in the passwd file: no such user", "app-error", "no entry in the image's /etc/passwd"),
+    ("app", 1, "panic: user: unknown userid 1000", "app-error", "no entry in the image's /etc/passwd"),
+    ("node", 1, "SystemError [ERR_SYSTEM_ERROR]: A system error occurred: uv_os_get_passwd returned ENOENT (no such file or directory)", "app-error", "no entry in the image's /etc/passwd"),
+    ("ruby", 1, "Rails: A server is already running. Check /app/tmp/pids/server.pid.", "app-error", "/app/tmp/pids/server.pid"),
+    ("gunicorn", 1, "RuntimeError: Already running on PID 1 (or pid file '/tmp/gunicorn.pid' is stale)", "app-error", "/tmp/gunicorn.pid"),
+    ("unicorn", 1, "ArgumentError: Already running on PID:1 (or pid=/app/tmp/pids/unicorn.pid is stale)", "app-error", "/app/tmp/pids/unicorn.pid"),
+    ("celery", 1, "ERROR: Pidfile (celerybeat.pid) already exists.", "app-error", "celerybeat.pid"),
+    ("rsyslogd", 1, "rsyslogd: pidfile '/run/rsyslogd.pid' and pid 1 already exist.", "app-error", "/run/rsyslogd.pid"),
+    ("dbus-daemon", 1, "Failed to start message bus: The pid file \"/run/dbus/pid\" exists, if the message bus is not running, remove this file", "app-error", "/run/dbus/pid"),
+    ("Xvfb", 1, "Fatal server error:\n(EE) Server is already active for display 99\n\tIf this server is no longer running, remove /tmp/.X99-lock\n\tand start again.", "app-error", "already running"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
+];
+
+/// Programs that report on stdout (Java's loggers, Apache's control script, `console.log`): the
+/// message is found there when stderr says nothing the rule knows.
+const MESSAGES_ON_STDOUT: &[(&str, i32, &str, &str, &str)] = &[
+    ("apache2ctl", 0, "httpd (pid 1) already running", "app-error", "already running"),
+    ("java", 1, "2026-11-29 21:40:01.123 ERROR 1 --- [main] o.s.b.d.LoggingFailureAnalysisReporter : Web server failed to start. Port 8080 was already in use.", "port-in-use", "8080"),
+    ("java", 1, "Caused by: java.net.UnknownHostException: db: Name or service not known", "dns-failure", "db"),
+    ("node", 1, "Error: connect ECONNREFUSED 127.0.0.1:5432", "connection-refused", "5432"),
+    ("app", 3, "shutting down after 0 requests", "app-error", "its last words on stdout"),
 ];
 
 #[test]
 fn real_error_messages_lead_to_the_right_kind() {
+    assert_messages_lead_to_the_right_kind(MESSAGES, |tail| End {
+        stderr_tail: tail,
+        ..End::default()
+    });
+}
+
+#[test]
+fn messages_on_stdout_lead_to_the_right_kind() {
+    assert_messages_lead_to_the_right_kind(MESSAGES_ON_STDOUT, |tail| End {
+        stdout_tail: tail,
+        ..End::default()
+    });
+}
+
+/// Each message, as the only output of a run without failing calls, in the stream `end` puts it.
+fn assert_messages_lead_to_the_right_kind(
+    messages: &[(&str, i32, &str, &str, &str)],
+    end: impl Fn(Vec<String>) -> End,
+) {
     let rules = RuleSet::builtin().unwrap();
     let mut failures = Vec::new();
-    for &(program, code, message, kind, word) in MESSAGES {
+    for &(program, code, message, kind, word) in messages {
         let trace = Trace {
             header: Some(Header {
                 argv: vec![program.into()],
@@ -100,8 +142,7 @@ fn real_error_messages_lead_to_the_right_kind() {
                     signal: None,
                     oom_killed: false,
                 },
-                stderr_tail: vec![message.into()],
-                ..End::default()
+                ..end(vec![message.into()])
             }),
         };
         let report = diagnose(&observe(trace, &Facts::default()), &rules);

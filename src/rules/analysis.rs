@@ -31,9 +31,12 @@ pub struct Analysis<'a> {
     pub decisive: HashSet<i32>,
     /// stderr, line by line: the collected tail, else what the trace saw written to fd 2.
     pub stderr_lines: Vec<String>,
-    /// The path-like words of those lines.
-    stderr_words: Words,
-    /// The errnos of the trace whose text (`Permission denied`) those lines contain.
+    /// stdout the same way: many programs (Java's loggers, Apache's control script) report
+    /// their errors there.
+    pub stdout_lines: Vec<String>,
+    /// The path-like words of both.
+    output_words: Words,
+    /// The errnos of the trace whose text (`Permission denied`) either contains.
     errnos_said: HashSet<&'a str>,
     /// Per process: the indices of its writes to fd 2, in order.
     stderr_writes: HashMap<i32, Vec<usize>>,
@@ -96,16 +99,19 @@ impl<'a> Analysis<'a> {
                 *latest = (*latest).max(i);
             }
         }
-        let stderr_lines = stderr_lines(obs);
+        let stderr_lines = output_lines(obs, &obs.stderr_tail, 2);
+        let stdout_lines = output_lines(obs, &obs.stdout_tail, 1);
+        let output = [stderr_lines.as_slice(), stdout_lines.as_slice()].concat();
         Analysis {
             obs,
             events,
             recovered,
             decisive: decisive_pids(obs, &exit, main_pid),
             main_pid,
-            stderr_words: Words::new(&stderr_lines.join("\n")),
-            errnos_said: errnos_said(&by_errno, &stderr_lines),
+            output_words: Words::new(&output.join("\n")),
+            errnos_said: errnos_said(&by_errno, &output),
             stderr_lines,
+            stdout_lines,
             stderr_writes,
             last_failure,
             seen_paths,
@@ -257,8 +263,8 @@ impl<'a> Analysis<'a> {
             .is_some_and(|p| succeeded(e) || self.seen_paths.contains(p))
     }
 
-    /// What stderr (the tail, and what the process wrote right after event `i`) says about
-    /// event `i`.
+    /// What the output (both tails, and what the process wrote to stderr right after event `i`)
+    /// says about event `i`.
     pub fn said_about(&self, i: usize) -> Said {
         *self.said[i].get_or_init(|| self.work_out_said(i))
     }
@@ -267,7 +273,7 @@ impl<'a> Analysis<'a> {
         let e = &self.events[i];
         let after = self.stderr_after(i);
         let mention = e.path.as_deref().and_then(|path| {
-            match (self.stderr_words.mention(path), mention_in(&after, path)) {
+            match (self.output_words.mention(path), mention_in(&after, path)) {
                 (Some(Mention::Path), _) | (_, Some(Mention::Path)) => Some(Mention::Path),
                 (a, b) => a.or(b),
             }
@@ -293,7 +299,11 @@ impl<'a> Analysis<'a> {
 }
 
 pub fn is_stderr_write(e: &Event) -> bool {
-    e.fd == Some(2)
+    is_write_to(e, 2)
+}
+
+fn is_write_to(e: &Event, fd: i32) -> bool {
+    e.fd == Some(fd)
         && e.syscall
             .as_deref()
             .is_some_and(|s| matches!(s, "write" | "writev" | "pwrite64"))
@@ -655,17 +665,17 @@ fn signal_number(name: &str) -> Option<i32> {
         .map(|s| s as i32)
 }
 
-/// stderr as lines: the tail the producer collected, else the trace's writes to fd 2.
-fn stderr_lines(obs: &Observation) -> Vec<String> {
-    let source: Vec<String> = if obs.stderr_tail.is_empty() {
+/// A stream as lines: the tail the producer collected, else the trace's writes to its fd.
+fn output_lines(obs: &Observation, tail: &[String], fd: i32) -> Vec<String> {
+    let source: Vec<String> = if tail.is_empty() {
         obs.trace
             .events
             .iter()
-            .filter(|e| is_stderr_write(e))
+            .filter(|e| is_write_to(e, fd))
             .filter_map(|e| e.data.clone())
             .collect()
     } else {
-        obs.stderr_tail.clone()
+        tail.to_vec()
     };
     // Only the end matters, and a strace log may hold millions of writes.
     const MAX_LINES: usize = 200;

@@ -2,7 +2,7 @@
 //! condition captured (paths, ports, regex groups) as placeholders.
 
 use super::analysis::{exit_code, Analysis};
-use super::pattern::Vars;
+use super::pattern::{TextRegex, Vars};
 use super::spec::{EventCond, EvidenceCond, RunCond};
 use crate::report::Outcome;
 use crate::trace::{Event, EventKind, Evidence};
@@ -306,48 +306,57 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         }
         vars.insert("docker_error".into(), text.trim().to_string());
     }
+    // The stream the `stderr` regex matched in; `stderr_with` looks for its context there.
+    let mut matched_in = &a.stderr_lines;
     if let Some(re) = &cond.stderr {
-        // The program's last word counts: search from the end. The line after it often says
-        // what the matched one only announces (Redis: `>>> 'directive'`, then the reason).
-        let lines = &a.stderr_lines;
-        let excluded = |line: &str| {
-            cond.stderr_line_not
-                .as_ref()
-                .is_some_and(|not| not.capture(line, &mut Vars::new()))
-        };
-        let found = lines.iter().enumerate().rev().any(|(i, line)| {
-            let mut v = vars.clone();
-            if re.capture(line, &mut v) && !excluded(line) {
-                v.insert("line".into(), line.trim().to_string());
-                if let Some(next) = lines.get(i + 1) {
-                    v.insert("next_line".into(), next.trim().to_string());
-                }
-                vars = v;
-                true
-            } else {
-                false
-            }
+        // stderr first; stdout only when no stderr line matches (a program that logs there).
+        let streams = [("stderr", &a.stderr_lines), ("stdout", &a.stdout_lines)];
+        let found = streams.into_iter().find_map(|(stream, lines)| {
+            last_line_matching(re, cond.stderr_line_not.as_ref(), lines, &vars)
+                .map(|v| (stream, lines, v))
         });
-        if !found {
-            return None;
-        }
+        let (stream, lines, v) = found?;
+        vars = v;
+        vars.insert("stream".into(), stream.into());
+        matched_in = lines;
     }
     if let Some(re) = &cond.stderr_with {
         let mut v = vars.clone();
-        if !a.stderr_lines.iter().rev().any(|l| re.capture(l, &mut v)) {
+        if !matched_in.iter().rev().any(|l| re.capture(l, &mut v)) {
             return None;
         }
         vars = v;
     }
     if let Some(re) = &cond.stderr_not {
-        if a.stderr_lines
-            .iter()
-            .any(|l| re.capture(l, &mut Vars::new()))
-        {
+        let mut output = a.stderr_lines.iter().chain(&a.stdout_lines);
+        if output.any(|l| re.capture(l, &mut Vars::new())) {
             return None;
         }
     }
     Some(vars)
+}
+
+/// The last line of `lines` that `re` matches and `not` does not, with the captures, `{line}`
+/// and `{next_line}` added to `vars`. The program's last word counts: the search runs from the
+/// end. The line after it often says what the matched one only announces (Redis: `>>>
+/// 'directive'`, then the reason).
+fn last_line_matching(
+    re: &TextRegex,
+    not: Option<&TextRegex>,
+    lines: &[String],
+    vars: &Vars,
+) -> Option<Vars> {
+    lines.iter().enumerate().rev().find_map(|(i, line)| {
+        let mut v = vars.clone();
+        if !re.capture(line, &mut v) || not.is_some_and(|n| n.capture(line, &mut Vars::new())) {
+            return None;
+        }
+        v.insert("line".into(), line.trim().to_string());
+        if let Some(next) = lines.get(i + 1) {
+            v.insert("next_line".into(), next.trim().to_string());
+        }
+        Some(v)
+    })
 }
 
 #[cfg(test)]

@@ -398,6 +398,12 @@ fn to_finding(a: &Analysis, c: Candidate) -> Finding {
         extra.extend(hits);
     }
     extra.sort_unstable();
+    // A rule about the run as a whole has no event of its own: the latest `also` event fills in
+    // what the run left open (the PID file a program read before its message).
+    let mut vars = c.vars;
+    if let (None, Some(&j)) = (c.blamed, extra.last()) {
+        event_vars(&a.events[j], &mut vars);
+    }
     let room = MAX_EVIDENCE.saturating_sub(evidence.len());
     let skip = extra.len().saturating_sub(room);
     evidence.extend(
@@ -409,9 +415,9 @@ fn to_finding(a: &Analysis, c: Candidate) -> Finding {
         rule: rule.id.clone(),
         kind: rule.kind,
         confidence: c.confidence,
-        summary: rule.summary.render(&c.vars),
-        explanation: rule.explanation.render(&c.vars),
-        fix: rule.fix.render(&c.vars),
+        summary: rule.summary.render(&vars),
+        explanation: rule.explanation.render(&vars),
+        fix: rule.fix.render(&vars),
         evidence,
     }
 }

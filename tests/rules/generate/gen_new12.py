@@ -56,3 +56,17 @@ fixture("crash.broken-pipe", "crashed", ["/app/server", "SIGPIPE", "closed"],
         server(True),
         # A death by another signal.
         server(False))
+
+# app.stale-pid-file: an image built with `service apache2 start` keeps apache2.pid; the number in it
+# (1) is alive in the new container, and apachectl says so on stdout and exits 0
+def apachectl(stdout):
+    argv = ["apache2ctl", "-D", "FOREGROUND"]
+    t = T(argv); t.start("/usr/sbin/apache2ctl", argv); t.clone(22)
+    t.execve("/usr/sbin/apache2", ["/usr/sbin/apache2", "-D", "FOREGROUND"], pid=22)
+    t.open("/var/run/apache2/apache2.pid", pid=22, ret=4)
+    t.write(1, stdout, pid=22); t.exit(0, pid=22); t.exit(0); return t.end(0)
+fixture("app.stale-pid-file", "app-error", ["already running", "/var/run/apache2/apache2.pid"],
+        apachectl("httpd (pid 1) already running\n"),
+        # A server that reports its PID file and goes on: nothing stale.
+        apachectl("wrote pid 22 to /var/run/apache2/apache2.pid\n"))
+
