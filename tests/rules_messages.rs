@@ -91,6 +91,10 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("rsyslogd", 1, "rsyslogd: pidfile '/run/rsyslogd.pid' and pid 1 already exist.", "app-error", "/run/rsyslogd.pid"),
     ("dbus-daemon", 1, "Failed to start message bus: The pid file \"/run/dbus/pid\" exists, if the message bus is not running, remove this file", "app-error", "/run/dbus/pid"),
     ("Xvfb", 1, "Fatal server error:\n(EE) Server is already active for display 99\n\tIf this server is no longer running, remove /tmp/.X99-lock\n\tand start again.", "app-error", "already running"),
+    ("python3", 1, "ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "missing-library", "libGL.so.1"),
+    ("app", 2, "panic: unknown time zone America/New_York", "missing-file", "America/New_York"),
+    ("python3", 1, "zoneinfo._common.ZoneInfoNotFoundError: 'No time zone found with key Europe/Berlin'", "missing-file", "Europe/Berlin"),
+    ("ruby", 1, "TZInfo::DataSourceNotFound: tzinfo-data is not present. Please add gem 'tzinfo-data' to your Gemfile and run bundle install", "missing-file", "time zone"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

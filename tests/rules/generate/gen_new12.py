@@ -70,3 +70,16 @@ fixture("app.stale-pid-file", "app-error", ["already running", "/var/run/apache2
         # A server that reports its PID file and goes on: nothing stale.
         apachectl("wrote pid 22 to /var/run/apache2/apache2.pid\n"))
 
+
+# file.missing-timezone-data: a Go program in a FROM scratch image with TZ=Europe/Berlin
+def go_tz(stderr):
+    t = T(["/app/server"]); t.execve("/app/server", ["/app/server"])
+    t.open("/usr/share/zoneinfo/Europe/Berlin", errno="ENOENT")
+    t.open("/usr/share/lib/zoneinfo/Europe/Berlin", errno="ENOENT")
+    t.open("/usr/lib/locale/TZ/Europe/Berlin", errno="ENOENT")
+    t.open("/usr/local/go/lib/time/zoneinfo.zip", errno="ENOENT")
+    t.write(2, stderr); t.exit(2); return t.end(2)
+fixture("file.missing-timezone-data", "missing-file", ["Europe/Berlin", "/usr/share/zoneinfo/Europe/Berlin"],
+        go_tz("panic: unknown time zone Europe/Berlin\n\ngoroutine 1 [running]:\nmain.main()\n"),
+        # The zone falls back to UTC; what stops the program is something else.
+        go_tz("error: invalid port \"80a\"\n"))
