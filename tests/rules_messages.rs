@@ -95,6 +95,10 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("app", 2, "panic: unknown time zone America/New_York", "missing-file", "America/New_York"),
     ("python3", 1, "zoneinfo._common.ZoneInfoNotFoundError: 'No time zone found with key Europe/Berlin'", "missing-file", "Europe/Berlin"),
     ("ruby", 1, "TZInfo::DataSourceNotFound: tzinfo-data is not present. Please add gem 'tzinfo-data' to your Gemfile and run bundle install", "missing-file", "time zone"),
+    ("java", 1, "Exception in thread \"main\" java.lang.UnsupportedClassVersionError: com/example/App has been compiled by a more recent version of the Java Runtime (class file version 65.0), this version of the Java Runtime only recognizes class file versions up to 61.0", "app-error", "older than the compiler"),
+    ("initdb", 1, "initdb: error: directory \"/var/lib/postgresql/data\" exists but is not empty", "app-error", "not empty"),
+    ("mysqld", 1, "2026-11-29T21:00:00.000000Z 0 [ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.", "app-error", "not empty"),
+    ("java", 78, "ERROR: [1] bootstrap checks failed. You must address the points described in the following [1] lines before starting Elasticsearch.\nbootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]", "app-error", "kernel setting of the host"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 
