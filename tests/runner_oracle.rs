@@ -768,3 +768,62 @@ fn a_wait_for_an_answer_that_never_comes_names_the_silent_server() {
         .collect();
     assert_eq!(theirs, [(Some("127.0.0.3"), Some(53))]);
 }
+
+/// SIGKILL reaches no tracer as a signal: the runner stops at the kill calls that send it (and
+/// at no other), and reads them as strace does, naming the process they kill.
+#[test]
+fn kill_calls_that_send_sigkill_read_as_strace_shows_them() {
+    let argv = [
+        "/bin/sh",
+        "-c",
+        "sleep 5 & a=$!; sleep 5 & b=$!; kill -TERM $a; kill -KILL $b; wait",
+    ];
+    let (log, code) = strace(&["-f", "-qq", "-e", "trace=kill"], &argv);
+    assert_eq!(code, Some(0));
+    // strace splits a call another process's line interrupts; its reader joins them.
+    let read = docker_diagnose::trace::strace_log::parse(log.as_bytes()).unwrap();
+    let theirs: Vec<String> = read
+        .events
+        .iter()
+        .filter(|e| e.signal.as_deref() == Some("SIGKILL") && e.syscall.as_deref() == Some("kill"))
+        .map(|e| numbers_as_n(&e.call))
+        .collect();
+    assert_eq!(theirs, ["kill(N, SIGKILL) = N"], "{log}");
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(0));
+    let kills: Vec<_> = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref() == Some("kill"))
+        .collect();
+    let ours: Vec<String> = kills.iter().map(|e| numbers_as_n(&e.call)).collect();
+    assert_eq!(
+        ours, theirs,
+        "only the SIGKILL stops, and it reads as strace's"
+    );
+    let target = kills[0].target.expect("the kill names its target");
+    assert_eq!(kills[0].signal.as_deref(), Some("SIGKILL"));
+    assert!(
+        traced
+            .trace
+            .events
+            .iter()
+            .any(|e| e.pid == target && e.kind == EventKind::Killed),
+        "the target is the process that died: {:#?}",
+        traced.trace.events
+    );
+}
+
+/// `text` with every run of digits as one `N` (pids differ between two runs).
+fn numbers_as_n(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('N') {
+            out.push('N');
+        }
+    }
+    out
+}

@@ -192,12 +192,33 @@ impl<'a> Analysis<'a> {
         let Some((k, victim)) = killed else {
             return SentBy::Unknown;
         };
-        self.events[..k]
-            .iter()
-            .rposition(|e| {
-                e.pid == victim.pid && e.kind == EventKind::Signal && e.signal == victim.signal
+        let signal_line = self.events[..k].iter().rposition(|e| {
+            e.pid == victim.pid && e.kind == EventKind::Signal && e.signal == victim.signal
+        });
+        match (signal_line, self.kill_call_of(k)) {
+            (Some(j), _) => self.sent_by(j),
+            (None, Some(j)) if self.events[j].pid == victim.pid => SentBy::Itself,
+            (None, Some(_)) => SentBy::Traced,
+            (None, None) => SentBy::Unknown,
+        }
+    }
+
+    /// The traced kill call that sent the signal the process of `killed` (a `killed` event) died
+    /// from: a SIGKILL reaches no tracer as a signal, so the call is its only trace. The latest
+    /// successful call of that signal aimed at the process itself, else at a group or at every
+    /// process (the trace does not know the groups).
+    fn kill_call_of(&self, killed: usize) -> Option<usize> {
+        let victim = &self.events[killed];
+        let kills = |exact: bool| {
+            self.events[..killed].iter().rposition(|e| {
+                is_kill_call(e)
+                    && e.ret == Some(0)
+                    && e.signal == victim.signal
+                    && e.target
+                        .is_some_and(|t| if exact { t == victim.pid } else { t <= 0 })
             })
-            .map_or(SentBy::Unknown, |j| self.sent_by(j))
+        };
+        kills(true).or_else(|| kills(false))
     }
 
     /// What process `pid` was running at event `i`: its last exec's argv before it, or, for a
@@ -296,6 +317,14 @@ impl<'a> Analysis<'a> {
             .as_ref()
             .is_some_and(|e| !e.alive.is_empty())
     }
+}
+
+/// A call that sends a signal to a process it names (`kill`, `tkill`, `tgkill`).
+pub fn is_kill_call(e: &Event) -> bool {
+    e.kind == EventKind::Syscall
+        && e.syscall
+            .as_deref()
+            .is_some_and(|s| matches!(s, "kill" | "tkill" | "tgkill"))
 }
 
 pub fn is_stderr_write(e: &Event) -> bool {

@@ -2,7 +2,7 @@
 //! context (the process that decides the exit, what was written to stderr afterwards, whether
 //! stderr names the same path), and keep the best finding per kind, most likely first.
 
-use super::analysis::{basename, command_line, Analysis, Mention};
+use super::analysis::{basename, command_line, is_kill_call, Analysis, Mention};
 use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
@@ -114,7 +114,13 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
     for j in then {
         event_vars(&a.events[j], &mut vars);
     }
-    let confidence = if a.decisive.contains(&a.events[i].pid) {
+    // A kill call is about the process it kills.
+    let e = &a.events[i];
+    let subject = match e.target {
+        Some(t) if t > 0 && is_kill_call(e) => t,
+        _ => e.pid,
+    };
+    let confidence = if a.decisive.contains(&subject) {
         rule.confidence
     } else {
         lower(rule.confidence)
@@ -307,6 +313,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("flags", e.flags.clone());
     put("fd", e.fd.map(|f| f.to_string()));
     put("signal", e.signal.clone());
+    put("target", e.target.map(|t| t.to_string()));
     put("command_line", e.argv.as_deref().map(command_line));
     put("code", super::analysis::exit_code(e).map(|c| c.to_string()));
     let Some(ev) = e.evidence.as_deref() else {
@@ -344,17 +351,22 @@ fn event_vars(e: &Event, v: &mut Vars) {
     }
 }
 
-/// For a blamed signal: `{victim}`, what its receiver was running, and `{sender}` and
-/// `{sender_command}`, the process that sent it and what that one was running. (Each is a walk
-/// back through the trace: not done for the other events, which no rule names so.)
+/// For a blamed signal or kill call: `{victim}`, what its receiver was running, and `{sender}`
+/// and `{sender_command}`, the process that sent it and what that one was running. (Each is a
+/// walk back through the trace: not done for the other events, which no rule names so.)
 fn signal_vars(a: &Analysis, i: usize, v: &mut Vars) {
-    if a.events[i].kind != EventKind::Signal {
+    let e = &a.events[i];
+    let (receiver, sender) = if e.kind == EventKind::Signal {
+        (Some(e.pid), e.sender)
+    } else if is_kill_call(e) {
+        (e.target.filter(|&t| t > 0), Some(e.pid))
+    } else {
         return;
-    }
-    if let Some(command) = a.command_of(a.events[i].pid, i) {
+    };
+    if let Some(command) = receiver.and_then(|pid| a.command_of(pid, i)) {
         v.entry("victim".into()).or_insert(command);
     }
-    let Some(sender) = a.events[i].sender else {
+    let Some(sender) = sender else {
         return;
     };
     v.entry("sender".into()).or_insert(sender.to_string());

@@ -4,7 +4,8 @@
 //! Built with `seccompiler` from a list of names. Argument checks keep the hot paths out of the
 //! tracer: writes stop only for fd 1 and 2 (the output tails), and fd-based stats
 //! (`AT_EMPTY_PATH`) pass inside the kernel, of socket options only `SO_ERROR` (a non-blocking
-//! connect's outcome) stops, and of `sendto`s only those to an address (a DNS query).
+//! connect's outcome) stops, of `sendto`s only those to an address (a DNS query), and of kill
+//! calls only those that send SIGKILL.
 
 use std::collections::BTreeMap;
 
@@ -82,6 +83,10 @@ pub const WATCHED: &[Sysno] = &[
 /// Stats that stop unless they only name a file descriptor: (call, index of the flags argument).
 const PATH_STATS: &[(Sysno, u8)] = &[(Sysno::newfstatat, 3), (Sysno::statx, 2)];
 
+/// Kill calls that stop only with SIGKILL, which reaches no tracer as a signal: the call is the
+/// only trace of who sent it. (call, index of the signal argument)
+const KILLS: &[(Sysno, u8)] = &[(Sysno::kill, 1), (Sysno::tkill, 1), (Sysno::tgkill, 2)];
+
 /// Writes that stop only for standard output and standard error.
 const OUTPUT_WRITES: &[Sysno] = &[Sysno::write, Sysno::writev];
 
@@ -91,6 +96,7 @@ pub fn traced_names() -> Vec<&'static str> {
         .iter()
         .chain(PATH_STATS.iter().map(|(s, _)| s))
         .chain(OUTPUT_WRITES)
+        .chain(KILLS.iter().map(|(s, _)| s))
         .chain([&Sysno::getsockopt, &Sysno::sendto])
         .map(|s| s.name())
         .collect()
@@ -140,6 +146,15 @@ pub fn build() -> Result<BpfProgram> {
         Sysno::sendto.id() as i64,
         vec![SeccompRule::new(vec![to_an_address])?],
     );
+    for &(sysno, signal_arg) in KILLS {
+        let sigkill = SeccompCondition::new(
+            signal_arg,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            libc::SIGKILL as u64,
+        )?;
+        rules.insert(sysno.id() as i64, vec![SeccompRule::new(vec![sigkill])?]);
+    }
     for sysno in OUTPUT_WRITES {
         let fd_is = |fd| -> Result<SeccompRule> {
             Ok(SeccompRule::new(vec![SeccompCondition::new(

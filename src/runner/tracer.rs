@@ -875,9 +875,11 @@ const AUDIT_ARCH_NATIVE: u32 = 0xc000_00b7;
 
 /// Whether a call that succeeded is recorded: the prefiltered set (also under `--full`; writes
 /// are only read for the tails), but of the sends only DNS queries (a UDP program's other
-/// datagrams say nothing about its start), a `write` on a name server's socket included.
+/// datagrams say nothing about its start), a `write` on a name server's socket included, and
+/// kill calls (the prefilter stops only those that send SIGKILL).
 fn recorded_on_success(entry: &decode::Entry) -> bool {
     match entry.sysno {
+        Some(Sysno::kill | Sysno::tkill | Sysno::tgkill) => true,
         Some(Sysno::sendto | Sysno::sendmmsg | Sysno::write) => entry.event.query.is_some(),
         Some(Sysno::read | Sysno::recvfrom) => entry.event.rcode.is_some(),
         Some(Sysno::poll) => entry.is_dns_wait(),

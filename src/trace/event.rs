@@ -110,6 +110,11 @@ pub struct Event {
     /// pid namespace numbers it; 0 when the sender is outside it (`docker stop`, `docker kill`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<i32>,
+    /// For kill calls (`kill`, `tkill`, `tgkill`): the process the signal was sent to, as the
+    /// caller numbers it (negative: a process group; 0: the caller's group; -1: every process
+    /// the caller may signal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<i32>,
     /// For exits: the exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,

@@ -246,6 +246,10 @@ enum Arg {
     /// `sendmmsg`'s vector of messages.
     Mmsg,
     SendFlags,
+    /// The process a kill call signals.
+    Target,
+    /// A signal number, shown by name.
+    Signal,
 }
 
 fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
@@ -292,6 +296,8 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
         S::write => &[Fd, Buf, Int],
         S::writev => &[Fd, Iov, Int],
         S::exit_group | S::exit => &[Int],
+        S::kill | S::tkill => &[Target, Signal],
+        S::tgkill => &[Target, Int, Signal],
         _ => return None,
     })
 }
@@ -516,6 +522,15 @@ impl Decoder {
                 (v as i32).to_string()
             }
             Arg::Int => (v as i64).to_string(),
+            Arg::Target => {
+                self.event.target = Some(v as i32);
+                (v as i32).to_string()
+            }
+            Arg::Signal => {
+                let name = flags::signal_name(v as i32);
+                self.event.signal = Some(name.clone());
+                name
+            }
             Arg::Id => flags::id(v),
             Arg::Ptr => ptr(v),
             Arg::Hex => format!("{v:#x}"),

@@ -65,6 +65,15 @@ pub fn fill(ev: &mut Event, name: &str, args: &str, cx: &Context<'_>) {
                 }
             }
         }
+        "kill" | "tkill" | "tgkill" => {
+            let a = split_args(args);
+            ev.target = a.first().and_then(|s| s.trim().parse().ok());
+            ev.signal = a
+                .last()
+                .map(|s| s.trim())
+                .filter(|s| s.starts_with("SIG"))
+                .map(String::from);
+        }
         "socket" | "socketpair" => {
             ev.family = ArgIter::new(args)
                 .next()
@@ -621,6 +630,22 @@ mod tests {
         assert_eq!(ev.mode, Some(0o755));
         let ev = filled("mount", r#""proc", "/proc", "proc", 0, NULL"#, None);
         assert_eq!(ev.path.as_deref(), Some("/proc"));
+    }
+
+    #[test]
+    fn kills() {
+        let ev = filled("kill", "7, SIGKILL", None);
+        assert_eq!(
+            (ev.target, ev.signal.as_deref()),
+            (Some(7), Some("SIGKILL"))
+        );
+        let ev = filled("tgkill", "-1, 14, SIGKILL", None);
+        assert_eq!(
+            (ev.target, ev.signal.as_deref()),
+            (Some(-1), Some("SIGKILL"))
+        );
+        let ev = filled("kill", "7, 0", None);
+        assert_eq!((ev.target, ev.signal), (Some(7), None));
     }
 
     #[test]

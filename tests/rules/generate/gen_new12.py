@@ -128,3 +128,18 @@ fixture("app.host-kernel-setting", "app-error", ["kernel setting of the host", "
         failing(ES, ES[0],
                 "bootstrap check failure [1] of [1]: the default discovery settings are unsuitable for production use\n",
                 code=78))
+
+# signal.killed-by-process: a start script gives the server 5 s, then `kill -9`s it
+def killed_by(script_kills):
+    t = T(["/entrypoint.sh"]); t.start("/bin/sh", ["/entrypoint.sh"]); t.clone(7)
+    t.execve("/app/server", ["/app/server", "--port", "8080"], pid=7)
+    if script_kills:
+        t.sc("kill", "7, SIGKILL", ret=0, signal="SIGKILL", target=7)
+    t.ev(7, kind="killed", signal="SIGKILL", call="+++ killed by SIGKILL +++")
+    t.ev(kind="signal", signal="SIGCHLD", sender=7,
+         call="--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=7, si_uid=0, si_status=SIGKILL, si_utime=0, si_stime=0} ---")
+    t.exit(137); return t.end(137)
+fixture("signal.killed-by-process", "app-error", ["Process 1 (`/entrypoint.sh`)", "killed `/app/server --port 8080` with SIGKILL"],
+        killed_by(True),
+        # The same death with no kill call in the trace: it came from outside.
+        killed_by(False))
