@@ -84,48 +84,43 @@ fixture("file.missing-timezone-data", "missing-file", ["Europe/Berlin", "/usr/sh
         # The zone falls back to UTC; what stops the program is something else.
         go_tz("error: invalid port \"80a\"\n"))
 
-def failing(argv, path, stderr, code=1, stdout=None):
-    t = T(argv); t.start(path, argv)
-    if stdout: t.write(1, stdout)
-    t.write(2, stderr); t.exit(code); return t.end(code)
-
 # app.java-class-version: built with Java 21, run on a Java 17 runtime
 JAVA = ["java", "-jar", "/app/app.jar"]
 fixture("app.java-class-version", "app-error", ["older than the compiler", "class file version 65.0"],
-        failing(JAVA, "/opt/java/openjdk/bin/java",
+        failing(JAVA, path="/opt/java/openjdk/bin/java", stderr=
                 "Error: LinkageError occurred while loading main class com.example.App\n"
                 "\tjava.lang.UnsupportedClassVersionError: com/example/App has been compiled by a more recent version "
                 "of the Java Runtime (class file version 65.0), this version of the Java Runtime only recognizes class "
                 "file versions up to 61.0\n"),
         # Another class loading failure: the class is not there at all.
-        failing(JAVA, "/opt/java/openjdk/bin/java",
+        failing(JAVA, path="/opt/java/openjdk/bin/java", stderr=
                 "Error: Could not find or load main class com.example.App\n"
                 "Caused by: java.lang.ClassNotFoundException: com.example.App\n"))
 
 # app.data-directory-not-empty: a fresh ext4 volume (with lost+found) mounted as PGDATA
 INITDB = ["docker-entrypoint.sh", "postgres"]
 fixture("app.data-directory-not-empty", "app-error", ["not empty", "/var/lib/postgresql/data"],
-        failing(INITDB, "/usr/local/bin/docker-entrypoint.sh",
+        failing(INITDB, path="/usr/local/bin/docker-entrypoint.sh", stderr=
                 'initdb: error: directory "/var/lib/postgresql/data" exists but is not empty\n'
                 "initdb: detail: It contains a lost+found directory, perhaps due to it being a mount point.\n"
                 "initdb: hint: Using a mount point directly as the data directory is not recommended.\n"
                 "Create a subdirectory under the mount point.\n"),
         # A data directory that is not empty because it holds a database: nothing to refuse.
-        failing(INITDB, "/usr/local/bin/docker-entrypoint.sh",
+        failing(INITDB, path="/usr/local/bin/docker-entrypoint.sh", stderr=
                 'FATAL:  database files are incompatible with server\n'
                 "DETAIL:  The data directory was initialized by PostgreSQL version 15, which is not compatible with this version 16.4.\n"))
 
 # app.host-kernel-setting: Elasticsearch's bootstrap check on vm.max_map_count
 ES = ["/usr/share/elasticsearch/bin/elasticsearch"]
 fixture("app.host-kernel-setting", "app-error", ["kernel setting of the host", "vm.max_map_count"],
-        failing(ES, ES[0],
+        failing(ES, path=ES[0], stderr=
                 "ERROR: Elasticsearch did not exit normally - check the logs at /usr/share/elasticsearch/logs/docker-cluster.log\n",
                 code=78,
                 stdout="{\"@timestamp\":\"2026-11-29T21:00:00.000Z\", \"log.level\":\"ERROR\", \"message\":\"node validation exception\\n"
                        "[1] bootstrap checks failed. You must address the points described in the following [1] lines before starting Elasticsearch.\\n"
                        "bootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]\"}\n"),
         # Another bootstrap check: not a host setting.
-        failing(ES, ES[0],
+        failing(ES, path=ES[0], stderr=
                 "bootstrap check failure [1] of [1]: the default discovery settings are unsuitable for production use\n",
                 code=78))
 

@@ -1,9 +1,5 @@
 from lib import *
 
-def failing(argv, stderr, code=1):
-    t = T(argv); t.start(argv[0] if argv[0].startswith("/") else "/usr/bin/" + argv[0], argv)
-    t.write(2, stderr); t.exit(code); return t.end(code)
-
 # app.env-missing: a start script under `set -u` meets a variable nobody passed
 fixture("app.env-missing", "app-error", ["DATABASE_URL"],
         failing(["/entrypoint.sh"], "/entrypoint.sh: line 4: DATABASE_URL: unbound variable\n"),

@@ -93,6 +93,13 @@ class T:
     def text(self):
         return "".join(json.dumps(r) + "\n" for r in self.recs)
 
+def failing(argv, stderr, code=1, path=None, stdout=None):
+    """A program that starts, says `stderr` (and `stdout`) and exits with `code`."""
+    path = path or (argv[0] if argv[0].startswith("/") else "/usr/bin/" + argv[0])
+    t = T(argv); t.start(path, argv)
+    if stdout: t.write(1, stdout)
+    t.write(2, stderr); t.exit(code); return t.end(code)
+
 def toml_val(v):
     if isinstance(v, bool): return "true" if v else "false"
     if isinstance(v, (int,)): return str(v)
