@@ -99,6 +99,13 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("initdb", 1, "initdb: error: directory \"/var/lib/postgresql/data\" exists but is not empty", "app-error", "not empty"),
     ("mysqld", 1, "2026-11-29T21:00:00.000000Z 0 [ERROR] [MY-010457] [Server] --initialize specified but the data directory has files in it. Aborting.", "app-error", "not empty"),
     ("java", 78, "ERROR: [1] bootstrap checks failed. You must address the points described in the following [1] lines before starting Elasticsearch.\nbootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]", "app-error", "kernel setting of the host"),
+    ("nginx", 1, "2026/11/29 22:13:30 [emerg] 1#1: getpwnam(\"nginx\") failed in /etc/nginx/nginx.conf:1", "app-error", "the user `nginx`"),
+    ("apache2", 1, "AH00543: apache2: bad user name www-data", "app-error", "the user `www-data`"),
+    ("php-fpm8.2", 78, "[29-Nov-2026 22:00:00] ERROR: [pool www] cannot get uid for user 'www-data'", "app-error", "the user `www-data`"),
+    ("mysqld", 1, "2026-11-29 22:00:00 0 [ERROR] mysqld: Can't change to run as user 'mysql' ;  Please check that the user exists!", "app-error", "the user `mysql`"),
+    ("chown", 1, "chown: invalid user: 'app:app'", "app-error", "the user `app`"),
+    ("chown", 1, "chown: unknown user/group app:app", "app-error", "the user `app`"),
+    ("gosu", 1, "error: failed switching to \"app\": unable to find user app: no matching entries in passwd file", "app-error", "the user `app`"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

@@ -138,3 +138,13 @@ fixture("signal.killed-by-process", "app-error", ["Process 1 (`/entrypoint.sh`)"
         killed_by(True),
         # The same death with no kill call in the trace: it came from outside.
         killed_by(False))
+
+# app.user-not-in-image: an nginx.conf from the official image (`user nginx;`) on Debian's nginx
+NGINX = ["nginx", "-g", "daemon off;"]
+def nginx_conf(stderr):
+    t = T(NGINX); t.start("/usr/sbin/nginx", NGINX); t.open("/etc/nginx/nginx.conf"); t.open("/etc/passwd")
+    t.write(2, stderr); t.exit(1); return t.end(1)
+fixture("app.user-not-in-image", "app-error", ["the user `nginx`", "getpwnam"],
+        nginx_conf('2026/11/29 22:13:30 [emerg] 1#1: getpwnam("nginx") failed in /etc/nginx/nginx.conf:1\n'),
+        # Another configuration error: an unknown directive.
+        nginx_conf('2026/11/29 22:13:30 [emerg] 1#1: unknown directive "servr" in /etc/nginx/nginx.conf:12\n'))
