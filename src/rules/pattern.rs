@@ -135,6 +135,11 @@ impl TextRegex {
         Regex::new(&filled).ok().map(Cow::Owned)
     }
 
+    /// The `{name}` slots the source holds.
+    pub fn slots(&self) -> impl Iterator<Item = &str> {
+        slot_names(&self.source)
+    }
+
     /// Matches `text`, adding named captures (and `line`, the whole text) to `vars`.
     pub fn capture(&self, text: &str, vars: &mut Vars) -> bool {
         let Some(re) = self.regex(vars) else {

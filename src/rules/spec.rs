@@ -238,8 +238,34 @@ impl RuleFile {
             }
         })?;
         file.check_flags()
+            .and_then(|()| file.check_run_slots())
             .map_err(|e| anyhow::anyhow!("bad rule file {name}: {e}"))?;
         Ok(file)
+    }
+
+    /// A run condition's regex has no earlier capture to fill a `{name}` slot from (slots are
+    /// for an event's `path_regex`), so one there, even in a `(?x)` comment, would make the
+    /// regex never match: refused.
+    fn check_run_slots(&self) -> Result<(), String> {
+        for rule in &self.rule {
+            let run = &rule.run;
+            let regexes = [
+                ("docker_error", &run.docker_error),
+                ("stderr", &run.stderr),
+                ("stderr_line_not", &run.stderr_line_not),
+                ("stderr_with", &run.stderr_with),
+                ("stderr_not", &run.stderr_not),
+            ];
+            for (key, re) in regexes {
+                if let Some(slot) = re.as_ref().and_then(|re| re.slots().next()) {
+                    return Err(format!(
+                        "{}: {key} has the slot {{{slot}}}, which nothing fills there (write a literal brace as \\x7b)",
+                        rule.id
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `flags_any` and `flags_all` test an open's flags: a condition that names any other call
@@ -290,6 +316,21 @@ mod tests {
             .to_string();
         assert!(err.contains("x.y") && err.contains("mkdir"), "{err}");
         assert!(RuleFile::parse("x.toml", &rule(r#"["@open"]"#)).is_ok());
+    }
+
+    #[test]
+    fn slots_in_run_regexes_are_refused() {
+        let rule = |stderr: &str| {
+            format!("[[rule]]\nid = \"x.y\"\nkind = \"app-error\"\nsummary = \"s\"\nexplanation = \"e\"\nfix = \"f\"\n[rule.run]\nstderr = '''{stderr}'''\n")
+        };
+        let err = RuleFile::parse("x.toml", &rule(r"(?x) bad\ user  # not ${APACHE_RUN_USER}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("x.y") && err.contains("{APACHE_RUN_USER}"),
+            "{err}"
+        );
+        assert!(RuleFile::parse("x.toml", &rule(r"a{3} \x7bAPACHE_RUN_USER}")).is_ok());
     }
 
     #[test]
