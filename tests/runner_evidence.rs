@@ -465,3 +465,63 @@ fn owners_are_named_from_the_tracees_accounts() {
         "{notes:?}"
     );
 }
+
+/// A symbolic link to nothing: `ls` lists it, every open or exec of it says ENOENT. The
+/// evidence names where it points, for an exec, an open and a `PATH` search alike.
+#[test]
+fn a_link_to_nothing_is_named_with_its_target() {
+    let dir = scratch();
+    let link = dir.path().join("tool");
+    std::os::unix::fs::symlink("/opt/gone/bin/tool", &link).unwrap();
+    let (code, _, evidence) = exec_failure(&link);
+    assert_eq!(code, Some(127));
+    assert!(!evidence.exists);
+    assert_eq!(
+        evidence.dangling_link.as_deref(),
+        Some("/opt/gone/bin/tool")
+    );
+    assert!(
+        evidence.nearest_parent.is_none(),
+        "the link's directory exists"
+    );
+    assert_eq!(
+        evidence.notes,
+        [format!(
+            "{} is a symbolic link to /opt/gone/bin/tool, which does not exist",
+            link.display()
+        )]
+    );
+
+    let l = link.to_str().unwrap();
+    let r = run(&[], &["/bin/busybox", "cat", l]);
+    let open = r
+        .event("open", l)
+        .or_else(|| r.event("openat", l))
+        .expect("the open");
+    let evidence = open.evidence.as_ref().unwrap();
+    assert_eq!(
+        evidence.dangling_link.as_deref(),
+        Some("/opt/gone/bin/tool")
+    );
+
+    let events = dir.path().join("events.jsonl");
+    let out = std::process::Command::new(common::bin())
+        .args(["__run", "--events", events.to_str().unwrap(), "--", "tool"])
+        .env("PATH", format!("/nonexistent:{}", dir.path().display()))
+        .output()
+        .unwrap();
+    let r = common::finish(out, &events);
+    assert_eq!(r.status.code(), Some(127));
+    let note = r
+        .trace
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Note)
+        .expect("a note");
+    let evidence = note.evidence.as_ref().expect("the search found the link");
+    assert_eq!(evidence.path, l);
+    assert_eq!(
+        evidence.dangling_link.as_deref(),
+        Some("/opt/gone/bin/tool")
+    );
+}

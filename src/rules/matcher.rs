@@ -205,6 +205,7 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
         && is(cond.mount_noexec, mount.map(|m| m.noexec))
         && is(cond.mount_read_only, mount.map(|m| m.read_only))
         && is(cond.own_mount, mount.map(|m| m.mount_point != "/"))
+        && is(cond.dangling_link, Some(ev.dangling_link.is_some()))
 }
 
 fn no_fact_asked(cond: &EvidenceCond) -> bool {
@@ -225,6 +226,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mount_noexec,
         mount_read_only,
         own_mount,
+        dangling_link,
     } = cond;
     [
         exists,
@@ -240,6 +242,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mount_noexec,
         mount_read_only,
         own_mount,
+        dangling_link,
     ]
     .iter()
     .all(|c| c.is_none())

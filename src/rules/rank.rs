@@ -344,6 +344,8 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("mount_point", Some(m.mount_point.clone()));
         put("fs_type", Some(m.fs_type.clone()));
     }
+    put("link", ev.dangling_link.as_ref().map(|_| ev.path.clone()));
+    put("link_target", ev.dangling_link.clone());
     if let Some(p) = &ev.nearest_parent {
         put("parent", Some(p.path.clone()));
         put("parent_mode", Some(format!("{:04o}", p.mode & 0o7777)));

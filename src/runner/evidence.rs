@@ -28,8 +28,11 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence 
     let root = &task.root;
     let mut ev = base(mounts, task, path, true);
     if !ev.exists {
-        ev.notes
-            .push(format!("{} does not exist", text::lossless(path)));
+        // A link to nothing has its own note.
+        if ev.dangling_link.is_none() {
+            ev.notes
+                .push(format!("{} does not exist", text::lossless(path)));
+        }
         return ev;
     }
     match ev.file_type.as_deref() {
@@ -61,6 +64,24 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence 
     ev
 }
 
+/// Evidence for a name a `PATH` search did not find, when one of the directories holds it as a
+/// symbolic link to nothing (the search follows links, so it saw no file there).
+pub fn for_path_search(
+    mounts: &mut Mounts,
+    task: &TaskFacts,
+    name: &[u8],
+    path_var: &[u8],
+) -> Option<Evidence> {
+    path_var
+        .split(|&b| b == b':')
+        .filter(|dir| dir.starts_with(b"/"))
+        .find_map(|dir| {
+            let candidate = [dir, b"/", name].concat();
+            task.root.dangling_link(&candidate)?;
+            Some(for_exec(mounts, task, &candidate))
+        })
+}
+
 /// Evidence for a failed call on a path (open, mkdir, chdir...).
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let mut ev = base(mounts, task, path, false);
@@ -81,7 +102,11 @@ fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evi
         path: text::lossless(path),
         ..Evidence::default()
     };
-    match root.stat(path, follow) {
+    // A symbolic link that leads nowhere counts as missing (what is missing is its target).
+    let meta = root
+        .stat(path, follow)
+        .filter(|m| !m.file_type().is_symlink() || root.stat(path, true).is_some());
+    match meta {
         Some(meta) => {
             ev.exists = true;
             let ft = meta.file_type();
@@ -102,7 +127,17 @@ fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evi
             ev.gid = Some(meta.gid());
             ev.size = Some(meta.size());
         }
-        None => ev.nearest_parent = nearest_parent(root, path),
+        None => match root.dangling_link(path) {
+            // The name is there, so no parent is missing: what is missing is the target.
+            Some(target) => {
+                ev.notes.push(format!(
+                    "{} is a symbolic link to {target}, which does not exist",
+                    text::lossless(path)
+                ));
+                ev.dangling_link = Some(target);
+            }
+            None => ev.nearest_parent = nearest_parent(root, path),
+        },
     }
     ev.mount = mounts.of(task.root.pid, task.view, path);
     if let Some((uid, gid, groups)) = &task.ids {
@@ -688,6 +723,14 @@ impl Root {
             result => result,
         }
         .map_err(std::io::Error::from)
+    }
+
+    /// Where `path` points when it is a symbolic link whose target does not resolve (the
+    /// caller found that `path` does not exist when followed).
+    fn dangling_link(&self, path: &[u8]) -> Option<String> {
+        let fd = self.open(path, libc::O_PATH | libc::O_NOFOLLOW).ok()?;
+        let target = nix::fcntl::readlinkat(&fd, "").ok()?;
+        Some(text::lossless(target.as_encoded_bytes()))
     }
 
     fn stat(&self, path: &[u8], follow: bool) -> Option<std::fs::Metadata> {

@@ -785,7 +785,10 @@ impl Tracer {
         for note in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let mut parts = note.splitn(2, |&b| b == 0);
             let name = parts.next().unwrap_or_default();
-            let path_var = String::from_utf8_lossy(parts.next().unwrap_or_default());
+            let path_bytes = parts.next().unwrap_or_default();
+            let path_var = String::from_utf8_lossy(path_bytes);
+            let (facts, mounts) = self.facts(self.main);
+            let evidence = evidence::for_path_search(mounts, facts, name, path_bytes);
             let event = Event {
                 pid: self.main.as_raw(),
                 kind: EventKind::Note,
@@ -797,6 +800,7 @@ impl Tracer {
                 path: Some(decode::text::lossless(name)),
                 ret: Some(-1),
                 errno: Some("ENOENT".into()),
+                evidence: evidence.map(Box::new),
                 ..Event::default()
             };
             self.writer.event(self.stamp(event));

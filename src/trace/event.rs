@@ -157,7 +157,8 @@ pub struct Evidence {
     pub gid: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
-    /// What the first bytes say: `elf`, `script` (`#!`), `empty`, `text`, `binary`.
+    /// What the first bytes say: `elf`, `script` (`#!`), `utf8-bom`, `utf16`, `empty`, `text`,
+    /// `binary`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub magic: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,6 +168,9 @@ pub struct Evidence {
     /// The mount the path lives on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount: Option<MountFacts>,
+    /// For a path that does not exist because it is a symbolic link to nothing: where it points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dangling_link: Option<String>,
     /// For a path that does not exist (or cannot be created): its nearest existing parent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nearest_parent: Option<ParentFacts>,

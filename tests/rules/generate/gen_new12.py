@@ -148,3 +148,29 @@ fixture("app.user-not-in-image", "app-error", ["the user `nginx`", "getpwnam"],
         nginx_conf('2026/11/29 22:13:30 [emerg] 1#1: getpwnam("nginx") failed in /etc/nginx/nginx.conf:1\n'),
         # Another configuration error: an unknown directive.
         nginx_conf('2026/11/29 22:13:30 [emerg] 1#1: unknown directive "servr" in /etc/nginx/nginx.conf:12\n'))
+
+# exec.dangling-link and file.dangling-link: the name is there, as a link to nothing
+def link_ev(path, target):
+    return {"path": path, "exists": False, "dangling_link": target, "process_uid": 0,
+            "notes": [f"{path} is a symbolic link to {target}, which does not exist"]}
+def exec_link(dangling):
+    t = T(["/usr/local/bin/server"])
+    ev = link_ev("/usr/local/bin/server", "/opt/app/bin/server") if dangling else \
+        {"path": "/usr/local/bin/server", "exists": False, "process_uid": 0, "notes": ["/usr/local/bin/server does not exist"]}
+    t.execve("/usr/local/bin/server", ["/usr/local/bin/server"], errno="ENOENT", evidence=ev)
+    t.write(2, "exec /usr/local/bin/server: no such file or directory\n"); t.exit(127); return t.end(127)
+fixture("exec.dangling-link", "missing-executable", ["/usr/local/bin/server", "/opt/app/bin/server"],
+        exec_link(True),
+        # Simply absent: no link.
+        exec_link(False))
+def open_link(dangling):
+    argv = ["nginx", "-g", "daemon off;"]
+    path = "/etc/nginx/sites-enabled/app"
+    t = T(argv); t.start("/usr/sbin/nginx", argv)
+    ev = link_ev(path, "../sites-available/app") if dangling else \
+        {"path": path, "exists": False, "process_uid": 0, "notes": [f"{path} does not exist"]}
+    t.open(path, errno="ENOENT", evidence=ev)
+    t.write(2, f'nginx: [emerg] open() "{path}" failed (2: No such file or directory)\n'); t.exit(1); return t.end(1)
+fixture("file.dangling-link", "missing-file", ["/etc/nginx/sites-enabled/app", "../sites-available/app"],
+        open_link(True),
+        open_link(False))
