@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::{program, run, scratch};
-use docker_diagnose::trace::{Event, EventKind, Evidence};
+use docker_diagnose::trace::{Event, Evidence};
 
 fn write_exec(path: &Path, body: &[u8], mode: u32) {
     std::fs::write(path, body).unwrap();
@@ -147,12 +147,7 @@ fn name_not_in_path_is_a_recorded_note() {
     assert_eq!(r.status.code(), Some(127));
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(stderr.contains(r#"exec: "no-such-command-dd": executable file not found in $PATH"#));
-    let note = r
-        .trace
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::Note)
-        .expect("a note");
+    let note = r.note();
     assert_eq!(note.syscall.as_deref(), Some("execve"));
     assert_eq!(note.path.as_deref(), Some("no-such-command-dd"));
     assert_eq!(note.errno.as_deref(), Some("ENOENT"));
@@ -512,12 +507,7 @@ fn a_link_to_nothing_is_named_with_its_target() {
         .unwrap();
     let r = common::finish(out, &events);
     assert_eq!(r.status.code(), Some(127));
-    let note = r
-        .trace
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::Note)
-        .expect("a note");
+    let note = r.note();
     let evidence = note.evidence.as_ref().expect("the search found the link");
     assert_eq!(evidence.path, l);
     assert_eq!(

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use docker_diagnose::trace::{read_records, Event, Trace};
+use docker_diagnose::trace::{read_records, Event, EventKind, Trace};
 
 /// Our binary.
 pub fn bin() -> &'static str {
@@ -109,6 +109,15 @@ impl Run {
             .events
             .iter()
             .find(|e| e.syscall.as_deref() == Some(syscall) && e.path.as_deref() == Some(path))
+    }
+
+    /// The launcher's note (a name its `PATH` search did not find).
+    pub fn note(&self) -> &Event {
+        self.trace
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Note)
+            .expect("a note")
     }
 }
 
