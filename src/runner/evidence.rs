@@ -154,12 +154,10 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
     let n = file.read_at(&mut head, 0).unwrap_or(0);
     head.truncate(n);
     ev.magic = Some(magic(&head).into());
-    if head.starts_with(UTF8_BOM) && head[UTF8_BOM.len()..].starts_with(b"#!") {
-        let line = &head[UTF8_BOM.len()..];
-        let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    if let Some(behind) = head.strip_prefix(UTF8_BOM).filter(|h| h.starts_with(b"#!")) {
         ev.notes.push(format!(
-            "a UTF-8 byte-order mark (EF BB BF) comes before \"{}\": the kernel sees no #!",
-            text::escape(line)
+            "a UTF-8 byte-order mark (EF BB BF) comes before \"#!{}\": the kernel sees no #!",
+            shebang(root, behind).line
         ));
     }
     if head.starts_with(b"\x7fELF") {
@@ -192,8 +190,8 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
     }
 }
 
-/// The three bytes some editors put before UTF-8 text ("UTF-8 with BOM"); a shell skips them, the
-/// kernel's `#!` check does not.
+/// The three bytes some editors put before UTF-8 text ("UTF-8 with BOM"); the kernel's `#!`
+/// check sees them instead of the `#!`.
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// What a file's head says it is: `empty`, `elf`, `script` (`#!`), `utf8-bom` and `utf16` (text
