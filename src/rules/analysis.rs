@@ -320,11 +320,16 @@ impl<'a> Analysis<'a> {
 }
 
 /// A call that sends a signal to a process it names (`kill`, `tkill`, `tgkill`).
-pub fn is_kill_call(e: &Event) -> bool {
+fn is_kill_call(e: &Event) -> bool {
     e.kind == EventKind::Syscall
         && e.syscall
             .as_deref()
             .is_some_and(|s| matches!(s, "kill" | "tkill" | "tgkill"))
+}
+
+/// The process a kill call signals, when it names one (not a group, not every process).
+pub fn kill_target(e: &Event) -> Option<i32> {
+    e.target.filter(|&t| t > 0 && is_kill_call(e))
 }
 
 pub fn is_stderr_write(e: &Event) -> bool {

@@ -2,7 +2,7 @@
 //! context (the process that decides the exit, what was written to stderr afterwards, whether
 //! stderr names the same path), and keep the best finding per kind, most likely first.
 
-use super::analysis::{basename, command_line, is_kill_call, Analysis, Mention};
+use super::analysis::{basename, command_line, kill_target, Analysis, Mention};
 use super::matcher::{event_matches, plain_match, run_matches};
 use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
@@ -115,11 +115,7 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
         event_vars(&a.events[j], &mut vars);
     }
     // A kill call is about the process it kills.
-    let e = &a.events[i];
-    let subject = match e.target {
-        Some(t) if t > 0 && is_kill_call(e) => t,
-        _ => e.pid,
-    };
+    let subject = kill_target(&a.events[i]).unwrap_or(a.events[i].pid);
     let confidence = if a.decisive.contains(&subject) {
         rule.confidence
     } else {
@@ -360,8 +356,8 @@ fn signal_vars(a: &Analysis, i: usize, v: &mut Vars) {
     let e = &a.events[i];
     let (receiver, sender) = if e.kind == EventKind::Signal {
         (Some(e.pid), e.sender)
-    } else if is_kill_call(e) {
-        (e.target.filter(|&t| t > 0), Some(e.pid))
+    } else if e.target.is_some() {
+        (kill_target(e), Some(e.pid))
     } else {
         return;
     };
