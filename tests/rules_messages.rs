@@ -106,6 +106,16 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("chown", 1, "chown: invalid user: 'app:app'", "app-error", "the user `app`"),
     ("chown", 1, "chown: unknown user/group app:app", "app-error", "the user `app`"),
     ("gosu", 1, "error: failed switching to \"app\": unable to find user app: no matching entries in passwd file", "app-error", "the user `app`"),
+    ("sh", 127, "/entrypoint.sh: 3: [[: not found", "app-error", "uses bash syntax"),
+    ("sh", 127, "/entrypoint.sh: 4: source: not found", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: 2: Syntax error: \"(\" unexpected", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: 7: Syntax error: redirection unexpected", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: 5: Bad substitution", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: 2: read: Illegal option -a", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: line 2: syntax error: unexpected \"(\"", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: read: line 2: illegal option -a", "app-error", "uses bash syntax"),
+    ("sh", 127, "/entrypoint.sh: line 3: declare: not found", "app-error", "uses bash syntax"),
+    ("sh", 2, "/entrypoint.sh: local: line 2: -a: bad variable name", "app-error", "uses bash syntax"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

@@ -497,7 +497,8 @@ impl<'de> Deserialize<'de> for ErrnoSet {
     }
 }
 
-/// A finding's text with `{name}` or `{name|fallback words}` placeholders.
+/// A finding's text with `{name}` or `{name|fallback words}` placeholders; `{{` is a literal
+/// brace (shell's `${{var}` in a fix).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template(String);
 
@@ -508,6 +509,11 @@ impl Template {
         while let Some(at) = rest.find('{') {
             out.push_str(&rest[..at]);
             let after = &rest[at + 1..];
+            if let Some(literal) = after.strip_prefix('{') {
+                out.push('{');
+                rest = literal;
+                continue;
+            }
             let end = after.find('}').expect("checked when the template was read");
             let (name, fallback) = match after[..end].split_once('|') {
                 Some((n, f)) => (n, Some(f)),
@@ -530,6 +536,10 @@ impl TryFrom<String> for Template {
         let mut rest = text.as_str();
         while let Some(at) = rest.find('{') {
             let after = &rest[at + 1..];
+            if let Some(literal) = after.strip_prefix('{') {
+                rest = literal;
+                continue;
+            }
             let end = after
                 .find('}')
                 .ok_or_else(|| format!("unclosed placeholder in {text:?}"))?;
@@ -653,5 +663,14 @@ mod tests {
         assert_eq!(t.render(&vars), "/app/server needs its loader");
         assert!(Template::try_from("{unclosed".to_string()).is_err());
         assert!(Template::try_from("{1bad}".to_string()).is_err());
+    }
+
+    #[test]
+    fn a_doubled_brace_is_a_literal_brace() {
+        let t = Template::try_from("`${{var:0:3}` in {path}".to_string()).unwrap();
+        let mut vars = Vars::new();
+        vars.insert("path".into(), "/entrypoint.sh".into());
+        assert_eq!(t.render(&vars), "`${var:0:3}` in /entrypoint.sh");
+        assert!(Template::try_from("${var:0:3}".to_string()).is_err());
     }
 }
