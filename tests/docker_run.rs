@@ -174,6 +174,48 @@ fn a_directory_mounted_onto_a_file_is_named_as_such() {
     assert_nothing_left(&run);
 }
 
+/// `-v MISSING:/etc/app.conf` where the image has no such file: the engine makes the missing
+/// host path a directory and the container starts; the program's read fails on a directory.
+/// The report names the directory as mounted there and the host path the user gave.
+#[test]
+fn a_directory_mounted_where_a_file_is_read_names_the_host_path() {
+    ensure_busybox_image();
+    let host = tempfile::tempdir().unwrap();
+    let source = host.path().join("app.conf");
+    let volume = format!("{}:/etc/app.conf", source.display());
+    let run = diagnose(&[
+        "--format",
+        "json",
+        "-v",
+        &volume,
+        BUSYBOX,
+        "cat",
+        "/etc/app.conf",
+    ]);
+    let report = run.report();
+    let primary = &report["findings"][0];
+    assert_eq!(primary["kind"], "missing-file", "{report:#}");
+    assert_eq!(
+        primary["rule"], "file.directory-mounted-for-file",
+        "{report:#}"
+    );
+    let summary = primary["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(&format!("from {}", source.display())),
+        "{summary}"
+    );
+    let evidence = primary["evidence"].to_string();
+    assert!(
+        evidence.contains("is a directory, mounted there"),
+        "{evidence}"
+    );
+    assert!(
+        source.is_dir(),
+        "the engine made the missing host path a directory"
+    );
+    assert_nothing_left(&run);
+}
+
 #[test]
 fn read_only_root_filesystem_works() {
     ensure_busybox_image();

@@ -116,6 +116,11 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("sh", 2, "/entrypoint.sh: read: line 2: illegal option -a", "app-error", "uses bash syntax"),
     ("sh", 127, "/entrypoint.sh: line 3: declare: not found", "app-error", "uses bash syntax"),
     ("sh", 2, "/entrypoint.sh: local: line 2: -a: bad variable name", "app-error", "uses bash syntax"),
+    ("python3", 1, "IsADirectoryError: [Errno 21] Is a directory: '/etc/app.conf'", "missing-file", "`/etc/app.conf` is a directory"),
+    ("cat", 1, "cat: /etc/app.conf: Is a directory", "missing-file", "`/etc/app.conf` is a directory"),
+    ("nginx", 1, "2026/11/29 23:50:00 [emerg] 1#1: pread() \"/etc/nginx/nginx.conf\" failed (21: Is a directory)", "missing-file", "`/etc/nginx/nginx.conf` is a directory"),
+    ("java", 1, "Exception in thread \"main\" java.io.FileNotFoundException: /app/config.yml (Is a directory)", "missing-file", "`/app/config.yml` is a directory"),
+    ("app", 1, "error: read /etc/app/config.toml: is a directory", "missing-file", "`/etc/app/config.toml` is a directory"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

@@ -515,3 +515,43 @@ fn a_link_to_nothing_is_named_with_its_target() {
         Some("/opt/gone/bin/tool")
     );
 }
+
+/// An open that expects a file and finds a directory succeeds (the read after it fails, which
+/// is not traced), so the open carries the directory's evidence; an open for writing fails with
+/// EISDIR and carries it too. An open that asks for a directory (`ls`) carries none: healthy
+/// programs open directories all the time.
+#[test]
+fn a_directory_opened_as_a_file_is_named_as_one() {
+    let dir = scratch();
+    let config = dir.path().join("app.conf");
+    std::fs::create_dir(&config).unwrap();
+    let c = config.to_str().unwrap();
+    let open_of = |r: &common::Run| {
+        r.event("open", c)
+            .or_else(|| r.event("openat", c))
+            .cloned()
+            .expect("the open")
+    };
+
+    let read = run(&[], &["/bin/busybox", "cat", c]);
+    assert_eq!(read.status.code(), Some(1));
+    let open = open_of(&read);
+    assert_eq!(open.ret, Some(3), "the open itself succeeds: {}", open.call);
+    let evidence = open.evidence.expect("evidence on the open");
+    assert_eq!(evidence.file_type.as_deref(), Some("dir"));
+    assert_eq!(evidence.notes, [format!("{c} is a directory")]);
+
+    let append = run(
+        &[],
+        &["/bin/busybox", "sh", "-c", &format!("echo x >> {c}")],
+    );
+    let open = open_of(&append);
+    assert_eq!(open.errno.as_deref(), Some("EISDIR"));
+    let evidence = open.evidence.expect("evidence on the failed open");
+    assert_eq!(evidence.file_type.as_deref(), Some("dir"));
+
+    let listing = run(&[], &["/bin/busybox", "ls", c]);
+    assert_eq!(listing.status.code(), Some(0));
+    let open = open_of(&listing);
+    assert!(open.evidence.is_none(), "{open:?}");
+}

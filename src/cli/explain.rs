@@ -249,6 +249,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
         memory_limit: None,
         healthy: false,
         secrets: log.secrets,
+        bind_mounts: Vec::new(),
     };
     (obs, note)
 }

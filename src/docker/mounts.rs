@@ -9,6 +9,7 @@ use bollard::models::{
 };
 
 use super::flags::parse_bytes;
+use crate::rules::BindMount;
 
 /// What `-v` specs become: binds (with a source) and anonymous volumes (a container path only).
 #[derive(Debug, Default, PartialEq)]
@@ -56,6 +57,29 @@ pub fn named_volumes(binds: &[String], mounts: &[Mount]) -> Vec<String> {
             .flatten()
             .filter(|s| !s.is_empty())
     });
+    from_binds.chain(from_mounts).collect()
+}
+
+/// The host paths a container mounts, from its `-v` binds (`/host:/path[:options]`; a named
+/// volume's source is a name, not a path) and its `--mount type=bind`.
+pub fn bind_mounts(binds: &[String], mounts: &[Mount]) -> Vec<BindMount> {
+    let from_binds = binds.iter().filter_map(|b| {
+        let mut parts = b.split(':');
+        let (source, target) = (parts.next()?, parts.next()?);
+        source.starts_with('/').then(|| BindMount {
+            source: source.to_string(),
+            target: target.to_string(),
+        })
+    });
+    let from_mounts = mounts
+        .iter()
+        .filter(|m| m.typ == Some(MountType::BIND))
+        .filter_map(|m| {
+            Some(BindMount {
+                source: m.source.clone()?,
+                target: m.target.clone()?,
+            })
+        });
     from_binds.chain(from_mounts).collect()
 }
 

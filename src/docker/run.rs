@@ -129,6 +129,11 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         .and_then(|h| h.memory)
         .filter(|m| *m > 0)
         .map(|m| m as u64);
+    let host = spec.config.host_config.as_ref();
+    let bind_mounts = super::mounts::bind_mounts(
+        host.and_then(|h| h.binds.as_deref()).unwrap_or_default(),
+        host.and_then(|h| h.mounts.as_deref()).unwrap_or_default(),
+    );
     Observation {
         target: spec.target.clone(),
         outcome,
@@ -141,5 +146,6 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         memory_limit,
         healthy: false,
         secrets: crate::report::redact::secret_values(&spec.env),
+        bind_mounts,
     }
 }

@@ -205,6 +205,7 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
         && is(cond.mount_noexec, mount.map(|m| m.noexec))
         && is(cond.mount_read_only, mount.map(|m| m.read_only))
         && is(cond.own_mount, mount.map(|m| m.mount_point != "/"))
+        && is(cond.mounted_here, mount.map(|m| m.mount_point == ev.path))
         && is(cond.dangling_link, Some(ev.dangling_link.is_some()))
 }
 
@@ -226,6 +227,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mount_noexec,
         mount_read_only,
         own_mount,
+        mounted_here,
         dangling_link,
     } = cond;
     [
@@ -242,6 +244,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mount_noexec,
         mount_read_only,
         own_mount,
+        mounted_here,
         dangling_link,
     ]
     .iter()

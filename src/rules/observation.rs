@@ -21,4 +21,27 @@ pub struct Observation {
     pub healthy: bool,
     /// Values of secret-looking environment variables: never shown in any report.
     pub secrets: Vec<String>,
+    /// The host paths mounted into the container (`-v /host:/path`, `--mount type=bind`): a
+    /// finding about a mount point names what the user mounted there.
+    pub bind_mounts: Vec<BindMount>,
+}
+
+impl Observation {
+    /// The host path mounted at `target`, when the user mounted one there.
+    pub fn bind_source(&self, target: &str) -> Option<&str> {
+        let target = target.trim_end_matches('/');
+        self.bind_mounts
+            .iter()
+            .find(|b| b.target.trim_end_matches('/') == target)
+            .map(|b| b.source.as_str())
+    }
+}
+
+/// A host file or directory mounted into the container.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct BindMount {
+    /// The path on the engine's host.
+    pub source: String,
+    /// Where it appears in the container.
+    pub target: String,
 }

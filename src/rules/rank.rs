@@ -110,6 +110,10 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
     })?;
     // The blamed event's values first; the `then` events fill in the rest (an exit's code).
     event_vars(&a.events[i], &mut vars);
+    let mounted = vars.get("mount_point").and_then(|m| a.obs.bind_source(m));
+    if let Some(source) = mounted {
+        vars.insert("bind_source".into(), source.to_string());
+    }
     signal_vars(a, i, &mut vars);
     for j in then {
         event_vars(&a.events[j], &mut vars);

@@ -222,6 +222,9 @@ pub struct EvidenceCond {
     /// The path lies on a mount of its own (a volume, a bind mount, a tmpfs), not on the
     /// container's root file system.
     pub own_mount: Option<bool>,
+    /// The path is itself a mount point: what is there was mounted at that very path (`-v
+    /// HOST:PATH`), not found inside a mounted directory.
+    pub mounted_here: Option<bool>,
     /// The path is a symbolic link whose target does not exist.
     pub dangling_link: Option<bool>,
 }

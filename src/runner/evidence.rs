@@ -82,6 +82,23 @@ pub fn for_path_search(
         })
 }
 
+/// Evidence for an open that found a directory where it asked for no directory (`O_DIRECTORY`):
+/// a program reading its configuration, a log it appends to. The mount tells whether the
+/// directory is a volume or bind mount of its own: `-v HOST:PATH` with a missing host file
+/// makes the engine create a directory there.
+pub fn for_opened_directory(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
+    let mut ev = base(mounts, task, path, true);
+    let shown = text::lossless(path);
+    match ev.mount.as_ref().filter(|m| m.mount_point == shown) {
+        Some(m) => ev.notes.push(format!(
+            "{shown} is a directory, mounted there on its own ({})",
+            m.fs_type
+        )),
+        None => ev.notes.push(format!("{shown} is a directory")),
+    }
+    ev
+}
+
 /// Evidence for a failed call on a path (open, mkdir, chdir...).
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let mut ev = base(mounts, task, path, false);

@@ -50,8 +50,12 @@ pub struct Lookup {
 /// What a call does when its path exists, as far as the tracer can tell beforehand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WhenFound {
-    /// Only its exit tells (an open's descriptor, a link's target).
+    /// Only its exit tells (a link's target, an open of a directory).
     Unknown,
+    /// An open that expects no directory (no `O_DIRECTORY`, no `O_PATH`): only its exit tells
+    /// its descriptor, but a directory found there is worth evidence (a configuration file
+    /// that is a directory fails the program's read, not the open).
+    OpensFile,
     /// It returns 0 (`access(F_OK)`).
     Succeeds,
     /// It returns 0 once the kernel has written this many bytes at this address (a stat).
@@ -63,6 +67,8 @@ pub enum WhenFound {
 pub enum Prediction {
     Missing,
     Succeeds,
+    /// Found, and a directory where the open expects a file: the result is still the exit's.
+    Directory,
 }
 
 /// Which calls can be predicted, from their arguments: a call that could create the file
@@ -73,10 +79,14 @@ pub fn lookup_of(sysno: Sysno, args: [u64; 6]) -> Option<Lookup> {
     let stat_flags = nofollow | libc::AT_NO_AUTOMOUNT as u64 | libc::AT_EMPTY_PATH as u64;
     let access_ok = |mode: u64| mode & !7 == 0;
     let open = |dirfd, flags: u64| {
+        let any_type = flags & (libc::O_DIRECTORY | libc::O_PATH) as u64 != 0;
         (flags & (libc::O_CREAT as u64 | O_TMPFILE_BIT) == 0).then_some(Lookup {
             dirfd,
             follow: flags & libc::O_NOFOLLOW as u64 == 0,
-            found: WhenFound::Unknown,
+            found: match any_type {
+                true => WhenFound::Unknown,
+                false => WhenFound::OpensFile,
+            },
         })
     };
     let plain = |dirfd, follow, found| {
@@ -203,14 +213,17 @@ impl View {
 
 /// What the call of the stopped task `tid` on `path` will answer, when the tracer can prove it:
 /// ENOENT when our own lookup fails with ENOENT; success when it finds the path and the call
-/// then succeeds for sure (see [`WhenFound`]). The caller has checked that the task's view is
-/// the tracer's.
+/// then succeeds for sure (see [`WhenFound`]); a directory that an open expecting a file finds.
+/// The caller has checked that the task's view is the tracer's.
 pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
     match resolve(tid, path, lookup)? {
         Err(libc::ENOENT) => Some(Prediction::Missing),
         Err(_) => None,
-        Ok(()) => match lookup.found {
+        Ok(found) => match lookup.found {
             WhenFound::Unknown => None,
+            WhenFound::OpensFile => nix::sys::stat::fstat(&found)
+                .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)
+                .then_some(Prediction::Directory),
             WhenFound::Succeeds => Some(Prediction::Succeeds),
             // A buffer that cannot be read is not mapped: the call's EFAULT is left to its exit.
             WhenFound::Fills(buf, len) => (super::decode::mem::read_bytes(tid, buf, len).len()
@@ -220,9 +233,9 @@ pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
     }
 }
 
-/// Our own lookup of `path` as the task `tid` would make it: found, or the errno; `None` when
-/// it cannot be made the task's way (an empty path, a vanished task, a bad descriptor) or when
-/// its answer may depend on who asks.
+/// Our own lookup of `path` as the task `tid` would make it: found (its `O_PATH` descriptor),
+/// or the errno; `None` when it cannot be made the task's way (an empty path, a vanished task,
+/// a bad descriptor) or when its answer may depend on who asks.
 ///
 /// Part of /proc answers each reader differently: `/proc/self` (and `/dev/fd`, `/dev/stdin`,
 /// `/etc/mtab`, which lead to it) is the tracer when the tracer looks, and magic links
@@ -230,7 +243,7 @@ pub fn predict(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Prediction> {
 /// first stays on the mount it starts on: a path that never leaves it never reaches /proc, so
 /// its answer is the task's. A path that crosses a mount point is looked up again, and answered
 /// only when found outside procfs: where its ENOENT happened, we cannot tell.
-fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
+fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<OwnedFd, i32>> {
     if path.is_empty() {
         return None; // ENOENT, unless AT_EMPTY_PATH: not worth telling apart
     }
@@ -269,9 +282,9 @@ fn resolve(tid: Pid, path: &[u8], lookup: Lookup) -> Option<Result<(), i32>> {
     };
     let no_magic = ResolveFlag::RESOLVE_NO_MAGICLINKS;
     match open(no_magic | ResolveFlag::RESOLVE_NO_XDEV) {
-        Ok(_) => Some(Ok(())),
+        Ok(found) => Some(Ok(found)),
         Err(Errno::EXDEV) => match open(no_magic) {
-            Ok(fd) => (!on_procfs(&fd)?).then_some(Ok(())),
+            Ok(fd) => (!on_procfs(&fd)?).then_some(Ok(fd)),
             Err(Errno::ENOENT) => None,
             Err(errno) => Some(Err(errno as i32)),
         },
@@ -295,7 +308,7 @@ mod tests {
         let open = Some(Lookup {
             dirfd: None,
             follow: true,
-            found: WhenFound::Unknown,
+            found: WhenFound::OpensFile,
         });
         assert_eq!(lookup_of(Sysno::openat, [cwd, 0, 0, 0, 0, 0]), open);
         assert_eq!(
@@ -311,7 +324,7 @@ mod tests {
             Some(Lookup {
                 dirfd: Some(5),
                 follow: false,
-                found: WhenFound::Unknown,
+                found: WhenFound::OpensFile,
             })
         );
         assert_eq!(lookup_of(Sysno::access, [0, 8, 0, 0, 0, 0]), None);
@@ -340,6 +353,16 @@ mod tests {
             found(Sysno::access, [0, 0, 0, 0, 0, 0]),
             Some(WhenFound::Succeeds)
         );
+        // An open that asks for a directory (or any type) wants no note when it finds one.
+        let directory = (libc::O_DIRECTORY | libc::O_RDONLY) as u64;
+        assert_eq!(
+            found(Sysno::openat, [cwd, 0, directory, 0, 0, 0]),
+            Some(WhenFound::Unknown)
+        );
+        assert_eq!(
+            found(Sysno::open, [0, libc::O_PATH as u64, 0, 0, 0, 0]),
+            Some(WhenFound::Unknown)
+        );
         // Whether R_OK holds is the kernel's permission check, not a lookup.
         assert_eq!(
             found(Sysno::access, [0, 4, 0, 0, 0, 0]),
@@ -367,6 +390,11 @@ mod tests {
         );
         // Found, but only the exit tells (an open), or the buffer is not mapped (EFAULT).
         assert_eq!(predict(me, b"/", l(WhenFound::Unknown)), None);
+        assert_eq!(predict(me, b"/etc/passwd", l(WhenFound::OpensFile)), None);
+        assert_eq!(
+            predict(me, b"/", l(WhenFound::OpensFile)),
+            Some(Prediction::Directory)
+        );
         assert_eq!(predict(me, b"/", l(WhenFound::Fills(8, STAT_SIZE))), None);
         assert_eq!(predict(me, b"", stat), None);
         // ENOTDIR, not ENOENT: a regular file used as a directory.

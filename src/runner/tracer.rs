@@ -391,14 +391,20 @@ impl Tracer {
                     false => self.predict(pid, &entry, args),
                     true => None,
                 };
-                if let Some(prediction) = predicted {
-                    self.predicted += 1;
-                    // Recorded now: no exit stop (`resume` sees nothing pending).
-                    self.task(pid).pending = Some(entry);
-                    match prediction {
-                        Prediction::Missing => self.on_exit_stop(pid, -(libc::ENOENT as i64), true),
-                        Prediction::Succeeds => self.on_exit_stop(pid, 0, false),
+                // Recorded now, with no exit stop (`resume` sees nothing pending), or at the exit.
+                let result = match predicted {
+                    Some(Prediction::Missing) => Some((-(libc::ENOENT as i64), true)),
+                    Some(Prediction::Succeeds) => Some((0, false)),
+                    Some(Prediction::Directory) => {
+                        entry.found_directory = true;
+                        None
                     }
+                    None => None,
+                };
+                if let Some((ret, is_error)) = result {
+                    self.predicted += 1;
+                    self.task(pid).pending = Some(entry);
+                    self.on_exit_stop(pid, ret, is_error);
                 } else if entry.wants_result() || self.full {
                     self.task(pid).pending = Some(entry);
                 } else if !matches!(entry.sysno, Some(Sysno::write | Sysno::writev)) {
@@ -559,12 +565,15 @@ impl Tracer {
             addr.starts_with('/').then(|| addr.as_bytes().to_vec())
         });
         let sysno = entry.sysno;
+        let found_directory = entry.found_directory;
         if !is_error && matches!(sysno, Some(Sysno::mount | Sysno::chroot)) {
             self.mounts.forget();
         }
         let mut event = entry.finish(Some((sval, is_error)));
         self.follow_after(pid, sysno, &event, sval);
-        if is_error {
+        if found_directory {
+            event.evidence = self.directory_evidence(pid, abs.as_deref());
+        } else if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
         }
         self.writer.event(self.stamp(event));
@@ -583,6 +592,8 @@ impl Tracer {
                 let (facts, mounts) = self.facts(pid);
                 Some(Box::new(evidence::for_exec(mounts, facts, path)))
             }
+            // An open for writing (a log file) that found a directory.
+            _ if errno == libc::EISDIR => self.directory_evidence(pid, Some(path)),
             _ if self.evidence_budget > 0
                 && matches!(
                     errno,
@@ -595,6 +606,24 @@ impl Tracer {
             }
             _ => None,
         }
+    }
+
+    /// Evidence for a directory that an open expecting a file found: the read that fails on it
+    /// (`EISDIR`) is not traced, so the open carries it.
+    fn directory_evidence(
+        &mut self,
+        pid: Pid,
+        path: Option<&[u8]>,
+    ) -> Option<Box<crate::trace::Evidence>> {
+        let path = path.filter(|p| p.first() == Some(&b'/'))?;
+        if self.evidence_budget == 0 {
+            return None;
+        }
+        self.evidence_budget -= 1;
+        let (facts, mounts) = self.facts(pid);
+        Some(Box::new(evidence::for_opened_directory(
+            mounts, facts, path,
+        )))
     }
 
     /// `PTRACE_EVENT_EXIT`, which only the main process stops at (`main_options`): the trace

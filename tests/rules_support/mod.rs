@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use docker_diagnose::report::{Exit, Outcome, Target};
-use docker_diagnose::rules::Observation;
+use docker_diagnose::rules::{BindMount, Observation};
 use docker_diagnose::trace::{Record, Trace};
 use serde::Deserialize;
 
@@ -20,6 +20,8 @@ pub struct Facts {
     pub memory_limit: Option<u64>,
     #[serde(default)]
     pub healthy: bool,
+    #[serde(default)]
+    pub bind_mounts: Vec<BindMount>,
 }
 
 pub fn fixtures_dir() -> PathBuf {
@@ -82,6 +84,7 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         memory_limit: facts.memory_limit,
         healthy: facts.healthy,
         secrets: Vec::new(),
+        bind_mounts: facts.bind_mounts.clone(),
         trace,
     }
 }

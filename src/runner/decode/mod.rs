@@ -39,6 +39,9 @@ pub struct Entry {
     pub raw_path: Option<Vec<u8>>,
     /// Bytes written to fd 1 or 2.
     pub output: Option<(i32, Vec<u8>)>,
+    /// An open that expects a file found a directory at entry (`predict`): its event gets the
+    /// directory's evidence, whatever it returns.
+    pub found_directory: bool,
     /// A `getsockopt(fd, SOL_SOCKET, SO_ERROR, ...)`'s value and length pointers: its result is
     /// the outcome of a non-blocking connect (see [`crate::trace::deferred`]).
     so_error_at: Option<(u64, u64)>,
@@ -421,6 +424,7 @@ fn entry_as(pid: Pid, nr: u64, args: [u64; 6], layout: Option<&[Arg]>) -> Entry 
         abs_path: d.abs_path,
         raw_path: d.raw_path,
         output: d.output,
+        found_directory: false,
     }
 }
 

@@ -104,6 +104,7 @@ def toml_val(v):
     if isinstance(v, bool): return "true" if v else "false"
     if isinstance(v, (int,)): return str(v)
     if isinstance(v, list): return "[" + ", ".join(toml_val(x) for x in v) + "]"
+    if isinstance(v, dict): return "{ " + ", ".join(f"{k} = {toml_val(x)}" for k, x in v.items()) + " }"
     return json.dumps(v)
 
 def fixture(rule, kind, mentions, catches, catches_not, obs=None, not_obs=None, rank=None):
