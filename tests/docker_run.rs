@@ -121,6 +121,38 @@ fn healthy_by_its_healthcheck_counts_as_started_before_the_deadline() {
     docker(&["rmi", tag]);
 }
 
+/// Unhealthy after two failed checks, up for thirty seconds: the run ends as soon as the
+/// HEALTHCHECK gives up, and is not a good start although the container is up. The check's
+/// `curl` is not in the image, which the report names from the check's output.
+#[test]
+fn unhealthy_by_its_healthcheck_is_not_a_good_start() {
+    let tag = "dd-test-docker/unhealthy:latest";
+    busybox_image(
+        tag,
+        "HEALTHCHECK --interval=1s --timeout=1s --retries=2 CMD curl -f http://127.0.0.1:8080/\nCMD [\"httpd\", \"-f\", \"-p\", \"8080\"]",
+    );
+    let run = diagnose(&["--format", "json", "--wait", "60s", tag]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    let primary = &report["findings"][0];
+    assert_eq!(primary["kind"], "unhealthy", "{report:#}");
+    assert_eq!(primary["rule"], "health.check-tool-missing", "{report:#}");
+    assert!(
+        primary["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`curl`"),
+        "{primary:#}"
+    );
+    assert!(
+        report["duration_ms"].as_u64().is_some_and(|ms| ms < 30_000),
+        "the wait ends at the verdict, not at --wait: {report:#}"
+    );
+    assert_eq!(run.code, 1);
+    assert_nothing_left(&run);
+    docker(&["rmi", tag]);
+}
+
 #[test]
 fn engine_refusals_are_reported_as_not_started() {
     ensure_busybox_image();

@@ -248,6 +248,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
         docker_error: None,
         memory_limit: None,
         healthy: false,
+        unhealthy: None,
         secrets: log.secrets,
         bind_mounts: Vec::new(),
     };

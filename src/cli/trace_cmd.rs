@@ -139,6 +139,7 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         docker_error: None,
         memory_limit: None,
         healthy: false,
+        unhealthy: None,
         secrets: secret_env_values(),
         bind_mounts: Vec::new(),
     }

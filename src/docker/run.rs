@@ -10,7 +10,7 @@ use bollard::Docker;
 use super::cleanup::Cleanup;
 use super::launch::{launch, Launched, RunSpec};
 use super::timings::timed;
-use super::wait::{self, Waited};
+use super::wait::{self, Health, Waited};
 use super::{collect, inject};
 use crate::report::{Exit, Outcome};
 use crate::rules::Observation;
@@ -64,7 +64,8 @@ pub async fn observe(
     )
     .await?;
     let measured_ms = started.elapsed().as_millis() as u64;
-    let running = matches!(waited, Waited::Running { .. });
+    let running = matches!(waited, Waited::Running(_));
+    let exited = waited == Waited::Exited;
     if running {
         // SIGKILL, not a stop with a grace (a second lost whenever PID 1 ignores SIGTERM, as it
         // does without a handler). Waiting for the exit lets the runner write its End record
@@ -91,9 +92,12 @@ pub async fn observe(
     let (trace, (stdout_tail, stderr_tail), state) = collected;
     let (trace, state) = (trace?, state?);
     let mut obs = match waited {
-        Waited::Running { healthy } => {
+        Waited::Running(health) => {
             let mut obs = observation(spec, Outcome::Running, trace);
-            obs.healthy = healthy;
+            obs.healthy = health == Health::Healthy;
+            if let Health::Unhealthy(failure) = health {
+                obs.unhealthy = Some(failure);
+            }
             obs
         }
         Waited::Exited => {
@@ -105,8 +109,8 @@ pub async fn observe(
         }
     };
     // The runner's own measure is exact when it wrote one.
-    obs.duration_ms = match (&obs.trace.end, waited) {
-        (Some(end), Waited::Exited) => end.duration_ms,
+    obs.duration_ms = match (&obs.trace.end, exited) {
+        (Some(end), true) => end.duration_ms,
         _ => measured_ms,
     };
     obs.stdout_tail = stdout_tail;
@@ -145,6 +149,7 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         docker_error: None,
         memory_limit,
         healthy: false,
+        unhealthy: None,
         secrets: crate::report::redact::secret_values(&spec.env),
         bind_mounts,
     }

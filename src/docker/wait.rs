@@ -1,30 +1,42 @@
 //! Waiting for the verdict: the container exits, or it is still up when `--wait` runs out (or
-//! reports healthy by its HEALTHCHECK first) — then it counts as started.
+//! reports healthy by its HEALTHCHECK first) — then it counts as started — or its HEALTHCHECK
+//! reports unhealthy first: up, but not a good start.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use bollard::errors::Error;
-use bollard::models::HealthStatusEnum;
+use bollard::models::{ContainerInspectResponse, HealthStatusEnum};
 use bollard::query_parameters::{KillContainerOptions, WaitContainerOptions};
 use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::engine_message;
+use crate::rules::HealthFailure;
 
 /// How often a HEALTHCHECK's status is looked at.
 const HEALTH_POLL: Duration = Duration::from_millis(250);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Waited {
     /// The container's main process ended.
     Exited,
-    /// Still up at the deadline, or healthy before it.
-    Running { healthy: bool },
+    /// Still up at the deadline, or its HEALTHCHECK gave a verdict before it.
+    Running(Health),
+}
+
+/// What the HEALTHCHECK had said when the wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// No HEALTHCHECK, or none of its verdicts yet (`starting`).
+    Unknown,
+    Healthy,
+    /// It failed as many times in a row as its retries allow: its last check.
+    Unhealthy(HealthFailure),
 }
 
 /// Waits for the container to exit, for at most `wait`; an image with a HEALTHCHECK counts as
-/// started as soon as it reports healthy.
+/// started as soon as it reports healthy, and stops counting as soon as it reports unhealthy.
 pub async fn wait(docker: &Docker, id: &str, wait: Duration, healthcheck: bool) -> Result<Waited> {
     let deadline = Instant::now() + wait;
     let options = WaitContainerOptions {
@@ -46,25 +58,57 @@ pub async fn wait(docker: &Docker, id: &str, wait: Duration, healthcheck: bool) 
                 };
             }
             _ = tokio::time::sleep(tick) => {
-                if healthcheck && is_healthy(docker, id).await {
-                    return Ok(Waited::Running { healthy: true });
-                }
-                if Instant::now() >= deadline {
-                    return Ok(Waited::Running { healthy: false });
+                let health = match healthcheck {
+                    true => health(docker, id).await,
+                    false => Health::Unknown,
+                };
+                if health != Health::Unknown || Instant::now() >= deadline {
+                    return Ok(Waited::Running(health));
                 }
             }
         }
     }
 }
 
-async fn is_healthy(docker: &Docker, id: &str) -> bool {
-    let Ok(info) = docker.inspect_container(id, None).await else {
-        return false;
+async fn health(docker: &Docker, id: &str) -> Health {
+    match docker.inspect_container(id, None).await {
+        Ok(info) => health_of(&info),
+        Err(_) => Health::Unknown,
+    }
+}
+
+/// The HEALTHCHECK's verdict in an inspect response, with its last check when it failed.
+fn health_of(info: &ContainerInspectResponse) -> Health {
+    let Some(health) = info.state.as_ref().and_then(|s| s.health.as_ref()) else {
+        return Health::Unknown;
     };
-    info.state
-        .and_then(|s| s.health)
-        .and_then(|h| h.status)
-        .is_some_and(|s| s == HealthStatusEnum::HEALTHY)
+    match health.status {
+        Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
+        Some(HealthStatusEnum::UNHEALTHY) => {
+            let last = health.log.as_ref().and_then(|log| log.last());
+            let test = info
+                .config
+                .as_ref()
+                .and_then(|c| c.healthcheck.as_ref())
+                .and_then(|h| h.test.clone())
+                .unwrap_or_default();
+            Health::Unhealthy(HealthFailure {
+                command: check_command(&test),
+                exit_code: last.and_then(|l| l.exit_code),
+                output: last.and_then(|l| l.output.clone()).unwrap_or_default(),
+            })
+        }
+        _ => Health::Unknown,
+    }
+}
+
+/// A HEALTHCHECK's test as a user would type it: `["CMD-SHELL", "curl -f ..."]` is the shell
+/// line, `["CMD", "curl", "-f", ...]` the words.
+fn check_command(test: &[String]) -> String {
+    match test.split_first() {
+        Some((form, rest)) if form == "CMD-SHELL" || form == "CMD" => rest.join(" "),
+        _ => test.join(" "),
+    }
 }
 
 /// Stops a container that counted as started and is kept (`--keep`): SIGKILL, since the trace
@@ -80,5 +124,71 @@ pub async fn kill(docker: &Docker, id: &str) -> Result<()> {
             status_code: 409, ..
         }) => Ok(()),
         Err(e) => Err(anyhow!("cannot stop the container: {}", engine_message(&e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::{
+        ContainerConfig, ContainerState, Health as State, HealthConfig, HealthcheckResult,
+    };
+
+    fn inspected(status: HealthStatusEnum, test: &[&str]) -> ContainerInspectResponse {
+        let check = |code, output: &str| HealthcheckResult {
+            exit_code: Some(code),
+            output: Some(output.into()),
+            ..HealthcheckResult::default()
+        };
+        ContainerInspectResponse {
+            config: Some(ContainerConfig {
+                healthcheck: Some(HealthConfig {
+                    test: Some(test.iter().map(|s| s.to_string()).collect()),
+                    ..HealthConfig::default()
+                }),
+                ..ContainerConfig::default()
+            }),
+            state: Some(ContainerState {
+                health: Some(State {
+                    status: Some(status),
+                    log: Some(vec![check(1, "first"), check(127, "sh: curl: not found\n")]),
+                    ..State::default()
+                }),
+                ..ContainerState::default()
+            }),
+            ..ContainerInspectResponse::default()
+        }
+    }
+
+    #[test]
+    fn an_unhealthy_verdict_keeps_the_last_check() {
+        let info = inspected(
+            HealthStatusEnum::UNHEALTHY,
+            &["CMD-SHELL", "curl -f http://localhost/"],
+        );
+        assert_eq!(
+            health_of(&info),
+            Health::Unhealthy(HealthFailure {
+                command: "curl -f http://localhost/".into(),
+                exit_code: Some(127),
+                output: "sh: curl: not found\n".into(),
+            })
+        );
+        assert_eq!(
+            health_of(&inspected(HealthStatusEnum::HEALTHY, &[])),
+            Health::Healthy
+        );
+        assert_eq!(
+            health_of(&inspected(HealthStatusEnum::STARTING, &[])),
+            Health::Unknown
+        );
+        assert_eq!(
+            health_of(&ContainerInspectResponse::default()),
+            Health::Unknown
+        );
+        assert_eq!(
+            check_command(&["CMD".into(), "wget".into(), "-q".into()]),
+            "wget -q"
+        );
     }
 }

@@ -46,10 +46,14 @@ pub fn render_with(reports: &[Report], format: Format, color: bool, expect: Expe
     }
 }
 
-/// Whether a run counts as a good start under `expect`.
+/// Whether a run counts as a good start under `expect`. A container that is up but whose
+/// HEALTHCHECK reported unhealthy is not one.
 pub fn meets(report: &Report, expect: Expect) -> bool {
     match expect {
-        Expect::Running => report.outcome == Outcome::Running,
+        Expect::Running => {
+            report.outcome == Outcome::Running
+                && report.findings.first().map(|f| f.kind) != Some(Kind::Unhealthy)
+        }
         Expect::Exit0 => report.outcome == Outcome::Exited && report.exit.code == Some(0),
     }
 }

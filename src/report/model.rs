@@ -137,11 +137,13 @@ pub enum Kind {
     AppError,
     DockerError,
     Healthy,
+    /// Up, but its HEALTHCHECK reported unhealthy before `--wait` ran out (beyond REPORT.md).
+    Unhealthy,
     Unknown,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 26] = [
+    pub const ALL: [Kind; 27] = [
         Kind::MissingExecutable,
         Kind::MissingInterpreter,
         Kind::BadShebang,
@@ -167,6 +169,7 @@ impl Kind {
         Kind::AppError,
         Kind::DockerError,
         Kind::Healthy,
+        Kind::Unhealthy,
         Kind::Unknown,
     ];
 
@@ -198,6 +201,7 @@ impl Kind {
             Kind::AppError => "app-error",
             Kind::DockerError => "docker-error",
             Kind::Healthy => "healthy",
+            Kind::Unhealthy => "unhealthy",
             Kind::Unknown => "unknown",
         }
     }

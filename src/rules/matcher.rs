@@ -295,6 +295,7 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         && is(cond.memory_limit, obs.memory_limit.is_some())
         && is(cond.alive, a.children_alive())
         && is(cond.healthy, obs.healthy)
+        && is(cond.unhealthy, obs.unhealthy.is_some())
         && is(cond.traced, traced)
         && is(cond.full, obs.trace.header.as_ref().is_some_and(|h| h.full)))
     {
@@ -311,6 +312,12 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
             return None;
         }
         vars.insert("docker_error".into(), text.trim().to_string());
+    }
+    if let Some(re) = &cond.health_output {
+        let output = &obs.unhealthy.as_ref()?.output;
+        if !output.lines().any(|line| re.capture(line, &mut vars)) {
+            return None;
+        }
     }
     // The stream the `stderr` regex matched in; `stderr_with` looks for its context there.
     let mut matched_in = &a.stderr_lines;

@@ -19,6 +19,8 @@ pub struct Observation {
     pub memory_limit: Option<u64>,
     /// Whether the image has a HEALTHCHECK and it reported healthy before `--wait` ran out.
     pub healthy: bool,
+    /// The HEALTHCHECK's last check, when it reported unhealthy before `--wait` ran out.
+    pub unhealthy: Option<HealthFailure>,
     /// Values of secret-looking environment variables: never shown in any report.
     pub secrets: Vec<String>,
     /// The host paths mounted into the container (`-v /host:/path`, `--mount type=bind`): a
@@ -35,6 +37,14 @@ impl Observation {
             .find(|b| b.target.trim_end_matches('/') == target)
             .map(|b| b.source.as_str())
     }
+}
+
+/// A HEALTHCHECK that failed: the check as the image gives it, its last exit code and output.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct HealthFailure {
+    pub command: String,
+    pub exit_code: Option<i64>,
+    pub output: String,
 }
 
 /// A host file or directory mounted into the container.

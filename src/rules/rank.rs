@@ -273,7 +273,51 @@ fn run_vars(a: &Analysis) -> Vars {
         "last_stderr",
         a.stderr_lines.last().map(|l| l.trim().to_string()),
     );
+    if let Some(check) = &obs.unhealthy {
+        put("health_command", Some(check.command.clone()));
+        put("health_exit", check.exit_code.map(|c| c.to_string()));
+        put("health_output", last_words(&check.output));
+    }
+    put("listening", listening(a));
     v
+}
+
+/// The last lines of a HEALTHCHECK's output, on one line (a check's tool often ends with the
+/// reason after a progress line).
+fn last_words(output: &str) -> Option<String> {
+    const LINES: usize = 3;
+    const CHARS: usize = 300;
+    let lines: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let words = lines[lines.len().saturating_sub(LINES)..].join(" ");
+    let words: String = words.chars().take(CHARS).collect();
+    (!words.is_empty()).then_some(words)
+}
+
+/// The addresses the traced processes bound a socket to (`0.0.0.0:8080`, `[::]:8080`): where
+/// a server listens, for a finding about a check that knocked elsewhere.
+fn listening(a: &Analysis) -> Option<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let bound = a
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref() == Some("bind") && e.errno.is_none());
+    for e in bound {
+        let (Some(addr), Some(port)) = (e.addr.as_deref(), e.port) else {
+            continue;
+        };
+        let shown = match addr.contains(':') {
+            true => format!("[{addr}]:{port}"),
+            false => format!("{addr}:{port}"),
+        };
+        if !seen.contains(&shown) {
+            seen.push(shown);
+        }
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
 }
 
 /// Placeholders taken from the blamed event and the runner's evidence about it.

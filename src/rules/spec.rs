@@ -104,6 +104,10 @@ pub struct RunCond {
     /// Processes were left alive when the main process ended.
     pub alive: Option<bool>,
     pub healthy: Option<bool>,
+    /// The HEALTHCHECK reported unhealthy before `--wait` ran out.
+    pub unhealthy: Option<bool>,
+    /// The output of the failing HEALTHCHECK's last check; named groups become placeholders.
+    pub health_output: Option<TextRegex>,
     /// The engine's refusal text; named groups become placeholders, `{docker_error}` is the text.
     pub docker_error: Option<TextRegex>,
     /// Some stderr line matches (the last such line is `{line}`).
@@ -260,6 +264,7 @@ impl RuleFile {
                 ("stderr_line_not", &run.stderr_line_not),
                 ("stderr_with", &run.stderr_with),
                 ("stderr_not", &run.stderr_not),
+                ("health_output", &run.health_output),
             ];
             for (key, re) in regexes {
                 if let Some(slot) = re.as_ref().and_then(|re| re.slots().next()) {

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use docker_diagnose::report::{Exit, Outcome, Target};
-use docker_diagnose::rules::{BindMount, Observation};
+use docker_diagnose::rules::{BindMount, HealthFailure, Observation};
 use docker_diagnose::trace::{Record, Trace};
 use serde::Deserialize;
 
@@ -22,6 +22,7 @@ pub struct Facts {
     pub healthy: bool,
     #[serde(default)]
     pub bind_mounts: Vec<BindMount>,
+    pub unhealthy: Option<HealthFailure>,
 }
 
 pub fn fixtures_dir() -> PathBuf {
@@ -83,6 +84,7 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         docker_error: facts.docker_error.clone(),
         memory_limit: facts.memory_limit,
         healthy: facts.healthy,
+        unhealthy: facts.unhealthy.clone(),
         secrets: Vec::new(),
         bind_mounts: facts.bind_mounts.clone(),
         trace,

@@ -40,3 +40,30 @@ fixture("file.directory-not-file-stderr", "missing-file", ["`/etc/app.conf` is a
         config_read(None),
         # The opposite mistake: a file where a directory was expected (ENOTDIR).
         config_read(None, stderr="NotADirectoryError: [Errno 20] Not a directory: '/etc/app.conf/main.yml'\n"))
+
+# A web server up on port 9090, whose HEALTHCHECK fails
+def web(port=9090):
+    argv = ["httpd", "-f", "-p", str(port)]
+    t = T(argv); t.start("/bin/httpd", argv); t.bind(3, "0.0.0.0", port); return t
+def check(command, code, output):
+    return {"outcome": "running", "unhealthy": {"command": command, "exit_code": code, "output": output}}
+server_error = check("curl -f http://127.0.0.1:9090/health", 22, "curl: (22) The requested URL returned error: 500\n")
+
+# health.check-tool-missing: `HEALTHCHECK CMD curl ...` in an image without curl
+fixture("health.check-tool-missing", "unhealthy", ["`curl` is not in the image"], web(), web(),
+        obs=check("curl -f http://127.0.0.1:9090/health", 127, "/bin/sh: 1: curl: not found\n"),
+        # The check ran, and the server answered with an error: the tool is there.
+        not_obs=server_error)
+
+# health.check-refused: the check asks port 8080, the server listens on 9090
+fixture("health.check-refused", "unhealthy", ["could not connect", "the program listens on 0.0.0.0:9090"], web(), web(),
+        obs=check("wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1", 1,
+                  "wget: can't connect to remote host (127.0.0.1): Connection refused\n"),
+        # The server answered: a failing page, not a refused connection.
+        not_obs=server_error)
+
+# outcome.unhealthy: any other failing check, quoted
+fixture("outcome.unhealthy", "unhealthy", ["reported unhealthy", "returned error: 500"], web(), web(),
+        obs=server_error,
+        # Still up, and no verdict of its HEALTHCHECK: a good start.
+        not_obs={"outcome": "running"})
