@@ -219,6 +219,31 @@ fn command_not_found_is_reported_not_an_error() {
     assert_eq!(report["exit"]["code"], 127);
 }
 
+/// A child killed with SIGKILL just before the main process ends is still running for a moment
+/// (the signal pending, then exiting) and its death is not reported yet: it is not alive, and
+/// the run is no daemon. Repeated, since the moment is short.
+#[test]
+fn a_child_killed_just_before_the_end_is_not_listed_alive() {
+    let dir = scratch();
+    let events = dir.path().join("events.jsonl");
+    for _ in 0..10 {
+        let (out, _tmp) = trace(&[
+            "--events",
+            events.to_str().unwrap(),
+            "--",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "/bin/busybox sleep 5 & kill -9 $!",
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+        let end = trace.end.unwrap();
+        assert_eq!(end.exit.code, Some(0));
+        assert!(end.alive.is_empty(), "{:?}", end.alive);
+    }
+}
+
 #[test]
 fn daemon_left_behind_is_listed_alive() {
     let dir = scratch();

@@ -957,13 +957,35 @@ fn file_id(path: &str) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Whether a process is alive and not a zombie (its exit may not have been reported to us yet).
+/// Whether a process is alive and stays so: not a zombie, not exiting, and no SIGKILL pending.
+/// Its death may not have been reported to us yet: a `kill -9` just before the main process
+/// ended leaves the child running for a moment, with the signal pending (`SigPnd` or `ShdPnd`),
+/// then exiting (`PF_EXITING` in its flags) until it is a zombie.
 fn still_running(pid: Pid) -> bool {
-    evidence::read_proc(&format!("/proc/{pid}/stat")).is_some_and(|stat| {
+    const SIGKILL_BIT: u64 = 1 << (libc::SIGKILL - 1);
+    const PF_EXITING: u64 = 0x4;
+    // /proc/PID/stat after the command's ") ": state, ppid, pgrp, session, tty, tpgid, flags.
+    let exiting = evidence::read_proc(&format!("/proc/{pid}/stat")).is_none_or(|stat| {
         stat.rsplit_once(") ")
-            .and_then(|(_, rest)| rest.chars().next())
-            .is_some_and(|state| !matches!(state, 'Z' | 'X'))
-    })
+            .and_then(|(_, rest)| rest.split(' ').nth(6)?.parse::<u64>().ok())
+            .is_some_and(|flags| flags & PF_EXITING != 0)
+    });
+    let Some(status) = evidence::read_proc(&format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    let dead = field("State:").is_some_and(|s| s.starts_with(['Z', 'X']));
+    let killed = ["SigPnd:", "ShdPnd:"].into_iter().any(|name| {
+        field(name)
+            .and_then(|mask| u64::from_str_radix(mask, 16).ok())
+            .is_some_and(|mask| mask & SIGKILL_BIT != 0)
+    });
+    !exiting && !dead && !killed
 }
 
 /// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
