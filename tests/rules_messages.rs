@@ -121,6 +121,12 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("nginx", 1, "2026/11/29 23:50:00 [emerg] 1#1: pread() \"/etc/nginx/nginx.conf\" failed (21: Is a directory)", "missing-file", "`/etc/nginx/nginx.conf` is a directory"),
     ("java", 1, "Exception in thread \"main\" java.io.FileNotFoundException: /app/config.yml (Is a directory)", "missing-file", "`/app/config.yml` is a directory"),
     ("app", 1, "error: read /etc/app/config.toml: is a directory", "missing-file", "`/etc/app/config.toml` is a directory"),
+    ("java", 1, "Error: Could not find or load main class com.example.App\nCaused by: java.lang.ClassNotFoundException: com.example.App", "app-error", "`com.example.App`"),
+    ("java", 1, "no main manifest attribute, in /app/app.jar", "app-error", "`/app/app.jar` names no main class"),
+    ("php", 1, "Could not open input file: artisan", "missing-file", "`artisan`"),
+    ("ruby", 1, "ruby: No such file or directory -- app.rb (LoadError)", "missing-file", "`app.rb`"),
+    ("perl", 2, "Can't open perl script \"/app/run.pl\": No such file or directory", "missing-file", "`/app/run.pl`"),
+    ("bundle", 127, "bundler: command not found: puma\nInstall missing gem executables with `bundle install`", "missing-executable", "`puma`"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

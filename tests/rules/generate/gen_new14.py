@@ -1,0 +1,26 @@
+from lib import *
+
+# app.java-main-class-missing: `java -cp app.jar App` from the wrong WORKDIR
+fixture("app.java-main-class-missing", "app-error", ["`com.example.App`", "class path"],
+        failing(["java", "-cp", "app.jar", "com.example.App"],
+                "Error: Could not find or load main class com.example.App\n"
+                "Caused by: java.lang.ClassNotFoundException: com.example.App\n"),
+        # The class was found and failed on its own: an exception of the program.
+        failing(["java", "-cp", "/app/app.jar", "com.example.App"],
+                "Exception in thread \"main\" java.lang.IllegalStateException: no config\n"
+                "\tat com.example.App.main(App.java:12)\n"))
+
+# app.java-no-main-manifest: `COPY build/libs/*.jar` took the plain jar
+fixture("app.java-no-main-manifest", "app-error", ["`/app/app.jar` names no main class"],
+        failing(["java", "-jar", "/app/app.jar"], "no main manifest attribute, in /app/app.jar\n"),
+        # The jar is missing altogether: another message, another cause.
+        failing(["java", "-jar", "/app/app.jar"], "Error: Unable to access jarfile /app/app.jar\n"))
+
+# exec.bundler-not-found: puma is in a gem group the image left out
+fixture("exec.bundler-not-found", "missing-executable", ["`puma`", "bundle"],
+        failing(["bundle", "exec", "puma"],
+                "bundler: command not found: puma\nInstall missing gem executables with `bundle install`\n", code=127),
+        # A gem of the bundle is missing: Bundler says so differently, before any command.
+        failing(["bundle", "exec", "puma"],
+                "Could not find puma-6.4.2 in locally installed gems\n"
+                "Run `bundle install` to install missing gems.\n", code=7))
