@@ -127,6 +127,13 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("ruby", 1, "ruby: No such file or directory -- app.rb (LoadError)", "missing-file", "`app.rb`"),
     ("perl", 2, "Can't open perl script \"/app/run.pl\": No such file or directory", "missing-file", "`/app/run.pl`"),
     ("bundle", 127, "bundler: command not found: puma\nInstall missing gem executables with `bundle install`", "missing-executable", "`puma`"),
+    ("python3", 2, "usage: api [-h] [--bind BIND]\napi: error: unrecognized arguments: --port 8080", "app-error", "refused its command line"),
+    ("server", 2, "flag provided but not defined: -port\nUsage of /app/server:\n  -bind string", "app-error", "refused its command line"),
+    ("server", 1, "Error: unknown flag: --port", "app-error", "refused its command line"),
+    ("ls", 2, "ls: unrecognized option '--colour-me'", "app-error", "refused its command line"),
+    ("app", 2, "error: unexpected argument '--port' found", "app-error", "refused its command line"),
+    ("ruby", 1, "/app/config/initializers/i18n.rb:3:in `read': invalid byte sequence in US-ASCII (ArgumentError)", "app-error", "no UTF-8 locale"),
+    ("python3", 1, "UnicodeEncodeError: 'ascii' codec can't encode character '\\xe9' in position 3: ordinal not in range(128)", "app-error", "no UTF-8 locale"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

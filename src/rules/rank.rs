@@ -264,7 +264,7 @@ fn run_vars(a: &Analysis) -> Vars {
             .or_else(first_exec)
             .or_else(|| Some("the program".into())),
     );
-    put("argv", (!argv.is_empty()).then(|| argv.join(" ")));
+    put("argv", (!argv.is_empty()).then(|| command_line(&argv)));
     put(
         "dns_name",
         dns::asked_name(a.events.iter().filter_map(|e| e.query.as_deref())).map(String::from),

@@ -24,3 +24,19 @@ fixture("exec.bundler-not-found", "missing-executable", ["`puma`", "bundle"],
         failing(["bundle", "exec", "puma"],
                 "Could not find puma-6.4.2 in locally installed gems\n"
                 "Run `bundle install` to install missing gems.\n", code=7))
+
+# app.bad-arguments: `docker run my-api --port 8080` for a program that takes --bind
+fixture("app.bad-arguments", "app-error", ["refused its command line", "--port 8080"],
+        failing(["python3", "-m", "api", "--port", "8080"],
+                "usage: api [-h] [--bind BIND]\napi: error: unrecognized arguments: --port 8080\n", code=2),
+        # The arguments were taken; the program failed on a setting of its own.
+        failing(["python3", "-m", "api", "--bind", "0.0.0.0:8080"],
+                "api: error: the database at DATABASE_URL refused the login\n", code=2))
+
+# app.no-utf8-locale: a Ruby app reading a translation file with an umlaut, no LANG
+fixture("app.no-utf8-locale", "app-error", ["no UTF-8 locale"],
+        failing(["ruby", "/app/server.rb"],
+                "/app/server.rb:3:in `read': invalid byte sequence in US-ASCII (ArgumentError)\n"),
+        # Bytes that are no text in any locale: a binary file read as text.
+        failing(["ruby", "/app/server.rb"],
+                "/app/server.rb:3:in `read': invalid byte sequence in UTF-8 (ArgumentError)\n"))
