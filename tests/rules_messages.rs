@@ -134,6 +134,9 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("app", 2, "error: unexpected argument '--port' found", "app-error", "refused its command line"),
     ("ruby", 1, "/app/config/initializers/i18n.rb:3:in `read': invalid byte sequence in US-ASCII (ArgumentError)", "app-error", "no UTF-8 locale"),
     ("python3", 1, "UnicodeEncodeError: 'ascii' codec can't encode character '\\xe9' in position 3: ordinal not in range(128)", "app-error", "no UTF-8 locale"),
+    ("uvicorn", 1, "ERROR:    Error loading ASGI app. Could not import module \"main\".", "app-error", "could not load the application"),
+    ("uvicorn", 1, "ERROR:    Error loading ASGI app. Attribute \"app\" not found in module \"main\".", "app-error", "could not load the application"),
+    ("gunicorn", 4, "[2026-11-30 00:30:00 +0000] [7] [ERROR] Failed to find attribute 'application' in 'myproj.wsgi'.", "app-error", "could not load the application"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

@@ -40,3 +40,9 @@ fixture("app.no-utf8-locale", "app-error", ["no UTF-8 locale"],
         # Bytes that are no text in any locale: a binary file read as text.
         failing(["ruby", "/app/server.rb"],
                 "/app/server.rb:3:in `read': invalid byte sequence in UTF-8 (ArgumentError)\n"))
+
+# app.python-app-not-found: uvicorn started from /app while main.py is in /app/src
+fixture("app.python-app-not-found", "app-error", ["could not load the application", "Could not import module \"main\""],
+        failing(["uvicorn", "main:app"], 'ERROR:    Error loading ASGI app. Could not import module "main".\n'),
+        # The application loaded and its own import failed: a missing package.
+        failing(["uvicorn", "main:app"], "ModuleNotFoundError: No module named 'sqlalchemy'\n"))
