@@ -137,6 +137,10 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("uvicorn", 1, "ERROR:    Error loading ASGI app. Could not import module \"main\".", "app-error", "could not load the application"),
     ("uvicorn", 1, "ERROR:    Error loading ASGI app. Attribute \"app\" not found in module \"main\".", "app-error", "could not load the application"),
     ("gunicorn", 4, "[2026-11-30 00:30:00 +0000] [7] [ERROR] Failed to find attribute 'application' in 'myproj.wsgi'.", "app-error", "could not load the application"),
+    ("npm", 1, "npm error Missing script: \"start\"\nnpm error\nnpm error Did you mean one of these?", "app-error", "no script `start`"),
+    ("npm", 1, "npm ERR! missing script: start", "app-error", "no script `start`"),
+    ("yarn", 1, "error Command \"start\" not found.", "app-error", "no script `start`"),
+    ("bundle", 7, "Could not find puma-6.4.2 in locally installed gems\nRun `bundle install` to install missing gems.", "app-error", "`puma-6.4.2`"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 

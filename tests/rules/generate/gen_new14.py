@@ -46,3 +46,15 @@ fixture("app.python-app-not-found", "app-error", ["could not load the applicatio
         failing(["uvicorn", "main:app"], 'ERROR:    Error loading ASGI app. Could not import module "main".\n'),
         # The application loaded and its own import failed: a missing package.
         failing(["uvicorn", "main:app"], "ModuleNotFoundError: No module named 'sqlalchemy'\n"))
+
+# app.npm-script-missing: `npm start` from a WORKDIR whose package.json has no start script
+fixture("app.npm-script-missing", "app-error", ["no script `start`"],
+        failing(["npm", "start"], 'npm error Missing script: "start"\nnpm error\nnpm error To see a list of scripts, run:\nnpm error   npm run\n'),
+        # The script ran and its command failed: the program's own error.
+        failing(["npm", "start"], "npm error code 1\nnpm error command sh -c node dist/index.js\n"))
+
+# app.bundle-gems-missing: the runtime stage lacks the installed bundle
+fixture("app.bundle-gems-missing", "app-error", ["`puma-6.4.2`", "installed gems"],
+        failing(["bundle", "exec", "puma"], "Could not find puma-6.4.2 in locally installed gems\nRun `bundle install` to install missing gems.\n", code=7),
+        # The bundle is there and the command is not one of its gems: another cause.
+        failing(["bundle", "exec", "puma"], "bundler: command not found: puma\nInstall missing gem executables with `bundle install`\n", code=127))
