@@ -7,7 +7,7 @@
 //! compiling them all costs more than most runs use (about 20 ms of the `trace` command's start).
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -24,6 +24,44 @@ pub type Vars = HashMap<String, String>;
 thread_local! {
     /// Whether patterns compile as they are read (the default) or on first use.
     static EAGER: Cell<bool> = const { Cell::new(true) };
+    /// The `[patterns]` of the rule file being read, which its regexes name as `(?&name)`.
+    static SHARED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `read` (the reading of one rule file) with its `[patterns]` at hand for `(?&name)`.
+pub fn with_patterns<T>(patterns: HashMap<String, String>, read: impl FnOnce() -> T) -> T {
+    let before = SHARED.replace(patterns);
+    let out = read();
+    SHARED.set(before);
+    out
+}
+
+/// `source` with each `(?&name)` replaced by the file's pattern of that name, as a group: an
+/// alternation written once (the resolver's failure messages) serves several rules. The regex
+/// crate has no `(?&`, so the reference cannot be mistaken for regex syntax.
+fn expand_patterns(source: String) -> Result<String, String> {
+    if !source.contains("(?&") {
+        return Ok(source);
+    }
+    SHARED.with_borrow(|shared| {
+        let mut out = String::with_capacity(source.len());
+        let mut rest = source.as_str();
+        while let Some(at) = rest.find("(?&") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 3..];
+            let end = after
+                .find(')')
+                .ok_or_else(|| format!("unclosed pattern reference in {source:?}"))?;
+            let name = &after[..end];
+            let pattern = shared.get(name).ok_or_else(|| {
+                format!("unknown pattern (?&{name}): the file's [patterns] has none of that name")
+            })?;
+            out.push_str(&format!("(?:{pattern})"));
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    })
 }
 
 /// Runs `read` (the reading of trusted rule files) with patterns compiled on first use.
@@ -161,6 +199,7 @@ impl TextRegex {
 impl TryFrom<String> for TextRegex {
     type Error = String;
     fn try_from(source: String) -> Result<Self, String> {
+        let source = expand_patterns(source)?;
         let has_slots = slot_names(&source).next().is_some();
         let fixed = OnceLock::new();
         if EAGER.get() {

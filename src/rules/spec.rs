@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::pattern::{ErrnoSet, Globs, NumCond, SyscallSet, Template, TextRegex};
+use super::pattern::{self, ErrnoSet, Globs, NumCond, SyscallSet, Template, TextRegex};
 use crate::report::{Confidence, Kind, Outcome};
 use crate::trace::EventKind;
 
@@ -15,10 +15,21 @@ use crate::trace::EventKind;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// Regexes its rules share, named in their regexes as `(?&name)`: applied as the rules
+    /// are read ([`SharedPatterns`]), nothing to keep.
+    #[serde(default, rename = "patterns")]
+    _patterns: serde::de::IgnoredAny,
     #[serde(default)]
     pub rule: Vec<Rule>,
     #[serde(default)]
     pub noise: Vec<Noise>,
+}
+
+/// The `[patterns]` table alone, read before the rules that use it.
+#[derive(Deserialize)]
+struct SharedPatterns {
+    #[serde(default)]
+    patterns: std::collections::HashMap<String, String>,
 }
 
 /// A finding and the conditions under which it is reported.
@@ -236,7 +247,12 @@ pub struct EvidenceCond {
 impl RuleFile {
     /// Reads one rule file; an error names the file and the line.
     pub fn parse(name: &str, text: &str) -> anyhow::Result<RuleFile> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| {
+        // A broken file fails the second read too, with the line of what is broken.
+        let shared = toml::from_str::<SharedPatterns>(text)
+            .map(|s| s.patterns)
+            .unwrap_or_default();
+        let read = pattern::with_patterns(shared, || toml::from_str::<RuleFile>(text));
+        let file: RuleFile = read.map_err(|e| {
             let line = e
                 .span()
                 .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
@@ -326,6 +342,29 @@ mod tests {
             .to_string();
         assert!(err.contains("x.y") && err.contains("mkdir"), "{err}");
         assert!(RuleFile::parse("x.toml", &rule(r#"["@open"]"#)).is_ok());
+    }
+
+    #[test]
+    fn shared_patterns_are_named_in_regexes() {
+        let file = |patterns: &str, stderr: &str| {
+            format!("{patterns}\n[[rule]]\nid = \"x.y\"\nkind = \"dns-failure\"\nsummary = \"s\"\nexplanation = \"e\"\nfix = \"f\"\n[rule.run]\nstderr = '{stderr}'\n")
+        };
+        let shared = "[patterns]\nresolver = 'no such host|EAI_AGAIN'";
+        let parsed = RuleFile::parse("x.toml", &file(shared, "^lookup: (?&resolver)$")).unwrap();
+        let re = parsed.rule[0].run.stderr.as_ref().unwrap();
+        let mut vars = Default::default();
+        assert!(re.capture("lookup: EAI_AGAIN", &mut vars));
+        // A group: the alternation stays inside the anchors.
+        assert!(!re.capture("EAI_AGAIN", &mut vars));
+        let err = RuleFile::parse("x.toml", &file(shared, "(?&resolvr)"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("x.toml:") && err.contains("(?&resolvr)"),
+            "{err}"
+        );
+        // Patterns belong to their file: another file cannot use them.
+        assert!(RuleFile::parse("y.toml", &file("", "(?&resolver)")).is_err());
     }
 
     #[test]
