@@ -153,6 +153,33 @@ fn unhealthy_by_its_healthcheck_is_not_a_good_start() {
     docker(&["rmi", tag]);
 }
 
+/// A shell-form HEALTHCHECK in an image without a shell: the engine cannot start the check at
+/// all, and the report names the shell as the missing program.
+#[test]
+fn a_shell_form_healthcheck_in_an_image_without_a_shell_is_named() {
+    let tag = "dd-test-docker/unhealthy-no-shell:latest";
+    let busybox = std::fs::read("/bin/busybox").expect("/bin/busybox (busybox-static)");
+    build_image(
+        tag,
+        "FROM scratch\nCOPY busybox /busybox\nHEALTHCHECK --interval=1s --timeout=1s --retries=2 CMD /busybox true\nCMD [\"/busybox\", \"sleep\", \"30\"]\n",
+        &[("busybox", &busybox, 0o755)],
+    );
+    let run = diagnose(&["--format", "json", "--wait", "60s", tag]);
+    let report = run.report();
+    let primary = &report["findings"][0];
+    assert_eq!(primary["rule"], "health.check-tool-missing", "{report:#}");
+    assert!(
+        primary["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`/bin/sh`"),
+        "{primary:#}"
+    );
+    assert_eq!(run.code, 1);
+    assert_nothing_left(&run);
+    docker(&["rmi", tag]);
+}
+
 #[test]
 fn engine_refusals_are_reported_as_not_started() {
     ensure_busybox_image();

@@ -67,3 +67,9 @@ fixture("outcome.unhealthy", "unhealthy", ["reported unhealthy", "returned error
         obs=server_error,
         # Still up, and no verdict of its HEALTHCHECK: a good start.
         not_obs={"outcome": "running"})
+
+# health.check-timeout: each check runs past the HEALTHCHECK's timeout
+fixture("health.check-timeout", "unhealthy", ["took longer than its timeout", "Health check exceeded timeout (1s)"], web(), web(),
+        obs=check("curl -f http://127.0.0.1:9090/health", -1, "Health check exceeded timeout (1s)"),
+        # A check that ended in time, with a failure.
+        not_obs=server_error)
