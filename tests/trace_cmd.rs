@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 
 use common::{bin, scratch};
-use docker_diagnose::trace::read_records;
+use docker_diagnose::trace::{read_records, End};
 
 /// Runs `trace` with TMPDIR pointed at a fresh directory, to see what it leaves there.
 fn trace(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
@@ -219,36 +219,10 @@ fn command_not_found_is_reported_not_an_error() {
     assert_eq!(report["exit"]["code"], 127);
 }
 
-/// A child killed with SIGKILL just before the main process ends is still running for a moment
-/// (the signal pending, then exiting) and its death is not reported yet: it is not alive, and
-/// the run is no daemon. Repeated, since the moment is short.
-#[test]
-fn a_child_killed_just_before_the_end_is_not_listed_alive() {
+/// Traces `sh -c SCRIPT` (BusyBox) into an events file: the command's output and the trace's end.
+fn traced_script_end(script: &str) -> (std::process::Output, End) {
     let dir = scratch();
     let events = dir.path().join("events.jsonl");
-    for _ in 0..10 {
-        let (out, _tmp) = trace(&[
-            "--events",
-            events.to_str().unwrap(),
-            "--",
-            "/bin/busybox",
-            "sh",
-            "-c",
-            "/bin/busybox sleep 5 & kill -9 $!",
-        ]);
-        assert_eq!(out.status.code(), Some(1));
-        let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
-        let end = trace.end.unwrap();
-        assert_eq!(end.exit.code, Some(0));
-        assert!(end.alive.is_empty(), "{:?}", end.alive);
-    }
-}
-
-#[test]
-fn daemon_left_behind_is_listed_alive() {
-    let dir = scratch();
-    let events = dir.path().join("events.jsonl");
-    // The background sleep outlives the main process; its pid is in `alive`.
     let (out, _tmp) = trace(&[
         "--events",
         events.to_str().unwrap(),
@@ -256,13 +230,32 @@ fn daemon_left_behind_is_listed_alive() {
         "/bin/busybox",
         "sh",
         "-c",
-        "/bin/busybox sleep 1 >/dev/null 2>&1 & echo $!",
+        script,
     ]);
+    let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
+    (out, trace.end.expect("an End record"))
+}
+
+/// A child killed with SIGKILL just before the main process ends is still running for a moment
+/// (the signal pending, then exiting) and its death is not reported yet: it is not alive, and
+/// the run is no daemon. Repeated, since the moment is short.
+#[test]
+fn a_child_killed_just_before_the_end_is_not_listed_alive() {
+    for _ in 0..10 {
+        let (out, end) = traced_script_end("/bin/busybox sleep 5 & kill -9 $!");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(end.exit.code, Some(0));
+        assert!(end.alive.is_empty(), "{:?}", end.alive);
+    }
+}
+
+#[test]
+fn daemon_left_behind_is_listed_alive() {
+    // The background sleep outlives the main process; its pid is in `alive`.
+    let (out, end) = traced_script_end("/bin/busybox sleep 1 >/dev/null 2>&1 & echo $!");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     let pid: i32 = text.lines().next().unwrap().trim().parse().unwrap();
-    let trace = read_records(std::fs::read(&events).unwrap().as_slice()).unwrap();
-    let end = trace.end.unwrap();
     assert_eq!(end.exit.code, Some(0));
     assert_eq!(end.alive, [pid]);
     assert!(end.processes >= 2);
