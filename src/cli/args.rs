@@ -40,7 +40,8 @@ pub enum ColorChoice {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// Still running (or healthy) when `--wait` runs out.
+    /// Still running (or healthy) when `--wait` runs out, and not reported unhealthy by its
+    /// HEALTHCHECK before.
     Running,
     /// Exited with status 0.
     Exit0,
@@ -58,7 +59,8 @@ pub enum Expect {
 pub struct DiagnoseArgs {
     #[command(flatten)]
     pub output: OutputOpts,
-    /// How long the container must stay up to count as started (e.g. 5s, 1500ms, 1m).
+    /// How long the container must stay up to count as started (e.g. 5s, 1500ms, 1m); a
+    /// HEALTHCHECK's verdict, healthy or unhealthy, ends the wait sooner.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub wait: Duration,
     /// Leave the container for inspection and print its id.
