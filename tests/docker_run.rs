@@ -121,6 +121,27 @@ fn healthy_by_its_healthcheck_counts_as_started_before_the_deadline() {
     docker(&["rmi", tag]);
 }
 
+/// A HEALTHCHECK that has not run yet when a short `--wait` runs out: a good start by the wait,
+/// and the report says the check gave no verdict.
+#[test]
+fn a_healthcheck_without_a_verdict_yet_is_named_as_pending() {
+    let tag = "dd-test-docker/health-pending:latest";
+    busybox_image(
+        tag,
+        "HEALTHCHECK --interval=60s CMD true\nCMD [\"sleep\", \"30\"]",
+    );
+    let run = diagnose(&["--format", "json", "--wait", "1s", tag]);
+    let report = run.report();
+    assert_eq!(report["outcome"], "running", "{}", run.stderr);
+    assert_eq!(
+        report["findings"][0]["rule"], "outcome.health-pending",
+        "{report:#}"
+    );
+    assert_eq!(run.code, 0);
+    assert_nothing_left(&run);
+    docker(&["rmi", tag]);
+}
+
 /// Unhealthy after two failed checks, up for thirty seconds: the run ends as soon as the
 /// HEALTHCHECK gives up, and is not a good start although the container is up. The check's
 /// `curl` is not in the image, which the report names from the check's output.

@@ -249,6 +249,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
         memory_limit: None,
         healthy: false,
         unhealthy: None,
+        health_pending: false,
         secrets: log.secrets,
         bind_mounts: Vec::new(),
     };

@@ -140,6 +140,7 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         memory_limit: None,
         healthy: false,
         unhealthy: None,
+        health_pending: false,
         secrets: secret_env_values(),
         bind_mounts: Vec::new(),
     }

@@ -95,6 +95,7 @@ pub async fn observe(
         Waited::Running(health) => {
             let mut obs = observation(spec, Outcome::Running, trace);
             obs.healthy = health == Health::Healthy;
+            obs.health_pending = spec.healthcheck && health == Health::Unknown;
             if let Health::Unhealthy(failure) = health {
                 obs.unhealthy = Some(failure);
             }
@@ -150,6 +151,7 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         memory_limit,
         healthy: false,
         unhealthy: None,
+        health_pending: false,
         secrets: crate::report::redact::secret_values(&spec.env),
         bind_mounts,
     }

@@ -296,6 +296,7 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         && is(cond.alive, a.children_alive())
         && is(cond.healthy, obs.healthy)
         && is(cond.unhealthy, obs.unhealthy.is_some())
+        && is(cond.health_pending, obs.health_pending)
         && is(cond.traced, traced)
         && is(cond.full, obs.trace.header.as_ref().is_some_and(|h| h.full)))
     {

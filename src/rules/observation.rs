@@ -21,6 +21,8 @@ pub struct Observation {
     pub healthy: bool,
     /// The HEALTHCHECK's last check, when it reported unhealthy before `--wait` ran out.
     pub unhealthy: Option<HealthFailure>,
+    /// The image has a HEALTHCHECK that had given no verdict when `--wait` ran out.
+    pub health_pending: bool,
     /// Values of secret-looking environment variables: never shown in any report.
     pub secrets: Vec<String>,
     /// The host paths mounted into the container (`-v /host:/path`, `--mount type=bind`): a

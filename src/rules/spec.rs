@@ -117,6 +117,8 @@ pub struct RunCond {
     pub healthy: Option<bool>,
     /// The HEALTHCHECK reported unhealthy before `--wait` ran out.
     pub unhealthy: Option<bool>,
+    /// The image has a HEALTHCHECK that had given no verdict when `--wait` ran out.
+    pub health_pending: Option<bool>,
     /// The output of the failing HEALTHCHECK's last check; named groups become placeholders.
     pub health_output: Option<TextRegex>,
     /// The engine's refusal text; named groups become placeholders, `{docker_error}` is the text.

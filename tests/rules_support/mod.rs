@@ -23,6 +23,8 @@ pub struct Facts {
     #[serde(default)]
     pub bind_mounts: Vec<BindMount>,
     pub unhealthy: Option<HealthFailure>,
+    #[serde(default)]
+    pub health_pending: bool,
 }
 
 pub fn fixtures_dir() -> PathBuf {
@@ -85,6 +87,7 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         memory_limit: facts.memory_limit,
         healthy: facts.healthy,
         unhealthy: facts.unhealthy.clone(),
+        health_pending: facts.health_pending,
         secrets: Vec::new(),
         bind_mounts: facts.bind_mounts.clone(),
         trace,

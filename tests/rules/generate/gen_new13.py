@@ -73,3 +73,9 @@ fixture("health.check-timeout", "unhealthy", ["took longer than its timeout", "H
         obs=check("curl -f http://127.0.0.1:9090/health", -1, "Health check exceeded timeout (1s)"),
         # A check that ended in time, with a failure.
         not_obs=server_error)
+
+# outcome.health-pending: still up at the end of a short --wait, before the first check
+fixture("outcome.health-pending", "healthy", ["had not given a verdict yet"], web(), web(),
+        obs={"outcome": "running", "health_pending": True},
+        # An image without a HEALTHCHECK: nothing pending.
+        not_obs={"outcome": "running"})
