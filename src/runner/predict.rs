@@ -50,7 +50,8 @@ pub struct Lookup {
 /// What a call does when its path exists, as far as the tracer can tell beforehand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WhenFound {
-    /// Only its exit tells (a link's target, an open of a directory).
+    /// Only its exit tells (a link's target, a permission check, an open that asks for a
+    /// directory).
     Unknown,
     /// An open that expects no directory (no `O_DIRECTORY`, no `O_PATH`): only its exit tells
     /// its descriptor, but a directory found there is worth evidence (a configuration file
