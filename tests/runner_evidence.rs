@@ -555,3 +555,28 @@ fn a_directory_opened_as_a_file_is_named_as_one() {
     let open = open_of(&listing);
     assert!(open.evidence.is_none(), "{open:?}");
 }
+
+/// A path that goes on below a file (`/etc/app/config.yml` where /etc/app is a file) fails with
+/// ENOTDIR; the evidence says the parent is a file, not who owns it.
+#[test]
+fn a_file_where_a_directory_should_be_is_named() {
+    let dir = scratch();
+    let file = dir.path().join("app");
+    std::fs::write(&file, "").unwrap();
+    let below = file.join("config.yml");
+    let b = below.to_str().unwrap();
+    let r = run(&[], &["/bin/busybox", "cat", b]);
+    let open = r
+        .event("open", b)
+        .or_else(|| r.event("openat", b))
+        .expect("the open");
+    assert_eq!(open.errno.as_deref(), Some("ENOTDIR"));
+    let evidence = open.evidence.as_ref().expect("evidence");
+    assert_eq!(
+        evidence.notes,
+        [format!(
+            "{} is a file, not a directory: nothing can be inside it",
+            file.display()
+        )]
+    );
+}

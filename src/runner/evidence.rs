@@ -103,11 +103,23 @@ pub fn for_opened_directory(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) 
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
     let mut ev = base(mounts, task, path, false);
     if let Some(p) = &ev.nearest_parent {
-        let owner = mounts.owner(task, p.uid, p.gid);
-        ev.notes.push(format!(
-            "nearest existing parent {} is owned by {owner} with mode {:04o}",
-            p.path, p.mode
-        ));
+        // ENOTDIR: what should be a directory on the way is a file.
+        let not_dir = task
+            .root
+            .stat(p.path.as_bytes(), true)
+            .is_some_and(|m| !m.is_dir());
+        if not_dir {
+            ev.notes.push(format!(
+                "{} is a file, not a directory: nothing can be inside it",
+                p.path
+            ));
+        } else {
+            let owner = mounts.owner(task, p.uid, p.gid);
+            ev.notes.push(format!(
+                "nearest existing parent {} is owned by {owner} with mode {:04o}",
+                p.path, p.mode
+            ));
+        }
     }
     ev
 }
