@@ -141,6 +141,7 @@ const MESSAGES: &[(&str, i32, &str, &str, &str)] = &[
     ("npm", 1, "npm ERR! missing script: start", "app-error", "no script `start`"),
     ("yarn", 1, "error Command \"start\" not found.", "app-error", "no script `start`"),
     ("bundle", 7, "Could not find puma-6.4.2 in locally installed gems\nRun `bundle install` to install missing gems.", "app-error", "`puma-6.4.2`"),
+    ("java", 1, "Error: Unable to access jarfile /app/app.jar", "missing-file", "/app/app.jar"),
     ("redis-server", 1, "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> 'bind-address 0.0.0.0'\nBad directive or wrong number of arguments", "app-error", "Bad directive"),
 ];
 
