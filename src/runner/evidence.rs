@@ -99,16 +99,13 @@ pub fn for_opened_directory(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) 
     ev
 }
 
-/// Evidence for a failed call on a path (open, mkdir, chdir...).
-pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
+/// Evidence for a call on a path (open, mkdir, chdir...) that failed with `errno`.
+pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) -> Evidence {
     let mut ev = base(mounts, task, path, false);
     if let Some(p) = &ev.nearest_parent {
-        // ENOTDIR: what should be a directory on the way is a file.
-        let not_dir = task
-            .root
-            .stat(p.path.as_bytes(), true)
-            .is_some_and(|m| !m.is_dir());
-        if not_dir {
+        // ENOTDIR: the nearest existing parent is the file that stands where a directory
+        // should be (for ENOENT it is a directory).
+        if errno == libc::ENOTDIR {
             ev.notes.push(format!(
                 "{} is a file, not a directory: nothing can be inside it",
                 p.path

@@ -602,7 +602,7 @@ impl Tracer {
             {
                 self.evidence_budget -= 1;
                 let (facts, mounts) = self.facts(pid);
-                Some(Box::new(evidence::for_path(mounts, facts, path)))
+                Some(Box::new(evidence::for_path(mounts, facts, path, errno)))
             }
             _ => None,
         }
@@ -965,27 +965,32 @@ fn still_running(pid: Pid) -> bool {
     const SIGKILL_BIT: u64 = 1 << (libc::SIGKILL - 1);
     const PF_EXITING: u64 = 0x4;
     // /proc/PID/stat after the command's ") ": state, ppid, pgrp, session, tty, tpgid, flags.
-    let exiting = evidence::read_proc(&format!("/proc/{pid}/stat")).is_none_or(|stat| {
-        stat.rsplit_once(") ")
-            .and_then(|(_, rest)| rest.split(' ').nth(6)?.parse::<u64>().ok())
-            .is_some_and(|flags| flags & PF_EXITING != 0)
+    let running = evidence::read_proc(&format!("/proc/{pid}/stat")).is_some_and(|stat| {
+        let mut fields = stat
+            .rsplit_once(") ")
+            .map_or("", |(_, rest)| rest)
+            .split(' ');
+        let state = fields.next().unwrap_or_default();
+        let flags = fields
+            .nth(5)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+        !state.is_empty() && !state.starts_with(['Z', 'X']) && flags & PF_EXITING == 0
     });
-    let Some(status) = evidence::read_proc(&format!("/proc/{pid}/status")) else {
-        return false;
+    // Pending signals are in `status` only as masks (per thread and shared).
+    let killed = || {
+        evidence::read_proc(&format!("/proc/{pid}/status")).is_some_and(|status| {
+            status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("SigPnd:")
+                        .or_else(|| l.strip_prefix("ShdPnd:"))
+                })
+                .filter_map(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                .any(|mask| mask & SIGKILL_BIT != 0)
+        })
     };
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(str::trim)
-    };
-    let dead = field("State:").is_some_and(|s| s.starts_with(['Z', 'X']));
-    let killed = ["SigPnd:", "ShdPnd:"].into_iter().any(|name| {
-        field(name)
-            .and_then(|mask| u64::from_str_radix(mask, 16).ok())
-            .is_some_and(|mask| mask & SIGKILL_BIT != 0)
-    });
-    !exiting && !dead && !killed
+    running && !killed()
 }
 
 /// The process (thread group) a task belongs to: itself for a process, the leader for a thread.
