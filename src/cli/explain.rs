@@ -15,7 +15,7 @@ use super::output::print_reports;
 use super::ExplainArgs;
 use crate::report::redact::redact;
 use crate::report::{Exit, Outcome, Report, Target, REPORT_SCHEMA};
-use crate::rules::{self, Observation, RuleSet};
+use crate::rules::{self, Health, Observation, RuleSet};
 use crate::trace::strace_log::{self, StraceLog};
 
 /// The largest input `explain` reads.
@@ -247,9 +247,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
         trace,
         docker_error: None,
         memory_limit: None,
-        healthy: false,
-        unhealthy: None,
-        health_pending: false,
+        health: Health::None,
         secrets: log.secrets,
         bind_mounts: Vec::new(),
     };

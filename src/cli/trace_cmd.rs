@@ -13,7 +13,7 @@ use nix::sys::signal::{signal, SigHandler, Signal};
 use super::rule_loading::Loading;
 use super::{output, TraceArgs};
 use crate::report::{Exit, Outcome, Target};
-use crate::rules::{self, Observation};
+use crate::rules::{self, Health, Observation};
 use crate::trace::{read_records, Trace};
 
 pub fn run(args: &TraceArgs) -> Result<u8> {
@@ -138,9 +138,7 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         stderr_tail,
         docker_error: None,
         memory_limit: None,
-        healthy: false,
-        unhealthy: None,
-        health_pending: false,
+        health: Health::None,
         secrets: secret_env_values(),
         bind_mounts: Vec::new(),
     }

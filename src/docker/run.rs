@@ -10,10 +10,10 @@ use bollard::Docker;
 use super::cleanup::Cleanup;
 use super::launch::{launch, Launched, RunSpec};
 use super::timings::timed;
-use super::wait::{self, Health, Waited};
+use super::wait::{self, Waited};
 use super::{collect, inject};
 use crate::report::{Exit, Outcome};
-use crate::rules::Observation;
+use crate::rules::{Health, Observation};
 use crate::trace::Trace;
 
 /// How long a killed container is given to exit: the runner writes its End record meanwhile.
@@ -94,11 +94,7 @@ pub async fn observe(
     let mut obs = match waited {
         Waited::Running(health) => {
             let mut obs = observation(spec, Outcome::Running, trace);
-            obs.healthy = health == Health::Healthy;
-            obs.health_pending = spec.healthcheck && health == Health::Unknown;
-            if let Health::Unhealthy(failure) = health {
-                obs.unhealthy = Some(failure);
-            }
+            obs.health = health;
             obs
         }
         Waited::Exited => {
@@ -149,9 +145,7 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         stderr_tail: Vec::new(),
         docker_error: None,
         memory_limit,
-        healthy: false,
-        unhealthy: None,
-        health_pending: false,
+        health: Health::None,
         secrets: crate::report::redact::secret_values(&spec.env),
         bind_mounts,
     }

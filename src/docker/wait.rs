@@ -12,7 +12,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::engine_message;
-use crate::rules::HealthFailure;
+use crate::rules::{Health, HealthFailure};
 
 /// How often a HEALTHCHECK's status is looked at.
 const HEALTH_POLL: Duration = Duration::from_millis(250);
@@ -23,16 +23,6 @@ pub enum Waited {
     Exited,
     /// Still up at the deadline, or its HEALTHCHECK gave a verdict before it.
     Running(Health),
-}
-
-/// What the HEALTHCHECK had said when the wait ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
-    /// No HEALTHCHECK, or none of its verdicts yet (`starting`).
-    Unknown,
-    Healthy,
-    /// It failed as many times in a row as its retries allow: its last check.
-    Unhealthy(HealthFailure),
 }
 
 /// Waits for the container to exit, for at most `wait`; an image with a HEALTHCHECK counts as
@@ -60,9 +50,10 @@ pub async fn wait(docker: &Docker, id: &str, wait: Duration, healthcheck: bool) 
             _ = tokio::time::sleep(tick) => {
                 let health = match healthcheck {
                     true => health(docker, id).await,
-                    false => Health::Unknown,
+                    false => Health::None,
                 };
-                if health != Health::Unknown || Instant::now() >= deadline {
+                let verdict = matches!(health, Health::Healthy | Health::Unhealthy(_));
+                if verdict || Instant::now() >= deadline {
                     return Ok(Waited::Running(health));
                 }
             }
@@ -73,14 +64,14 @@ pub async fn wait(docker: &Docker, id: &str, wait: Duration, healthcheck: bool) 
 async fn health(docker: &Docker, id: &str) -> Health {
     match docker.inspect_container(id, None).await {
         Ok(info) => health_of(&info),
-        Err(_) => Health::Unknown,
+        Err(_) => Health::Pending,
     }
 }
 
 /// The HEALTHCHECK's verdict in an inspect response, with its last check when it failed.
 fn health_of(info: &ContainerInspectResponse) -> Health {
     let Some(health) = info.state.as_ref().and_then(|s| s.health.as_ref()) else {
-        return Health::Unknown;
+        return Health::Pending;
     };
     match health.status {
         Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
@@ -98,7 +89,7 @@ fn health_of(info: &ContainerInspectResponse) -> Health {
                 output: last.and_then(|l| l.output.clone()).unwrap_or_default(),
             })
         }
-        _ => Health::Unknown,
+        _ => Health::Pending,
     }
 }
 
@@ -180,11 +171,11 @@ mod tests {
         );
         assert_eq!(
             health_of(&inspected(HealthStatusEnum::STARTING, &[])),
-            Health::Unknown
+            Health::Pending
         );
         assert_eq!(
             health_of(&ContainerInspectResponse::default()),
-            Health::Unknown
+            Health::Pending
         );
         assert_eq!(
             check_command(&["CMD".into(), "wget".into(), "-q".into()]),

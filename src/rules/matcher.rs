@@ -2,6 +2,7 @@
 //! condition captured (paths, ports, regex groups) as placeholders.
 
 use super::analysis::{exit_code, Analysis};
+use super::observation::Health;
 use super::pattern::{TextRegex, Vars};
 use super::spec::{EventCond, EvidenceCond, RunCond};
 use crate::report::Outcome;
@@ -294,9 +295,9 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
     if !(is(cond.oom_killed, a.exit.oom_killed)
         && is(cond.memory_limit, obs.memory_limit.is_some())
         && is(cond.alive, a.children_alive())
-        && is(cond.healthy, obs.healthy)
-        && is(cond.unhealthy, obs.unhealthy.is_some())
-        && is(cond.health_pending, obs.health_pending)
+        && is(cond.healthy, obs.health == Health::Healthy)
+        && is(cond.unhealthy, matches!(obs.health, Health::Unhealthy(_)))
+        && is(cond.health_pending, obs.health == Health::Pending)
         && is(cond.traced, traced)
         && is(cond.full, obs.trace.header.as_ref().is_some_and(|h| h.full)))
     {
@@ -315,7 +316,10 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
         vars.insert("docker_error".into(), text.trim().to_string());
     }
     if let Some(re) = &cond.health_output {
-        let output = &obs.unhealthy.as_ref()?.output;
+        let Health::Unhealthy(check) = &obs.health else {
+            return None;
+        };
+        let output = &check.output;
         if !output.lines().any(|line| re.capture(line, &mut vars)) {
             return None;
         }

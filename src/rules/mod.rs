@@ -17,7 +17,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-pub use observation::{BindMount, HealthFailure, Observation};
+pub use observation::{BindMount, Health, HealthFailure, Observation};
 pub use spec::{Noise, Rule, RuleFile};
 
 use crate::report::redact::redact;

@@ -17,12 +17,8 @@ pub struct Observation {
     pub docker_error: Option<String>,
     /// The container's memory limit in bytes, when one was set (tells SIGKILL at the limit).
     pub memory_limit: Option<u64>,
-    /// Whether the image has a HEALTHCHECK and it reported healthy before `--wait` ran out.
-    pub healthy: bool,
-    /// The HEALTHCHECK's last check, when it reported unhealthy before `--wait` ran out.
-    pub unhealthy: Option<HealthFailure>,
-    /// The image has a HEALTHCHECK that had given no verdict when `--wait` ran out.
-    pub health_pending: bool,
+    /// What the image's HEALTHCHECK had said when the wait ended.
+    pub health: Health,
     /// Values of secret-looking environment variables: never shown in any report.
     pub secrets: Vec<String>,
     /// The host paths mounted into the container (`-v /host:/path`, `--mount type=bind`): a
@@ -39,6 +35,19 @@ impl Observation {
             .find(|b| b.target.trim_end_matches('/') == target)
             .map(|b| b.source.as_str())
     }
+}
+
+/// What a HEALTHCHECK had said when `--wait` ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Health {
+    /// No HEALTHCHECK (or not a container).
+    #[default]
+    None,
+    /// A HEALTHCHECK that had given no verdict yet (`starting`).
+    Pending,
+    Healthy,
+    /// It failed as many times in a row as its retries allow: its last check.
+    Unhealthy(HealthFailure),
 }
 
 /// A HEALTHCHECK that failed: the check as the image gives it, its last exit code and output.

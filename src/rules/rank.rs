@@ -4,6 +4,7 @@
 
 use super::analysis::{basename, command_line, kill_target, Analysis, Mention};
 use super::matcher::{event_matches, plain_match, run_matches};
+use super::observation::Health;
 use super::pattern::Vars;
 use super::spec::{EventCond, Rule};
 use crate::report::{Confidence, EvidenceLine, Finding};
@@ -273,7 +274,7 @@ fn run_vars(a: &Analysis) -> Vars {
         "last_stderr",
         a.stderr_lines.last().map(|l| l.trim().to_string()),
     );
-    if let Some(check) = &obs.unhealthy {
+    if let Health::Unhealthy(check) = &obs.health {
         put("health_command", Some(check.command.clone()));
         put("health_exit", check.exit_code.map(|c| c.to_string()));
         put("health_output", last_words(&check.output));

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use docker_diagnose::report::{Exit, Outcome, Target};
-use docker_diagnose::rules::{BindMount, HealthFailure, Observation};
+use docker_diagnose::rules::{BindMount, Health, HealthFailure, Observation};
 use docker_diagnose::trace::{Record, Trace};
 use serde::Deserialize;
 
@@ -85,9 +85,12 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         stderr_tail: end.stderr_tail.clone(),
         docker_error: facts.docker_error.clone(),
         memory_limit: facts.memory_limit,
-        healthy: facts.healthy,
-        unhealthy: facts.unhealthy.clone(),
-        health_pending: facts.health_pending,
+        health: match (&facts.unhealthy, facts.healthy, facts.health_pending) {
+            (Some(check), _, _) => Health::Unhealthy(check.clone()),
+            (None, true, _) => Health::Healthy,
+            (None, false, true) => Health::Pending,
+            (None, false, false) => Health::None,
+        },
         secrets: Vec::new(),
         bind_mounts: facts.bind_mounts.clone(),
         trace,
