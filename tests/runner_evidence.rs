@@ -162,10 +162,7 @@ fn failed_open_gets_nearest_parent_and_process_ids() {
     let m = missing.to_str().unwrap();
     let r = run(&[], &["/bin/busybox", "cat", m]);
     assert_eq!(r.status.code(), Some(1));
-    let ev = r
-        .event("open", m)
-        .or_else(|| r.event("openat", m))
-        .expect("the open");
+    let ev = r.open(m).expect("the open");
     let evidence = ev.evidence.as_ref().unwrap();
     let parent = evidence.nearest_parent.as_ref().unwrap();
     assert_eq!(parent.path, dir.path().to_str().unwrap());
@@ -239,7 +236,7 @@ fn relative_paths_are_made_absolute() {
         .unwrap();
     let r = common::finish(out, &dir.path().join("ev.jsonl"));
     let want = format!("{}/missing.conf", dir.path().display());
-    let ev = r.event("open", &want).or_else(|| r.event("openat", &want));
+    let ev = r.open(&want);
     assert!(ev.is_some_and(|e| e.call.contains(r#""missing.conf""#)));
 }
 
@@ -354,8 +351,7 @@ fn strings_are_read_when_process_vm_readv_is_denied() {
     assert_eq!(out.status.code(), Some(1));
     let r = common::finish(out, &events);
     let ev = r
-        .event("open", "/nonexistent-dd/conf")
-        .or_else(|| r.event("openat", "/nonexistent-dd/conf"))
+        .open("/nonexistent-dd/conf")
         .expect("the path was read from the tracee");
     assert!(ev.call.contains(r#""/nonexistent-dd/conf""#), "{}", ev.call);
     assert!(
@@ -449,8 +445,7 @@ fn owners_are_named_from_the_tracees_accounts() {
     );
     assert_eq!(r.status.code(), Some(1));
     let ev = r
-        .event("open", "/data/app.conf")
-        .or_else(|| r.event("openat", "/data/app.conf"))
+        .open("/data/app.conf")
         .expect("the open inside the chroot");
     let notes = &ev.evidence.as_ref().unwrap().notes;
     assert!(
@@ -489,10 +484,7 @@ fn a_link_to_nothing_is_named_with_its_target() {
 
     let l = link.to_str().unwrap();
     let r = run(&[], &["/bin/busybox", "cat", l]);
-    let open = r
-        .event("open", l)
-        .or_else(|| r.event("openat", l))
-        .expect("the open");
+    let open = r.open(l).expect("the open");
     let evidence = open.evidence.as_ref().unwrap();
     assert_eq!(
         evidence.dangling_link.as_deref(),
@@ -526,12 +518,7 @@ fn a_directory_opened_as_a_file_is_named_as_one() {
     let config = dir.path().join("app.conf");
     std::fs::create_dir(&config).unwrap();
     let c = config.to_str().unwrap();
-    let open_of = |r: &common::Run| {
-        r.event("open", c)
-            .or_else(|| r.event("openat", c))
-            .cloned()
-            .expect("the open")
-    };
+    let open_of = |r: &common::Run| r.open(c).cloned().expect("the open");
 
     let read = run(&[], &["/bin/busybox", "cat", c]);
     assert_eq!(read.status.code(), Some(1));
@@ -566,10 +553,7 @@ fn a_file_where_a_directory_should_be_is_named() {
     let below = file.join("config.yml");
     let b = below.to_str().unwrap();
     let r = run(&[], &["/bin/busybox", "cat", b]);
-    let open = r
-        .event("open", b)
-        .or_else(|| r.event("openat", b))
-        .expect("the open");
+    let open = r.open(b).expect("the open");
     assert_eq!(open.errno.as_deref(), Some("ENOTDIR"));
     let evidence = open.evidence.as_ref().expect("evidence");
     assert_eq!(

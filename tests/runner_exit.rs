@@ -305,8 +305,7 @@ fn runs_as_an_unprivileged_user() {
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), uid);
     let run = common::finish(out, &events);
     let denied = run
-        .event("open", secret.to_str().unwrap())
-        .or_else(|| run.event("openat", secret.to_str().unwrap()))
+        .open(secret.to_str().unwrap())
         .expect("the open of the secret is recorded");
     assert_eq!(denied.errno.as_deref(), Some("EACCES"));
     let ev = denied.evidence.as_ref().expect("evidence");

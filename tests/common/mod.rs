@@ -111,6 +111,12 @@ impl Run {
             .find(|e| e.syscall.as_deref() == Some(syscall) && e.path.as_deref() == Some(path))
     }
 
+    /// The first `open` or `openat` of `path` (which of the two a libc uses varies).
+    pub fn open(&self, path: &str) -> Option<&Event> {
+        self.event("open", path)
+            .or_else(|| self.event("openat", path))
+    }
+
     /// The launcher's note (a name its `PATH` search did not find).
     pub fn note(&self) -> &Event {
         self.trace
