@@ -592,6 +592,44 @@ fn oom_kill_is_reported_like_the_engine_sees_it() {
     assert_nothing_left(&run);
 }
 
+/// The tracer is a process of the container too; the program must still get as many as under a
+/// bare `docker run` with the same `--pids-limit`, and hear which limit stopped it.
+#[test]
+fn a_process_limit_leaves_the_program_as_many_processes_as_bare_docker_run() {
+    ensure_busybox_image();
+    let script = "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 60 & done; wait";
+    let args = ["--pids-limit", "4", BUSYBOX, "sh", "-c", script];
+    let mut bare_args = vec!["run", "--rm"];
+    bare_args.extend(args);
+    let bare = docker(&bare_args);
+    let bare_stdout: Vec<String> = String::from_utf8_lossy(&bare.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(bare.status.code(), Some(2), "{bare:?}");
+    assert_eq!(
+        bare_stdout,
+        ["1", "2", "3", "4"],
+        "busybox forked three sleeps"
+    );
+    let mut diagnose_args = vec!["--format", "json", "--wait", "60s"];
+    diagnose_args.extend(args);
+    let run = diagnose(&diagnose_args);
+    let report = run.report();
+    assert_eq!(exit_code(&report), Some(2), "{}", run.stderr);
+    assert_eq!(
+        report["stdout_tail"],
+        serde_json::json!(bare_stdout),
+        "{report}"
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "too-many-processes", "{report}");
+    assert_eq!(finding["rule"], "proc.pids-limit", "{report}");
+    let summary = finding["summary"].as_str().unwrap();
+    assert!(summary.contains("limit of 4 processes"), "{summary}");
+    assert_nothing_left(&run);
+}
+
 #[test]
 fn volumes_the_run_created_go_and_existing_ones_stay() {
     ensure_busybox_image();

@@ -1,7 +1,8 @@
 //! Real traces of healthy starts, recorded with the real strace (`tests/rules/healthy/*.strace`:
 //! python3 importing json and ssl, through a pyenv shim and directly; python3 as a user who may not
 //! write its bytecode cache; `ls /`; `busybox sh`;
-//! `date` with good and bad time zones; `id` with NSS; node with and without a module walk; a
+//! `date` with good and bad time zones; `id` with NSS; `setpriv` to a uid without a name (systemd's
+//! userdb probed); node with and without a module walk; a
 //! shell's PATH search). Each is full of benign failures: the engine must call the start clean
 //! and blame none of those probes, even when the same run is told to have failed.
 

@@ -301,3 +301,36 @@ fn children_waited_for_are_not_alive() {
     assert_eq!((end.exit.code, end.processes), (Some(0), 2));
     assert!(end.alive.is_empty(), "{:?}", end.alive);
 }
+
+/// `RLIMIT_NPROC` counts the tasks of a user id: with room for three, a shell of an otherwise
+/// unused uid forks twice and is then refused; the runner names that limit, not the cgroup's.
+#[test]
+fn a_users_process_limit_is_named_with_its_uid() {
+    if !common::root_for("dropping to an unused uid with setpriv") {
+        return;
+    }
+    let (out, _tmp) = trace(&[
+        "--format",
+        "json",
+        "--",
+        "setpriv",
+        "--reuid=64011",
+        "--regid=64011",
+        "--clear-groups",
+        "prlimit",
+        "--nproc=3",
+        "sh",
+        "-c",
+        "for i in 1 2 3 4; do sleep 1 & done; wait",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["exit"]["code"], 2, "{report}");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "too-many-processes", "{report}");
+    assert_eq!(finding["rule"], "proc.nproc-limit", "{report}");
+    let summary = finding["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("uid 64011") && summary.contains("`ulimit -u` 3"),
+        "{summary}"
+    );
+}

@@ -99,6 +99,9 @@ pub async fn launch(
     Ok(Launched::Started { id, volume })
 }
 
+/// What the runner adds to the container's process count: the tracer (it makes no threads).
+const TRACER_PROCESSES: i64 = 1;
+
 /// The container configuration with our runner in it (and what it is granted for the tracer).
 fn runner_config(
     spec: &RunSpec,
@@ -120,6 +123,11 @@ fn runner_config(
         .push(inject::mount(labels));
     // Never removed by the engine behind our back: we collect the trace after it exits.
     host.auto_remove = Some(false);
+    // The tracer is a process of the container too: without its place the program could start
+    // one process fewer than under a bare `docker run` (0 and -1 mean no limit).
+    if let Some(limit) = host.pids_limit.as_mut().filter(|l| **l > 0) {
+        *limit += TRACER_PROCESSES;
+    }
     if let Some(grant) = grant {
         tracer_caps::apply(host, grant);
     }
@@ -203,5 +211,28 @@ mod tests {
         let ep = c.entrypoint.unwrap();
         assert_eq!(ep[ep.len() - 3..], ["--tracer-cap", "SYS_PTRACE", "--"]);
         assert_eq!(c.host_config.unwrap().cap_add.unwrap(), ["SYS_PTRACE"]);
+    }
+
+    #[test]
+    fn a_process_limit_gains_the_tracers_place_and_no_limit_stays_none() {
+        let with_limit = |limit| RunSpec {
+            config: ContainerCreateBody {
+                host_config: Some(bollard::models::HostConfig {
+                    pids_limit: limit,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let limit_of = |limit| {
+            runner_config(&with_limit(limit), false, None, &[])
+                .host_config
+                .unwrap()
+                .pids_limit
+        };
+        assert_eq!(limit_of(Some(5)), Some(6));
+        assert_eq!(limit_of(Some(-1)), Some(-1));
+        assert_eq!(limit_of(None), None);
     }
 }

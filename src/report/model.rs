@@ -124,6 +124,9 @@ pub enum Kind {
     ReadOnlyFilesystem,
     NoSpace,
     TooManyOpenFiles,
+    /// No new process or thread could be made: `--pids-limit`, `--ulimit nproc` (beyond
+    /// REPORT.md).
+    TooManyProcesses,
     PortInUse,
     PrivilegedPort,
     AddressNotAvailable,
@@ -143,7 +146,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 28] = [
         Kind::MissingExecutable,
         Kind::MissingInterpreter,
         Kind::BadShebang,
@@ -156,6 +159,7 @@ impl Kind {
         Kind::ReadOnlyFilesystem,
         Kind::NoSpace,
         Kind::TooManyOpenFiles,
+        Kind::TooManyProcesses,
         Kind::PortInUse,
         Kind::PrivilegedPort,
         Kind::AddressNotAvailable,
@@ -188,6 +192,7 @@ impl Kind {
             Kind::ReadOnlyFilesystem => "read-only-filesystem",
             Kind::NoSpace => "no-space",
             Kind::TooManyOpenFiles => "too-many-open-files",
+            Kind::TooManyProcesses => "too-many-processes",
             Kind::PortInUse => "port-in-use",
             Kind::PrivilegedPort => "privileged-port",
             Kind::AddressNotAvailable => "address-not-available",

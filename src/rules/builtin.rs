@@ -7,6 +7,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("library.toml", include_str!("../../rules/library.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
     ("network.toml", include_str!("../../rules/network.toml")),
+    ("process.toml", include_str!("../../rules/process.toml")),
     ("privilege.toml", include_str!("../../rules/privilege.toml")),
     ("outcome.toml", include_str!("../../rules/outcome.toml")),
 ];

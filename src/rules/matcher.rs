@@ -92,6 +92,12 @@ fn plain(cond: &EventCond, e: &Event) -> Option<()> {
             return None;
         }
     }
+    if let Some(limits) = &cond.limit {
+        let reached = e.limits.as_deref()?.reached.as_str();
+        if !limits.iter().any(|l| l == reached) {
+            return None;
+        }
+    }
     if let Some(codes) = &cond.rcode {
         let rcode = e.rcode.as_deref()?;
         if !codes.iter().any(|c| c == rcode) {

@@ -456,6 +456,7 @@ const SYSCALL_SETS: &[(&str, &[&str])] = &[
         ],
     ),
     ("exit", &["exit", "exit_group"]),
+    ("fork", &["clone", "clone3", "fork", "vfork"]),
 ];
 
 /// A set of system call names; `@name` entries expand to a named set.

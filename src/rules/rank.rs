@@ -361,6 +361,13 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("target", e.target.map(|t| t.to_string()));
     put("command_line", e.argv.as_deref().map(command_line));
     put("code", super::analysis::exit_code(e).map(|c| c.to_string()));
+    if let Some(limits) = e.limits.as_deref() {
+        put("pids_max", limits.pids_max.map(|n| n.to_string()));
+        put("pids_current", limits.pids_current.map(|n| n.to_string()));
+        put("nproc_limit", limits.nproc.map(|n| n.to_string()));
+        put("uid", limits.uid.map(|n| n.to_string()));
+        put("uid_tasks", limits.uid_tasks.map(|n| n.to_string()));
+    }
     let Some(ev) = e.evidence.as_deref() else {
         return;
     };

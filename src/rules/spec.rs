@@ -175,6 +175,9 @@ pub struct EventCond {
     /// A regex over an exec's `argv[0]` (a bare name means a `PATH` search).
     pub argv0: Option<TextRegex>,
     pub evidence: Option<EvidenceCond>,
+    /// For a refused `clone`, `fork` or `vfork`: which limit the runner found reached, one of
+    /// `pids`, `nproc`, `unknown` (a strace log has no such reading).
+    pub limit: Option<Vec<String>>,
     /// Only in the process chain that decides the exit.
     pub decisive: Option<bool>,
     /// The main process itself (`true`) or any other (`false`).

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod evidence;
 pub mod filter;
 mod launch;
+mod limits;
 mod predict;
 mod spin;
 mod tails;

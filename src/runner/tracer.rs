@@ -16,6 +16,7 @@ use syscalls::Sysno;
 
 use super::decode::{self, flags::signal_name, siginfo::SigInfo, Entry};
 use super::evidence;
+use super::limits;
 use super::predict::{self, Prediction};
 use super::spin::Spin;
 use super::tails::Tail;
@@ -24,6 +25,11 @@ use crate::trace::{End, Event, EventKind, ExitFacts, Record};
 
 /// Failed calls that get file-system evidence, at most (exec failures always do).
 const EVIDENCE_BUDGET: u32 = 500;
+
+/// Refused forks whose limits are read, at most: a budget of their own, so that the loader's
+/// and the `PATH` search's misses before them cannot spend it; a shell retrying its fork (bash
+/// tries five times) stays within it.
+const LIMITS_BUDGET: u32 = 16;
 
 /// The ptrace options of every task other than the main process: its forks, execs and clones
 /// come as events, and its death as the wait status that reaps it.
@@ -95,6 +101,7 @@ pub struct Tracer {
     stdout: Tail,
     stderr: Tail,
     evidence_budget: u32,
+    limits_budget: u32,
     /// The mount tables evidence has read, kept until a traced mount or chroot.
     mounts: evidence::Mounts,
     /// What the launching process has to say (a name not found in `PATH`).
@@ -141,6 +148,7 @@ impl Tracer {
             stdout: Tail::default(),
             stderr: Tail::default(),
             evidence_budget: EVIDENCE_BUDGET,
+            limits_budget: LIMITS_BUDGET,
             mounts: evidence::Mounts::default(),
             notes,
             streams: [file_id("/proc/self/fd/1"), file_id("/proc/self/fd/2")],
@@ -573,6 +581,8 @@ impl Tracer {
         self.follow_after(pid, sysno, &event, sval);
         if found_directory {
             event.evidence = self.directory_evidence(pid, abs.as_deref());
+        } else if is_error && sval == -(libc::EAGAIN as i64) && creates_task(sysno) {
+            event.limits = self.limits(pid);
         } else if is_error {
             event.evidence = self.evidence(pid, sysno, abs.as_deref(), -sval as i32);
         }
@@ -606,6 +616,15 @@ impl Tracer {
             }
             _ => None,
         }
+    }
+
+    /// Which limit refused a new process or thread.
+    fn limits(&mut self, pid: Pid) -> Option<Box<crate::trace::ProcessLimits>> {
+        if self.limits_budget == 0 {
+            return None;
+        }
+        self.limits_budget -= 1;
+        Some(Box::new(limits::of(pid)))
     }
 
     /// Evidence for a directory that an open expecting a file found: the read that fails on it
@@ -921,6 +940,14 @@ fn recorded_on_success(entry: &decode::Entry) -> bool {
         }
         None => false,
     }
+}
+
+/// The calls that make a process or a thread, which a process limit refuses with `EAGAIN`.
+fn creates_task(sysno: Option<Sysno>) -> bool {
+    matches!(
+        sysno,
+        Some(Sysno::clone | Sysno::clone3 | Sysno::fork | Sysno::vfork)
+    )
 }
 
 /// `waitpid(-1, __WALL)` with the raw status; `None` when nothing is ready (`nohang`).

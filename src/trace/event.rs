@@ -121,6 +121,10 @@ pub struct Event {
     /// What the runner found out about the failure from inside (exec and open failures).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Box<Evidence>>,
+    /// What the runner found about the process limits when a fork or a new thread was refused
+    /// (`EAGAIN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Box<ProcessLimits>>,
 }
 
 /// The sort of thing an [`Event`] records.
@@ -237,6 +241,31 @@ pub struct ParentFacts {
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
+}
+
+/// The limits on how many processes and threads may exist, read inside the container when a
+/// `clone`, `fork` or `vfork` failed with `EAGAIN`. Counts leave out the tracer's own process:
+/// they are what the program had (the docker layer raises `--pids-limit` by one for the tracer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessLimits {
+    /// Which limit refused: `pids` (the container's pids cgroup, `--pids-limit`), `nproc` (the
+    /// calling user's `RLIMIT_NPROC`, `--ulimit nproc`), or `unknown` (a limit of the whole
+    /// host: `kernel.pid_max`, `kernel.threads-max`).
+    pub reached: String,
+    /// The pids cgroup's limit and how many tasks it held, when it has a limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pids_max: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pids_current: Option<u64>,
+    /// The caller's soft `RLIMIT_NPROC`, when it is not unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nproc: Option<u64>,
+    /// The caller's real uid, whose tasks `RLIMIT_NPROC` counts on the whole host...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// ... and how many of them (threads included) this container's processes hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid_tasks: Option<u64>,
 }
 
 /// The end of a trace: how the main process ended and what it printed last.

@@ -9,8 +9,8 @@ pub mod records;
 pub mod strace_log;
 
 pub use event::{
-    ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts, Record,
-    Shebang, EVENTS_SCHEMA,
+    ElfFacts, End, Event, EventKind, Evidence, ExitFacts, Header, MountFacts, ParentFacts,
+    ProcessLimits, Record, Shebang, EVENTS_SCHEMA,
 };
 pub use names::Name;
 pub use records::read_records;

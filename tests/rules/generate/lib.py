@@ -27,7 +27,8 @@ class T:
             text = {"ENOENT": "No such file or directory", "EACCES": "Permission denied", "EPERM": "Operation not permitted",
                     "ENOEXEC": "Exec format error", "EROFS": "Read-only file system", "ENOSPC": "No space left on device",
                     "EMFILE": "Too many open files", "EADDRINUSE": "Address already in use", "EADDRNOTAVAIL": "Cannot assign requested address", "ECONNREFUSED": "Connection refused",
-                    "ENETUNREACH": "Network is unreachable", "ENOTDIR": "Not a directory", "ETIMEDOUT": "Connection timed out"}.get(errno, errno)
+                    "ENETUNREACH": "Network is unreachable", "ENOTDIR": "Not a directory", "ETIMEDOUT": "Connection timed out",
+                    "EAGAIN": "Resource temporarily unavailable", "ENOMEM": "Cannot allocate memory"}.get(errno, errno)
             call = f"{name}({args}) = -1 {errno} ({text})"
             ret = -1
         else:
