@@ -564,3 +564,43 @@ fn a_file_where_a_directory_should_be_is_named() {
         )]
     );
 }
+
+/// A device node gets its type and numbers, as a device cgroup rule names them: a node of
+/// `/dev/null`'s numbers, made root-only in a scratch directory, refused to nobody.
+#[test]
+fn a_device_node_is_named_with_its_numbers() {
+    if !common::root_for("mknod and dropping to nobody") {
+        return;
+    }
+    let dir = scratch();
+    let node = dir.path().join("null");
+    let n = node.to_str().unwrap();
+    let made = std::process::Command::new("mknod")
+        .args(["-m", "0600", n, "c", "1", "3"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // The scratch directory is root's own (0700): open it to nobody, the node stays 0600.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let r = run(
+        &[],
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/bin/busybox",
+            "cat",
+            n,
+        ],
+    );
+    let open = r.open(n).expect("the open");
+    assert_eq!(open.errno.as_deref(), Some("EACCES"), "{}", open.call);
+    let evidence = open.evidence.as_ref().expect("evidence");
+    assert_eq!(evidence.file_type.as_deref(), Some("char-device"));
+    assert_eq!(evidence.device.as_deref(), Some("c 1:3"));
+}

@@ -385,6 +385,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("shebang", Some(sb.line.clone()));
     }
     put("mode", ev.mode.map(|m| format!("{:04o}", m & 0o7777)));
+    put("device", ev.device.clone());
     put("magic", ev.magic.clone());
     put("owner", ev.uid.map(|u| u.to_string()));
     put("process_uid", ev.process_uid.map(|u| u.to_string()));

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt};
 
 use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
 use nix::errno::Errno;
@@ -143,11 +143,25 @@ fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evi
                     "dir"
                 } else if ft.is_symlink() {
                     "symlink"
+                } else if ft.is_char_device() {
+                    "char-device"
+                } else if ft.is_block_device() {
+                    "block-device"
                 } else {
                     "other"
                 }
                 .into(),
             );
+            // What a device cgroup rule names: `c 10:229`.
+            if ft.is_char_device() || ft.is_block_device() {
+                let kind = if ft.is_char_device() { 'c' } else { 'b' };
+                let rdev = meta.rdev();
+                ev.device = Some(format!(
+                    "{kind} {}:{}",
+                    libc::major(rdev),
+                    libc::minor(rdev)
+                ));
+            }
             ev.mode = Some(meta.mode() & 0o7777);
             ev.uid = Some(meta.uid());
             ev.gid = Some(meta.gid());

@@ -150,9 +150,12 @@ pub struct Evidence {
     /// The file the evidence is about.
     pub path: String,
     pub exists: bool,
-    /// `file`, `dir`, `symlink`, `other`.
+    /// `file`, `dir`, `symlink`, `char-device`, `block-device`, `other` (a FIFO, a socket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_type: Option<String>,
+    /// For a device node: its type and numbers as a device cgroup rule names them (`c 10:229`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,3 +43,27 @@ fixture("proc.limit-stderr", "too-many-processes", ["unable to create native thr
         # The heap itself ran out: app.heap-exhausted's case.
         failing(["java", "-jar", "/app/app.jar"],
                 "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n"))
+
+def opener(path, errno, stderr, flags="O_RDWR", evidence=None):
+    """A start script that opens `path` and stops when that fails with `errno`."""
+    t = T(["/start.sh"]); t.start("/bin/sh", ["/start.sh"])
+    t.open(path, flags=flags, errno=errno, evidence=evidence)
+    t.write(2, stderr); t.exit(1); return t.end(1)
+
+# file.device-missing: a VPN client started without `--device /dev/net/tun`
+fixture("file.device-missing", "missing-file", ["`/dev/net/tun`", "--device"],
+        opener("/dev/net/tun", "ENOENT", "openvpn: Cannot open TUN/TAP dev /dev/net/tun: No such file or directory (errno=2)\n",
+               evidence={"path": "/dev/net/tun", "exists": False,
+                         "nearest_parent": {"path": "/dev", "mode": 0o755, "uid": 0, "gid": 0}}),
+        # A lock in /dev/shm that the program makes itself: no device.
+        opener("/dev/shm/app.lock", "ENOENT", "app: cannot open lock /dev/shm/app.lock: No such file or directory\n"))
+
+# file.device-not-allowed: an entrypoint's mknod of /dev/fuse, then the open
+fixture("file.device-not-allowed", "missing-capability", ["`/dev/fuse`", "c 10:229"],
+        opener("/dev/fuse", "EPERM", "fuse: failed to open /dev/fuse: Operation not permitted\n",
+               evidence={"path": "/dev/fuse", "exists": True, "file_type": "char-device", "device": "c 10:229",
+                         "mode": 0o666, "uid": 0, "gid": 0}),
+        # A serial port the user's groups may not use: plain permissions, not the device cgroup.
+        opener("/dev/ttyUSB0", "EACCES", "modbus: cannot open /dev/ttyUSB0: Permission denied\n",
+               evidence={"path": "/dev/ttyUSB0", "exists": True, "file_type": "char-device", "device": "c 188:0",
+                         "mode": 0o660, "uid": 0, "gid": 20}))
