@@ -181,10 +181,17 @@ pub fn refusal_code(message: &str) -> i32 {
 
 /// The final state of a container. The engine learns of an OOM kill from an event of its own,
 /// which containerd may send after the exit (a known race, fixed in later containerd): a PID 1
-/// killed by SIGKILL without the OOM flag is looked at again a few times, briefly.
-pub async fn state(docker: &Docker, id: &str) -> Result<ContainerState> {
+/// killed by SIGKILL without the OOM flag is looked at again a few times, briefly, and for up
+/// to a second when the container had a memory limit (on a loaded machine the event came later
+/// than 200 ms).
+pub async fn state(docker: &Docker, id: &str, memory_limited: bool) -> Result<ContainerState> {
     let mut state = inspect_state(docker, id).await?;
-    for _ in 0..OOM_LOOKS {
+    let looks = if memory_limited {
+        OOM_LOOKS_LIMITED
+    } else {
+        OOM_LOOKS
+    };
+    for _ in 0..looks {
         if !may_await_oom_flag(&state) {
             break;
         }
@@ -196,6 +203,7 @@ pub async fn state(docker: &Docker, id: &str) -> Result<ContainerState> {
 
 /// How often, and how far apart, a SIGKILLed container's state is looked at again.
 const OOM_LOOKS: u32 = 5;
+const OOM_LOOKS_LIMITED: u32 = 25;
 const OOM_LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(40);
 
 /// Whether PID 1 died of SIGKILL (137), which an OOM kill is, and the engine has not said OOM.

@@ -83,7 +83,9 @@ pub async fn observe(
             async {
                 match running {
                     true => Ok(None),
-                    false => collect::state(docker, &id).await.map(Some),
+                    false => collect::state(docker, &id, memory_limit(spec).is_some())
+                        .await
+                        .map(Some),
                 }
             }
         )
@@ -122,14 +124,18 @@ pub async fn observe(
     Ok(obs)
 }
 
-fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
-    let memory_limit = spec
-        .config
+/// The container's memory limit in bytes (`-m`), when one is set.
+fn memory_limit(spec: &RunSpec) -> Option<u64> {
+    spec.config
         .host_config
         .as_ref()
         .and_then(|h| h.memory)
         .filter(|m| *m > 0)
-        .map(|m| m as u64);
+        .map(|m| m as u64)
+}
+
+fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
+    let memory_limit = memory_limit(spec);
     let host = spec.config.host_config.as_ref();
     let bind_mounts = super::mounts::bind_mounts(
         host.and_then(|h| h.binds.as_deref()).unwrap_or_default(),

@@ -343,12 +343,15 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("name", e.path.as_deref().map(|p| basename(p).to_string()));
     put(
         "dir",
-        e.path.as_deref().map(|p| match p.rsplit_once('/') {
-            Some(("", _)) => "/".into(),
-            Some((d, _)) => d.to_string(),
-            // A relative name lives in the working directory.
-            None => ".".into(),
-        }),
+        // A trailing slash (`mkdir("/.cache/")`) names the same entry of the same directory.
+        e.path
+            .as_deref()
+            .map(|p| match p.trim_end_matches('/').rsplit_once('/') {
+                Some(("", _)) => "/".into(),
+                Some((d, _)) => d.to_string(),
+                // A relative name lives in the working directory.
+                None => ".".into(),
+            }),
     );
     put("addr", e.addr.clone());
     put("port", e.port.map(|p| p.to_string()));

@@ -5,6 +5,7 @@ pub mod deferred;
 pub mod dns;
 pub mod event;
 pub mod names;
+pub mod path;
 pub mod records;
 pub mod strace_log;
 

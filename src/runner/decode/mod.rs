@@ -623,7 +623,8 @@ impl Decoder {
             return ptr(addr);
         };
         let abs = absolute(self.pid, &raw, dirfd);
-        let shown = text::lossless(&abs);
+        // The lookups of evidence and prediction use the spelling the kernel got.
+        let shown = crate::trace::path::tidy(&text::lossless(&abs));
         if second {
             self.event.path2 = Some(shown);
         } else {

@@ -67,3 +67,17 @@ fixture("file.device-not-allowed", "missing-capability", ["`/dev/fuse`", "c 10:2
         opener("/dev/ttyUSB0", "EACCES", "modbus: cannot open /dev/ttyUSB0: Permission denied\n",
                evidence={"path": "/dev/ttyUSB0", "exists": True, "file_type": "char-device", "device": "c 188:0",
                          "mode": 0o660, "uid": 0, "gid": 20}))
+
+def creator(path, stderr, uid=4242):
+    """A tool run as a uid without an account that creates `path` and is refused."""
+    t = T(["pip", "install", "-r", "requirements.txt"], uid=uid); t.start("/usr/local/bin/pip", ["pip", "install", "-r", "requirements.txt"])
+    t.sc("mkdir", f'"{path}", 0777', errno="EACCES", path=path,
+         evidence={"path": path, "exists": False, "process_uid": uid, "process_gid": uid,
+                   "nearest_parent": {"path": "/", "mode": 0o755, "uid": 0, "gid": 0}})
+    t.write(2, stderr); t.exit(1); return t.end(1)
+
+# file.home-is-root: pip under `--user 4242`, HOME=/
+fixture("file.home-is-root", "permission-denied", ["home directory is `/`", "`/.cache`"],
+        creator("/.cache", "ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/.cache'\n"),
+        # A data directory at the top: the image's layout, not the home directory.
+        creator("/data", "ERROR: [Errno 13] Permission denied: '/data'\n"))
