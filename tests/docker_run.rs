@@ -204,10 +204,15 @@ fn a_shell_form_healthcheck_in_an_image_without_a_shell_is_named() {
 #[test]
 fn engine_refusals_are_reported_as_not_started() {
     ensure_busybox_image();
-    let cases: [(&[&str], &str); 2] = [
+    let cases: [(&[&str], &str); 3] = [
         (
             &["-u", "nosuchuser", BUSYBOX, "true"],
             "docker.unknown-user",
+        ),
+        // Above the largest `fs.nr_open` there can be: refused on every engine.
+        (
+            &["--ulimit", "nofile=1073741824:1073741824", BUSYBOX, "true"],
+            "docker.ulimit-refused",
         ),
         (
             &[
@@ -628,6 +633,30 @@ fn a_process_limit_leaves_the_program_as_many_processes_as_bare_docker_run() {
     let summary = finding["summary"].as_str().unwrap();
     assert!(summary.contains("limit of 4 processes"), "{summary}");
     assert_nothing_left(&run);
+}
+
+/// An entrypoint's `ulimit -n 8192` is refused above the container's hard limit (1024:4096);
+/// the finding names the `--ulimit` that sets it, and with that flag the same command starts.
+/// (Within the engine's own hard limit: an engine without CAP_SYS_RESOURCE cannot go above.)
+#[test]
+fn a_refused_limit_raise_names_the_ulimit_that_lets_it_start() {
+    ensure_busybox_image();
+    let command = [BUSYBOX, "sh", "-c", "ulimit -n 8192 && echo raised"];
+    let run_with = |ulimit: &str| {
+        let mut args = vec!["--format", "json", "--wait", "60s", "--ulimit", ulimit];
+        args.extend(command);
+        let run = diagnose(&args);
+        assert_nothing_left(&run);
+        run.report()
+    };
+    let report = run_with("nofile=1024:4096");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "cap.raise-limit", "{report}");
+    let fix = finding["fix"].as_str().unwrap();
+    assert!(fix.contains("--ulimit nofile=8192:8192"), "{fix}");
+    let report = run_with("nofile=8192:8192");
+    assert_eq!(exit_code(&report), Some(0), "{report}");
+    assert_eq!(report["stdout_tail"][0], "raised");
 }
 
 #[test]

@@ -827,3 +827,42 @@ fn numbers_as_n(text: &str) -> String {
     }
     out
 }
+
+/// A raise above the hard limit (`ulimit -n 65536` of a shell run with 1024:4096) is refused;
+/// the runner renders the limit set as strace does (`64*1024`, `RLIM64_INFINITY`), and records
+/// neither the reads of a limit nor the sets that succeed.
+#[test]
+fn refused_limit_raises_read_as_strace_prints_them() {
+    if !common::root_for("dropping to nobody with setpriv") {
+        return;
+    }
+    let argv = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "prlimit",
+        "--nofile=1024:4096",
+        "sh",
+        "-c",
+        "ulimit -n 65536; ulimit -l unlimited; ulimit -c 1000; exit 0",
+    ];
+    let (log, code) = strace_only("prlimit64", &argv);
+    assert_eq!(code, Some(0));
+    let refused: Vec<String> = log
+        .lines()
+        .filter(|l| l.contains("EPERM"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(refused.len(), 2, "{log}");
+    let traced = run(&[], &argv);
+    assert_eq!(traced.status.code(), Some(0));
+    let ours: Vec<String> = traced
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.syscall.as_deref() == Some("prlimit64"))
+        .map(|e| e.call.clone())
+        .collect();
+    assert_eq!(ours, refused);
+}

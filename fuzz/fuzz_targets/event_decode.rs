@@ -1,11 +1,11 @@
 //! The runner's decoders of what it reads from a tracee: socket addresses, flag words, DNS
 //! queries and strings. Any bytes decode without a panic, and a string the runner quotes the way strace does
-//! is read back to the same bytes by the strace-log reader (so a saved runner trace and a pasted
-//! strace log agree on paths).
+//! is read back to the same bytes by the strace-log reader, tidied as the runner tidies the paths
+//! it records (so a saved runner trace and a pasted strace log agree on paths).
 #![no_main]
 
 use docker_diagnose::runner::decode::{flags, sockaddr, text};
-use docker_diagnose::trace::{dns, strace_log};
+use docker_diagnose::trace::{dns, path::tidy, strace_log};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,6 +29,8 @@ fuzz_target!(|data: &[u8]| {
         flags::protocol(word & 0xffff, word >> 16),
         flags::signal_name(word as i32),
         flags::send_flags(word),
+        flags::rlimit_resource(word),
+        flags::rlimit_value(word),
     ] {
         assert!(!decoded.is_empty());
     }
@@ -50,5 +52,5 @@ fuzz_target!(|data: &[u8]| {
     let line = format!("openat(AT_FDCWD, {quoted}, O_RDONLY) = -1 ENOENT (No such file or directory)\n");
     let log = strace_log::read(line.as_bytes()).expect("one trace line");
     let event = &log.trace.events[0];
-    assert_eq!(event.path.as_deref(), Some(path), "{line}");
+    assert_eq!(event.path, Some(tidy(path)), "{line}");
 });

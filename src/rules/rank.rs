@@ -321,6 +321,32 @@ fn listening(a: &Analysis) -> Option<String> {
     (!seen.is_empty()).then(|| seen.join(", "))
 }
 
+/// The limit a `setrlimit` or `prlimit64` asked for, as `docker run --ulimit` spells it:
+/// `RLIMIT_NOFILE` with `{rlim_cur=64*1024, rlim_max=64*1024}` is (`nofile`, `65536:65536`),
+/// and infinity is `-1`.
+fn limit_set(e: &Event) -> Option<(String, Option<String>)> {
+    if !matches!(e.syscall.as_deref(), Some("setrlimit" | "prlimit64")) {
+        return None;
+    }
+    let after = |key: &str| Some(&e.call[e.call.find(key)? + key.len()..]);
+    let name: String = after("RLIMIT_")?
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let value = |key: &str| -> Option<String> {
+        let text = after(key)?.split([',', '}']).next()?.trim();
+        Some(match text.split_once('*') {
+            _ if text == "RLIM64_INFINITY" || text == "RLIM_INFINITY" => "-1".into(),
+            Some((n, m)) => (n.parse::<u64>().ok()? * m.parse::<u64>().ok()?).to_string(),
+            None => text.parse::<u64>().ok()?.to_string(),
+        })
+    };
+    let values = value("rlim_cur=")
+        .zip(value("rlim_max="))
+        .map(|(c, m)| format!("{c}:{m}"));
+    Some((name.to_lowercase(), values))
+}
+
 /// Placeholders taken from the blamed event and the runner's evidence about it.
 fn event_vars(e: &Event, v: &mut Vars) {
     let mut put = |k: &str, val: Option<String>| {
@@ -364,6 +390,10 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("target", e.target.map(|t| t.to_string()));
     put("command_line", e.argv.as_deref().map(command_line));
     put("code", super::analysis::exit_code(e).map(|c| c.to_string()));
+    if let Some((name, value)) = limit_set(e) {
+        put("ulimit", Some(name));
+        put("ulimit_value", value);
+    }
     if let Some(limits) = e.limits.as_deref() {
         put("pids_max", limits.pids_max.map(|n| n.to_string()));
         put("pids_current", limits.pids_current.map(|n| n.to_string()));

@@ -4,8 +4,8 @@
 //! Built with `seccompiler` from a list of names. Argument checks keep the hot paths out of the
 //! tracer: writes stop only for fd 1 and 2 (the output tails), and fd-based stats
 //! (`AT_EMPTY_PATH`) pass inside the kernel, of socket options only `SO_ERROR` (a non-blocking
-//! connect's outcome) stops, of `sendto`s only those to an address (a DNS query), and of kill
-//! calls only those that send SIGKILL.
+//! connect's outcome) stops, of `sendto`s only those to an address (a DNS query), of
+//! `prlimit64`s only those that set a limit, and of kill calls only those that send SIGKILL.
 
 use std::collections::BTreeMap;
 
@@ -68,6 +68,9 @@ pub const TRACED: &[Sysno] = &[
     // A program that uses ptrace itself (anti-debugging, a crash reporter) finds itself
     // already traced: its EPERM is ours to explain. Rare, so no cost.
     Sysno::ptrace,
+    // An entrypoint's `ulimit -n 65536` above the container's hard limit. (prlimit64 stops
+    // only when it sets a limit: programs read theirs at every start.)
+    Sysno::setrlimit,
 ];
 
 /// Calls that stop only so that the tracer knows a task's view of the file system changed
@@ -97,7 +100,7 @@ pub fn traced_names() -> Vec<&'static str> {
         .chain(PATH_STATS.iter().map(|(s, _)| s))
         .chain(OUTPUT_WRITES)
         .chain(KILLS.iter().map(|(s, _)| s))
-        .chain([&Sysno::getsockopt, &Sysno::sendto])
+        .chain([&Sysno::getsockopt, &Sysno::sendto, &Sysno::prlimit64])
         .map(|s| s.name())
         .collect()
 }
@@ -145,6 +148,12 @@ pub fn build() -> Result<BpfProgram> {
     rules.insert(
         Sysno::sendto.id() as i64,
         vec![SeccompRule::new(vec![to_an_address])?],
+    );
+    // A limit set, not only read (the new limit's pointer is not NULL).
+    let sets_a_limit = SeccompCondition::new(2, SeccompCmpArgLen::Qword, SeccompCmpOp::Ne, 0)?;
+    rules.insert(
+        Sysno::prlimit64.id() as i64,
+        vec![SeccompRule::new(vec![sets_a_limit])?],
     );
     for &(sysno, signal_arg) in KILLS {
         let sigkill = SeccompCondition::new(

@@ -267,6 +267,40 @@ pub fn recv_flags(flags: u64) -> String {
 }
 
 /// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
+/// A resource limit's name as strace prints it (`RLIMIT_NOFILE`); else the number.
+pub fn rlimit_resource(resource: u64) -> String {
+    const NAMES: [&str; 16] = [
+        "RLIMIT_CPU",
+        "RLIMIT_FSIZE",
+        "RLIMIT_DATA",
+        "RLIMIT_STACK",
+        "RLIMIT_CORE",
+        "RLIMIT_RSS",
+        "RLIMIT_NPROC",
+        "RLIMIT_NOFILE",
+        "RLIMIT_MEMLOCK",
+        "RLIMIT_AS",
+        "RLIMIT_LOCKS",
+        "RLIMIT_SIGPENDING",
+        "RLIMIT_MSGQUEUE",
+        "RLIMIT_NICE",
+        "RLIMIT_RTPRIO",
+        "RLIMIT_RTTIME",
+    ];
+    NAMES
+        .get(resource as usize)
+        .map_or_else(|| resource.to_string(), |n| n.to_string())
+}
+
+/// A limit's value as strace prints it: `RLIM64_INFINITY`, a multiple of 1024 as `64*1024`.
+pub fn rlimit_value(value: u64) -> String {
+    match value {
+        u64::MAX => "RLIM64_INFINITY".into(),
+        v if v >= 1024 && v % 1024 == 0 => format!("{}*1024", v / 1024),
+        v => v.to_string(),
+    }
+}
+
 pub fn signal_name(sig: i32) -> String {
     match nix::sys::signal::Signal::try_from(sig) {
         Ok(s) => s.as_str().to_string(),

@@ -253,6 +253,10 @@ enum Arg {
     Target,
     /// A signal number, shown by name.
     Signal,
+    /// A resource limit's name (`RLIMIT_NOFILE`).
+    Resource,
+    /// A `struct rlimit` to set (`{rlim_cur=64*1024, rlim_max=64*1024}`), or NULL.
+    Rlimit,
 }
 
 fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
@@ -301,6 +305,8 @@ fn layout(sysno: Sysno) -> Option<&'static [Arg]> {
         S::exit_group | S::exit => &[Int],
         S::kill | S::tkill => &[Target, Signal],
         S::tgkill => &[Target, Int, Signal],
+        S::setrlimit => &[Resource, Rlimit],
+        S::prlimit64 => &[Int, Resource, Rlimit, Ptr],
         _ => return None,
     })
 }
@@ -536,6 +542,16 @@ impl Decoder {
                 name
             }
             Arg::Id => flags::id(v),
+            Arg::Resource => flags::rlimit_resource(v),
+            Arg::Rlimit if v == 0 => ptr(v),
+            Arg::Rlimit => match (mem::read_u64(self.pid, v), mem::read_u64(self.pid, v + 8)) {
+                (Some(cur), Some(max)) => format!(
+                    "{{rlim_cur={}, rlim_max={}}}",
+                    flags::rlimit_value(cur),
+                    flags::rlimit_value(max)
+                ),
+                _ => ptr(v),
+            },
             Arg::Ptr => ptr(v),
             Arg::Hex => format!("{v:#x}"),
             Arg::Str => match mem::read_cstr(self.pid, v, ARG_MAX) {

@@ -84,10 +84,10 @@ n = T(["/init"]); n.start("/init", ["/init"]); n.sc("mount", '"tmpfs", "/mnt/cac
 fixture("cap.mount", "missing-capability", ["mount", "CAP_SYS_ADMIN"], t, n)
 
 # cap.other
-t = T(["/app/db"]); t.start("/app/db", ["/app/db"]); t.sc("setrlimit", "RLIMIT_MEMLOCK, {rlim_cur=RLIM_INFINITY, rlim_max=RLIM_INFINITY}", errno="EPERM")
+t = T(["/app/db"]); t.start("/app/db", ["/app/db"]); t.sc("sched_setscheduler", "0, SCHED_FIFO, [50]", errno="EPERM")
 t.exit(1); t.end(1)
-n = T(["/app/db"]); n.start("/app/db", ["/app/db"]); n.sc("setrlimit", "RLIMIT_MEMLOCK, {rlim_cur=RLIM_INFINITY, rlim_max=RLIM_INFINITY}", errno="EPERM"); n.exit(0); n.end(0)
-fixture("cap.other", "missing-capability", ["setrlimit"], t, n)
+n = T(["/app/db"]); n.start("/app/db", ["/app/db"]); n.sc("sched_setscheduler", "0, SCHED_FIFO, [50]", errno="EPERM"); n.exit(0); n.end(0)
+fixture("cap.other", "missing-capability", ["sched_setscheduler"], t, n)
 
 # cap.seccomp-hint: exit 3, nothing failed, no stderr
 t = T(["/app/server"]); t.start("/app/server", ["/app/server"]); t.exit(3); t.end(3)

@@ -81,3 +81,24 @@ fixture("file.home-is-root", "permission-denied", ["home directory is `/`", "`/.
         creator("/.cache", "ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/.cache'\n"),
         # A data directory at the top: the image's layout, not the home directory.
         creator("/data", "ERROR: [Errno 13] Permission denied: '/data'\n"))
+
+def raiser(errno, resource="RLIMIT_NOFILE", value="64*1024"):
+    """An entrypoint whose `ulimit` raise gets `errno` (None: it is allowed)."""
+    t = T(["/docker-entrypoint.sh", "haproxy"]); t.start("/bin/sh", ["/docker-entrypoint.sh", "haproxy"])
+    t.sc("prlimit64", f"0, {resource}, {{rlim_cur={value}, rlim_max={value}}}, NULL", errno=errno)
+    if errno:
+        t.write(2, "/docker-entrypoint.sh: 3: ulimit: error setting limit (Operation not permitted)\n")
+        t.exit(2); return t.end(2)
+    t.write(2, "haproxy: cannot bind socket [0.0.0.0:80]\n"); t.exit(1); return t.end(1)
+
+# cap.raise-limit: `ulimit -n 65536` in an entrypoint, above the container's hard limit
+fixture("cap.raise-limit", "missing-capability", ["`nofile`", "hard limit"],
+        raiser("EPERM"),
+        # The raise was allowed (the container got the limit); the server failed on its own.
+        raiser(None))
+
+# docker.ulimit-refused: `--ulimit memlock=-1:-1` on an engine that may not raise memlock
+fixture("docker.ulimit-refused", "docker-error", ["`--ulimit`", "resource 8"], T(["/app/server"]), T(["/app/server"]),
+        obs={"docker_error": "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 8: operation not permitted: unknown"},
+        # Another refusal at the same step: a device that is not there.
+        not_obs={"docker_error": "Error response from daemon: error gathering device information while adding custom device \"/dev/nosuch\": no such file or directory"})
