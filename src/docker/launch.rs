@@ -99,9 +99,6 @@ pub async fn launch(
     Ok(Launched::Started { id, volume })
 }
 
-/// What the runner adds to the container's process count: the tracer (it makes no threads).
-const TRACER_PROCESSES: i64 = 1;
-
 /// The container configuration with our runner in it (and what it is granted for the tracer).
 fn runner_config(
     spec: &RunSpec,
@@ -126,7 +123,7 @@ fn runner_config(
     // The tracer is a process of the container too: without its place the program could start
     // one process fewer than under a bare `docker run` (0 and -1 mean no limit).
     if let Some(limit) = host.pids_limit.as_mut().filter(|l| **l > 0) {
-        *limit += TRACER_PROCESSES;
+        *limit += crate::runner::TRACER_TASKS as i64;
     }
     if let Some(grant) = grant {
         tracer_caps::apply(host, grant);

@@ -11,14 +11,13 @@
 use nix::unistd::Pid;
 
 use super::evidence::read_proc;
+use super::TRACER_TASKS;
 use crate::trace::ProcessLimits;
 
 /// Where the cgroup hierarchies are mounted.
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
-/// The tracer's own process, which the pids cgroup counts with the program's.
-const TRACER_TASKS: u64 = 1;
-
+/// The limits as they stood for task `pid` when its fork or new thread was refused.
 pub fn of(pid: Pid) -> ProcessLimits {
     let pids = read_proc(&format!("/proc/{pid}/cgroup")).and_then(|c| pids_cgroup(CGROUP_ROOT, &c));
     let status = read_proc(&format!("/proc/{pid}/status")).unwrap_or_default();

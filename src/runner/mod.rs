@@ -25,6 +25,10 @@ use std::path::PathBuf;
 /// The hidden first argument that selects runner mode.
 pub const RUNNER_MODE: &str = "__run";
 
+/// The processes the runner adds to a container's count of tasks: the tracer, which makes no
+/// threads (the docker layer raises `--pids-limit` by this much; `limits` leaves it out).
+pub const TRACER_TASKS: u64 = 1;
+
 /// The file the runner writes inside `--out DIR`.
 pub const EVENTS_FILE: &str = "events.jsonl";
 
