@@ -337,7 +337,11 @@ fn limit_set(e: &Event) -> Option<(String, Option<String>)> {
         let text = after(key)?.split([',', '}']).next()?.trim();
         Some(match text.split_once('*') {
             _ if text == "RLIM64_INFINITY" || text == "RLIM_INFINITY" => "-1".into(),
-            Some((n, m)) => (n.parse::<u64>().ok()? * m.parse::<u64>().ok()?).to_string(),
+            Some((n, m)) => n
+                .parse::<u64>()
+                .ok()?
+                .checked_mul(m.parse().ok()?)?
+                .to_string(),
             None => text.parse::<u64>().ok()?.to_string(),
         })
     };

@@ -544,7 +544,10 @@ impl Decoder {
             Arg::Id => flags::id(v),
             Arg::Resource => flags::rlimit_resource(v),
             Arg::Rlimit if v == 0 => ptr(v),
-            Arg::Rlimit => match (mem::read_u64(self.pid, v), mem::read_u64(self.pid, v + 8)) {
+            Arg::Rlimit => match (
+                mem::read_u64(self.pid, v),
+                mem::read_u64(self.pid, v.wrapping_add(8)),
+            ) {
                 (Some(cur), Some(max)) => format!(
                     "{{rlim_cur={}, rlim_max={}}}",
                     flags::rlimit_value(cur),
