@@ -52,5 +52,5 @@ fuzz_target!(|data: &[u8]| {
     let line = format!("openat(AT_FDCWD, {quoted}, O_RDONLY) = -1 ENOENT (No such file or directory)\n");
     let log = strace_log::read(line.as_bytes()).expect("one trace line");
     let event = &log.trace.events[0];
-    assert_eq!(event.path, Some(tidy(path)), "{line}");
+    assert_eq!(event.path, Some(tidy(path.to_string())), "{line}");
 });

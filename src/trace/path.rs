@@ -6,10 +6,13 @@
 //! spelling the program used.
 
 /// `//a/./b/` → `/a/b/`. A relative path (a strace log that never said the working
-/// directory) stays as the program wrote it: `./run.sh` is what the user typed.
-pub fn tidy(path: &str) -> String {
-    if !path.starts_with('/') {
-        return path.into();
+/// directory) stays as the program wrote it: `./run.sh` is what the user typed. A path with
+/// nothing to fold (nearly every one: this runs for each path the runner records) is handed
+/// back as it came.
+pub fn tidy(path: String) -> String {
+    let untidy = path.contains("//") || path.contains("/./") || path.ends_with("/.");
+    if !path.starts_with('/') || !untidy {
+        return path;
     }
     let parts: Vec<&str> = path
         .split('/')
@@ -25,7 +28,9 @@ pub fn tidy(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::tidy;
+    fn tidy(path: &str) -> String {
+        super::tidy(path.to_string())
+    }
 
     #[test]
     fn only_what_never_changes_the_file_is_folded() {

@@ -643,7 +643,7 @@ impl Decoder {
         };
         let abs = absolute(self.pid, &raw, dirfd);
         // The lookups of evidence and prediction use the spelling the kernel got.
-        let shown = crate::trace::path::tidy(&text::lossless(&abs));
+        let shown = crate::trace::path::tidy(text::lossless(&abs));
         if second {
             self.event.path2 = Some(shown);
         } else {

@@ -371,7 +371,7 @@ pub fn path_arg(arg: &str, base: Option<&str>) -> Option<String> {
     }
     Some(match base {
         Some(dir) if !path.starts_with('/') => join(dir, &path),
-        _ => crate::trace::path::tidy(&path),
+        _ => crate::trace::path::tidy(path),
     })
 }
 
