@@ -17,12 +17,15 @@ use crate::trace::ProcessLimits;
 /// Where the cgroup hierarchies are mounted.
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
+/// `RLIMIT_NPROC`'s line in `/proc/PID/limits`.
+const MAX_PROCESSES: &str = "Max processes";
+
 /// The limits as they stood for task `pid` when its fork or new thread was refused.
 pub fn of(pid: Pid) -> ProcessLimits {
     let pids = read_proc(&format!("/proc/{pid}/cgroup")).and_then(|c| pids_cgroup(CGROUP_ROOT, &c));
     let status = read_proc(&format!("/proc/{pid}/status")).unwrap_or_default();
     let uid = field(&status, "Uid:");
-    let nproc = read_proc(&format!("/proc/{pid}/limits")).and_then(|l| soft_nproc(&l));
+    let nproc = read_proc(&format!("/proc/{pid}/limits")).and_then(|l| field(&l, MAX_PROCESSES));
     let pids_reached = pids.as_ref().is_some_and(PidsCgroup::reached);
     let reached = match (pids_reached, nproc, uid) {
         (true, _, _) => "pids",
@@ -97,15 +100,8 @@ fn read_pids(dir: &str) -> Option<PidsCgroup> {
     })
 }
 
-/// `Max processes`' soft value in `/proc/PID/limits`; `None` when unlimited.
-fn soft_nproc(limits: &str) -> Option<u64> {
-    let rest = limits
-        .lines()
-        .find_map(|l| l.strip_prefix("Max processes"))?;
-    rest.split_whitespace().next()?.parse().ok()
-}
-
-/// The first number after `name` on its line (`Uid:\t1000\t1000...`, `max 3`).
+/// The first number after `name` on its line (`Uid:\t1000\t1000...`, `max 3`; the soft
+/// value of `Max processes` in `/proc/PID/limits`, none when `unlimited`).
 fn field<T: std::str::FromStr>(text: &str, name: &str) -> Option<T> {
     let rest = text.lines().find_map(|l| l.strip_prefix(name))?;
     rest.split_whitespace().next()?.parse().ok()
@@ -138,9 +134,9 @@ mod tests {
         let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
                       Max cpu time              unlimited            unlimited            seconds   \n\
                       Max processes             96365                96365                processes \n";
-        assert_eq!(soft_nproc(limits), Some(96365));
+        assert_eq!(field(limits, MAX_PROCESSES), Some(96365));
         let unlimited = limits.replace("96365                96365", "unlimited   unlimited");
-        assert_eq!(soft_nproc(&unlimited), None);
+        assert_eq!(field::<u64>(&unlimited, MAX_PROCESSES), None);
     }
 
     #[test]
