@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{program, run, scratch};
+use common::{program, run, scratch, write_file};
 use docker_diagnose::trace::{Event, Evidence};
 
 fn write_exec(path: &Path, body: &[u8], mode: u32) {
@@ -603,4 +603,94 @@ fn a_device_node_is_named_with_its_numbers() {
     let evidence = open.evidence.as_ref().expect("evidence");
     assert_eq!(evidence.file_type.as_deref(), Some("char-device"));
     assert_eq!(evidence.device.as_deref(), Some("c 1:3"));
+}
+
+/// A file below a directory the user may not search: the evidence names that directory, for an
+/// exec and for an open, whether the tracer can see past it (root, on a host) or not (the
+/// container's user, as in `docker run --user`); a file refused for its own mode names none.
+#[test]
+fn a_directory_the_user_may_not_search_is_named() {
+    if !common::root_for("dropping to nobody") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // A directory of root's, mode 0700: nobody may not search it.
+    let dir = scratch();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let closed = dir.path().to_str().unwrap().to_string();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let script = write_file(&app, "run.sh", "#!/bin/sh\necho hi\n");
+    let secret = write_file(&app, "secret", "s3cret\n");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (script, secret) = (script.to_str().unwrap(), secret.to_str().unwrap());
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ];
+
+    // The tracer is root and sees the file; the program, as nobody, cannot reach it. (A shell
+    // execs it: setpriv's own exec still holds root's capabilities for the lookup.)
+    let exec_it = format!("exec {script}");
+    let r = run(
+        &[],
+        &[&nobody[..], &["/bin/busybox", "sh", "-c", &exec_it]].concat(),
+    );
+    let exec = r.event("execve", script).expect("the exec");
+    assert_eq!(exec.errno.as_deref(), Some("EACCES"), "{}", exec.call);
+    let ev = exec.evidence.as_ref().expect("evidence");
+    let blocked = ev.unsearchable.as_ref().expect("the closed directory");
+    assert_eq!(
+        (blocked.path.as_str(), blocked.mode, blocked.uid),
+        (closed.as_str(), 0o700, 0)
+    );
+    assert!(ev.exists, "root's tracer sees the script");
+    let r = run(
+        &[],
+        &[&nobody[..], &["/bin/busybox", "cat", secret]].concat(),
+    );
+    let open = r.open(secret).expect("the open");
+    let ev = open.evidence.as_ref().expect("evidence");
+    assert_eq!(
+        ev.unsearchable.as_ref().map(|d| d.path.as_str()),
+        Some(closed.as_str())
+    );
+
+    // The whole runner as nobody, as in a container started with `--user`: it cannot see past
+    // the directory either, so it says nothing about the script's existence.
+    let out = scratch();
+    std::fs::set_permissions(out.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let events = out.path().join("events.jsonl");
+    let status = std::process::Command::new(nobody[0])
+        .args(&nobody[1..])
+        .arg(common::bin())
+        .args(["__run", "--events", events.to_str().unwrap(), "--", script])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let r = common::finish(status, &events);
+    let exec = r.event("execve", script).expect("the exec");
+    let ev = exec.evidence.as_ref().expect("evidence");
+    assert_eq!(
+        ev.unsearchable.as_ref().map(|d| d.path.as_str()),
+        Some(closed.as_str())
+    );
+    assert!(
+        !ev.notes.iter().any(|n| n.contains("does not exist")),
+        "{:?}",
+        ev.notes
+    );
+
+    // Open to all, the directory is no longer the cause: the file's own mode is.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run(
+        &[],
+        &[&nobody[..], &["/bin/busybox", "cat", secret]].concat(),
+    );
+    let open = r.open(secret).expect("the open");
+    assert_eq!(open.errno.as_deref(), Some("EACCES"), "{}", open.call);
+    assert_eq!(open.evidence.as_ref().expect("evidence").unsearchable, None);
 }

@@ -214,6 +214,7 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
         && is(cond.own_mount, mount.map(|m| m.mount_point != "/"))
         && is(cond.mounted_here, mount.map(|m| m.mount_point == ev.path))
         && is(cond.dangling_link, Some(ev.dangling_link.is_some()))
+        && is(cond.unsearchable, Some(ev.unsearchable.is_some()))
 }
 
 fn no_fact_asked(cond: &EvidenceCond) -> bool {
@@ -236,6 +237,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         own_mount,
         mounted_here,
         dangling_link,
+        unsearchable,
     } = cond;
     [
         exists,
@@ -253,6 +255,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         own_mount,
         mounted_here,
         dangling_link,
+        unsearchable,
     ]
     .iter()
     .all(|c| c.is_none())

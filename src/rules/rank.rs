@@ -441,6 +441,14 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("parent_mode", Some(format!("{:04o}", p.mode & 0o7777)));
         put("parent_owner", Some(p.uid.to_string()));
     }
+    if let Some(d) = &ev.unsearchable {
+        put("unsearchable", Some(d.path.clone()));
+        put(
+            "unsearchable_mode",
+            Some(format!("{:04o}", d.mode & 0o7777)),
+        );
+        put("unsearchable_owner", Some(d.uid.to_string()));
+    }
 }
 
 /// For a blamed signal or kill call: `{victim}`, what its receiver was running, and `{sender}`

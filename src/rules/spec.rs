@@ -247,6 +247,8 @@ pub struct EvidenceCond {
     pub mounted_here: Option<bool>,
     /// The path is a symbolic link whose target does not exist.
     pub dangling_link: Option<bool>,
+    /// A directory on the way to the path may not be searched by the calling process.
+    pub unsearchable: Option<bool>,
 }
 
 impl RuleFile {

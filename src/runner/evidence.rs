@@ -23,13 +23,17 @@ use crate::trace::{ElfFacts, Event, EventKind, Evidence, MountFacts, ParentFacts
 /// Bytes of a file's head read to find its magic, ELF header or `#!` line.
 const HEAD: usize = 4096;
 
-/// Evidence for a failed execve of `path` (absolute, in the tracee's view).
-pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Evidence {
+/// Evidence for an execve of `path` (absolute, in the tracee's view) that failed with `errno`.
+pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) -> Evidence {
     let root = &task.root;
     let mut ev = base(mounts, task, path, true);
+    if errno == libc::EACCES {
+        note_unsearchable(mounts, task, path, &mut ev);
+    }
     if !ev.exists {
-        // A link to nothing has its own note.
-        if ev.dangling_link.is_none() {
+        // A link to nothing has its own note; behind a directory the process may not search
+        // (nor the tracer, when it runs as the same user) nothing can be said about the file.
+        if ev.dangling_link.is_none() && ev.unsearchable.is_none() {
             ev.notes
                 .push(format!("{} does not exist", text::lossless(path)));
         }
@@ -78,7 +82,7 @@ pub fn for_path_search(
         .find_map(|dir| {
             let candidate = [dir, b"/", name].concat();
             task.root.dangling_link(&candidate)?;
-            Some(for_exec(mounts, task, &candidate))
+            Some(for_exec(mounts, task, &candidate, libc::ENOENT))
         })
 }
 
@@ -102,7 +106,13 @@ pub fn for_opened_directory(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) 
 /// Evidence for a call on a path (open, mkdir, chdir...) that failed with `errno`.
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) -> Evidence {
     let mut ev = base(mounts, task, path, false);
-    if let Some(p) = &ev.nearest_parent {
+    if errno == libc::EACCES {
+        note_unsearchable(mounts, task, path, &mut ev);
+    }
+    if ev.unsearchable.is_some() {
+        // Its note says all: the nearest parent the tracer could see is that directory or
+        // one below it.
+    } else if let Some(p) = &ev.nearest_parent {
         // ENOTDIR: the nearest existing parent is the file that stands where a directory
         // should be (for ENOENT it is a directory).
         if errno == libc::ENOTDIR {
@@ -349,6 +359,59 @@ fn shebang(root: &Root, head: &[u8]) -> Shebang {
 }
 
 /// The nearest existing ancestor of a missing path.
+/// Finds the first directory on the way to `path` that the task may not search and says so.
+fn note_unsearchable(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], ev: &mut Evidence) {
+    let Some((uid, gid, groups)) = &task.ids else {
+        return;
+    };
+    let Some(dir) = unsearchable(&task.root, path, *uid, *gid, groups) else {
+        return;
+    };
+    let owner = mounts.owner(task, dir.uid, dir.gid);
+    ev.notes.push(format!(
+        "{} is owned by {owner} with mode {:04o}: uid {uid} may not search it, so nothing inside can be reached",
+        dir.path, dir.mode
+    ));
+    ev.unsearchable = Some(dir);
+}
+
+/// The first directory above `path` (from the root down) that a process with these ids may
+/// not search. Root is taken to search anything (`CAP_DAC_READ_SEARCH`, which a container's
+/// root holds unless it is dropped); ACLs are not read.
+fn unsearchable(
+    root: &Root,
+    path: &[u8],
+    uid: u32,
+    gid: u32,
+    groups: &[u32],
+) -> Option<ParentFacts> {
+    if uid == 0 {
+        return None;
+    }
+    let ends = path
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'/' && i > 0)
+        .map(|(i, _)| i);
+    std::iter::once(1).chain(ends).find_map(|end| {
+        let dir = &path[..end];
+        let meta = root.stat(dir, true)?;
+        let bit = if meta.uid() == uid {
+            0o100
+        } else if meta.gid() == gid || groups.contains(&meta.gid()) {
+            0o010
+        } else {
+            0o001
+        };
+        (meta.is_dir() && meta.mode() & bit == 0).then(|| ParentFacts {
+            path: text::lossless(dir),
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+        })
+    })
+}
+
 fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
     let mut p = path;
     while let Some(slash) = p.iter().rposition(|&b| b == b'/') {

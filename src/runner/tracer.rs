@@ -600,7 +600,7 @@ impl Tracer {
         match sysno? {
             Sysno::execve | Sysno::execveat => {
                 let (facts, mounts) = self.facts(pid);
-                Some(Box::new(evidence::for_exec(mounts, facts, path)))
+                Some(Box::new(evidence::for_exec(mounts, facts, path, errno)))
             }
             // An open for writing (a log file) that found a directory.
             _ if errno == libc::EISDIR => self.directory_evidence(pid, Some(path)),

@@ -181,6 +181,11 @@ pub struct Evidence {
     /// For a path that does not exist (or cannot be created): its nearest existing parent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nearest_parent: Option<ParentFacts>,
+    /// For a call refused with EACCES: the first directory on the way to the path that the
+    /// calling process may not search (no execute permission for its uid, its gid or its
+    /// groups), so nothing below it can be reached, whatever the file's own mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsearchable: Option<ParentFacts>,
     /// The ids of the process that made the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_uid: Option<u32>,
@@ -237,7 +242,8 @@ pub struct MountFacts {
     pub nosuid: bool,
 }
 
-/// The nearest existing directory above a missing or unwritable path.
+/// A directory's place and permissions: the nearest existing one above a missing or
+/// unwritable path, or one the process may not search.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParentFacts {
     pub path: String,

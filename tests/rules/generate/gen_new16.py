@@ -1,0 +1,37 @@
+from lib import *
+
+ROOT_700 = {"path": "/root", "mode": 0o700, "uid": 0, "gid": 0}
+
+def closed_exec(unsearchable):
+    """`USER 1000` and a program copied under /root; the tracer, as uid 1000 too, cannot see it."""
+    t = T(["/root/app/run.sh"], uid=1000)
+    ev = {"path": "/root/app/run.sh", "exists": False, "process_uid": 1000, "process_gid": 1000,
+          "nearest_parent": ROOT_700}
+    if unsearchable:
+        ev["unsearchable"] = ROOT_700
+    t.execve("/root/app/run.sh", ["/root/app/run.sh"], errno="EACCES", evidence=ev)
+    t.stderr.append("exec /root/app/run.sh: permission denied")
+    t.exit(126); return t.end(126)
+
+# exec.directory-not-searchable: the program lives under /root (0700) and the image runs as 1000
+fixture("exec.directory-not-searchable", "permission-denied", ["may not search `/root`", "uid 1000"],
+        closed_exec(True),
+        # The same refusal where every directory may be searched: the file's own mode is at fault.
+        closed_exec(False))
+
+def closed_read(unsearchable):
+    """A server as user 1000 reading its configuration from /root/app."""
+    t = T(["/app/server"], uid=1000); t.start("/app/server", ["/app/server"])
+    ev = {"path": "/root/app/config.toml", "exists": True, "file_type": "file", "mode": 0o644,
+          "uid": 0, "gid": 0, "process_uid": 1000, "process_gid": 1000}
+    if unsearchable:
+        ev["unsearchable"] = ROOT_700
+    t.open("/root/app/config.toml", errno="EACCES", evidence=ev)
+    t.write(2, "server: cannot read /root/app/config.toml: permission denied\n")
+    t.exit(1); return t.end(1)
+
+# file.directory-not-searchable: the configuration sits under a directory the user cannot enter
+fixture("file.directory-not-searchable", "permission-denied", ["may not search `/root`", "uid 1000"],
+        closed_read(True),
+        # Every directory on the way is open: the file's own mode keeps the user out.
+        closed_read(False))
