@@ -35,3 +35,17 @@ fixture("file.directory-not-searchable", "permission-denied", ["may not search `
         closed_read(True),
         # Every directory on the way is open: the file's own mode keeps the user out.
         closed_read(False))
+
+def device_check(path, mention):
+    """A start script that checks for a device with `[ -e ]` and stops when it is absent."""
+    t = T(["/start.sh"]); t.start("/bin/sh", ["/start.sh"])
+    t.stat(path, errno="ENOENT")
+    t.write(2, f"start.sh: {path} not found, run with --device {path}\n" if mention
+            else "start.sh: no storage backend available\n")
+    t.exit(1); return t.end(1)
+
+# file.device-checked: a script's `[ -e /dev/fuse ] || exit 1`
+fixture("file.device-checked", "missing-file", ["`/dev/fuse`", "--device /dev/fuse"],
+        device_check("/dev/fuse", True),
+        # A probe the message does not name: optional hardware, not the cause.
+        device_check("/dev/fuse", False))
