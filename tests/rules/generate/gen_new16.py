@@ -49,3 +49,18 @@ fixture("file.device-checked", "missing-file", ["`/dev/fuse`", "--device /dev/fu
         device_check("/dev/fuse", True),
         # A probe the message does not name: optional hardware, not the cause.
         device_check("/dev/fuse", False))
+
+def home_write(path, syscall="mkdir"):
+    """`mkdir -p ~/.cache/app` as `nobody`, whose home is /nonexistent."""
+    t = T(["sh", "-c", "mkdir -p ~/.cache/app"], uid=65534); t.start("/bin/sh", ["sh", "-c", "mkdir -p ~/.cache/app"])
+    t.sc(syscall, f'"{path}", 0755', errno="EACCES", path=path,
+         evidence={"path": path, "exists": False, "process_uid": 65534, "process_gid": 65534,
+                   "nearest_parent": {"path": "/", "mode": 0o755, "uid": 0, "gid": 0}})
+    t.write(2, f"mkdir: cannot create directory '{path}': Permission denied\n")
+    t.exit(1); return t.end(1)
+
+# file.home-nonexistent: `--user nobody` and a cache under $HOME
+fixture("file.home-nonexistent", "missing-file", ["`/nonexistent`", "Debian"],
+        home_write("/nonexistent"),
+        # A directory of the image's layout, not a home.
+        home_write("/srv/cache"))
