@@ -660,6 +660,45 @@ fn a_refused_limit_raise_names_the_ulimit_that_lets_it_start() {
 }
 
 #[test]
+fn a_container_without_a_network_is_told_so() {
+    // With `--network none` an outside address has no route; the loopback interface is still
+    // there, and a refusal on it is not blamed on the missing network.
+    ensure_busybox_image();
+    let fetch = |url: &str| {
+        let run = diagnose(&[
+            "--format",
+            "json",
+            "--wait",
+            "60s",
+            "--network",
+            "none",
+            BUSYBOX,
+            "wget",
+            "-q",
+            "-O-",
+            url,
+        ]);
+        assert_nothing_left(&run);
+        run.report()
+    };
+    let report = fetch("http://192.0.2.1:8080/");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "net.no-network", "{report}");
+    assert!(
+        finding["summary"]
+            .as_str()
+            .unwrap()
+            .contains("192.0.2.1:8080"),
+        "{report}"
+    );
+    let report = fetch("http://127.0.0.1:8080/");
+    assert_eq!(
+        report["findings"][0]["rule"], "net.connection-refused",
+        "{report}"
+    );
+}
+
+#[test]
 fn volumes_the_run_created_go_and_existing_ones_stay() {
     ensure_busybox_image();
     let existing = "dd-test-docker-existing-volume";

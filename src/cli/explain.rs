@@ -250,6 +250,7 @@ pub fn observation(log: StraceLog) -> (Observation, Option<String>) {
         health: Health::None,
         secrets: log.secrets,
         bind_mounts: Vec::new(),
+        network: None,
     };
     (obs, note)
 }

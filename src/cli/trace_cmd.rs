@@ -141,6 +141,7 @@ fn observation(args: &TraceArgs, trace: Trace, status: ExitStatus) -> Observatio
         health: Health::None,
         secrets: secret_env_values(),
         bind_mounts: Vec::new(),
+        network: None,
     }
 }
 

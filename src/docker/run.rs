@@ -154,5 +154,6 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         health: Health::None,
         secrets: crate::report::redact::secret_values(&spec.env),
         bind_mounts,
+        network: host.and_then(|h| h.network_mode.clone()),
     }
 }

@@ -295,6 +295,11 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
             return None;
         }
     }
+    if let Some(networks) = &cond.network {
+        if !obs.network.as_ref().is_some_and(|n| networks.contains(n)) {
+            return None;
+        }
+    }
     if let Some(by) = &cond.signal_sent_by {
         if !by.contains(&a.fatal_signal_sent_by()) {
             return None;

@@ -24,6 +24,9 @@ pub struct Observation {
     /// The host paths mounted into the container (`-v /host:/path`, `--mount type=bind`): a
     /// finding about a mount point names what the user mounted there.
     pub bind_mounts: Vec<BindMount>,
+    /// The container's network (`--network`: `none`, `host`, `bridge`, a network's name), when
+    /// a container ran; `none` leaves it only the loopback interface.
+    pub network: Option<String>,
 }
 
 impl Observation {

@@ -112,6 +112,9 @@ pub struct RunCond {
     pub oom_killed: Option<bool>,
     /// A memory limit was set on the container.
     pub memory_limit: Option<bool>,
+    /// The container's network is one of these (`none`, `host`, a network's name); a host
+    /// `trace` or a log has none, and matches no list.
+    pub network: Option<Vec<String>>,
     /// Processes were left alive when the main process ended.
     pub alive: Option<bool>,
     pub healthy: Option<bool>,

@@ -25,6 +25,7 @@ pub struct Facts {
     pub unhealthy: Option<HealthFailure>,
     #[serde(default)]
     pub health_pending: bool,
+    pub network: Option<String>,
 }
 
 pub fn fixtures_dir() -> PathBuf {
@@ -93,6 +94,7 @@ pub fn observe(trace: Trace, facts: &Facts) -> Observation {
         },
         secrets: Vec::new(),
         bind_mounts: facts.bind_mounts.clone(),
+        network: facts.network.clone(),
         trace,
     }
 }

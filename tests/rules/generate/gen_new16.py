@@ -64,3 +64,18 @@ fixture("file.home-nonexistent", "missing-file", ["`/nonexistent`", "Debian"],
         home_write("/nonexistent"),
         # A directory of the image's layout, not a home.
         home_write("/srv/cache"))
+
+def fetcher():
+    """A client whose first request finds no route."""
+    t = T(["/app/client"]); t.start("/app/client", ["/app/client"])
+    t.sc("socket", "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP", ret=3)
+    t.connect(3, "93.184.215.14", 443, errno="ENETUNREACH")
+    t.write(2, "client: dial tcp 93.184.215.14:443: connect: network is unreachable\n")
+    t.exit(1); return t.end(1)
+
+# net.no-network: `docker run --network none`
+fixture("net.no-network", "connection-refused", ["`--network none`", "93.184.215.14:443"],
+        fetcher(), fetcher(),
+        obs={"network": "none"},
+        # The same failure on the default bridge: a route is missing elsewhere, not the network.
+        not_obs={"network": "bridge"})
