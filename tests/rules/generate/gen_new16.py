@@ -79,3 +79,36 @@ fixture("net.no-network", "connection-refused", ["`--network none`", "93.184.215
         obs={"network": "none"},
         # The same failure on the default bridge: a route is missing elsewhere, not the network.
         not_obs={"network": "bridge"})
+
+ICU_MESSAGE = ("Process terminated. Couldn't find a valid ICU package installed on the system. Please install libicu "
+               "(or icu-libs) using your package manager and try again. Alternatively you can set the configuration flag "
+               "System.Globalization.Invariant to true if you want to run with no globalization support. "
+               "Please see https://aka.ms/dotnet-missing-libicu for more information.\n")
+
+def dotnet_abort(message):
+    """A self-contained .NET app that probes for ICU, says `message` and aborts."""
+    t = T(["/app/MyApp"]); t.start("/app/MyApp", ["/app/MyApp"], libs=("libc.so.6", "libstdc++.so.6"))
+    for v in range(80, 66, -1):
+        for d in ("/app", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"):
+            t.open(f"{d}/libicuuc.so.{v}", errno="ENOENT")
+    t.write(2, message)
+    t.ev(kind="signal", signal="SIGABRT", call="--- SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=1, si_uid=0} ---")
+    t.ev(kind="killed", signal="SIGABRT", call="+++ killed by SIGABRT (core dumped) +++")
+    return t.end(signal="SIGABRT")
+
+# app.dotnet-icu-missing: a self-contained app on Alpine without icu-libs
+fixture("app.dotnet-icu-missing", "missing-library", ["ICU", "libicuuc"],
+        dotnet_abort(ICU_MESSAGE),
+        # Another abort after the same probes: an unhandled exception of the app's own.
+        dotnet_abort("Unhandled exception. System.InvalidOperationException: No connection string named 'Default'.\n"))
+
+FRAMEWORK_MESSAGE = ("You must install or update .NET to run this application.\n\nApp: /app/MyApp.dll\nArchitecture: x64\n"
+                     "Framework: 'Microsoft.AspNetCore.App', version '8.0.0' (x64)\n.NET location: /usr/share/dotnet/\n\n"
+                     "No frameworks were found.\n")
+
+# app.dotnet-framework-missing: an ASP.NET Core app on the `runtime` image
+fixture("app.dotnet-framework-missing", "missing-library", ["`Microsoft.AspNetCore.App`", "8.0.0"],
+        failing(["dotnet", "/app/MyApp.dll"], FRAMEWORK_MESSAGE, code=150, path="/usr/share/dotnet/dotnet"),
+        # The host ran the app, which failed on its own.
+        failing(["dotnet", "/app/MyApp.dll"], "Unhandled exception. System.IO.FileNotFoundException: Could not find file '/app/appsettings.json'.\n",
+                code=134, path="/usr/share/dotnet/dotnet"))
