@@ -112,3 +112,19 @@ fixture("app.dotnet-framework-missing", "missing-library", ["`Microsoft.AspNetCo
         # The host ran the app, which failed on its own.
         failing(["dotnet", "/app/MyApp.dll"], "Unhandled exception. System.IO.FileNotFoundException: Could not find file '/app/appsettings.json'.\n",
                 code=134, path="/usr/share/dotnet/dotnet"))
+
+def tightener(owner, uid=999):
+    """An entrypoint, as `uid`, that makes its data directory private (`owner` owns it)."""
+    t = T(["docker-entrypoint.sh", "postgres"], uid=uid); t.start("/bin/bash", ["docker-entrypoint.sh", "postgres"])
+    t.sc("chmod", '"/var/lib/postgresql/data", 0700', errno="EPERM", path="/var/lib/postgresql/data",
+         evidence={"path": "/var/lib/postgresql/data", "exists": True, "file_type": "dir", "mode": 0o755,
+                   "uid": owner, "gid": owner, "process_uid": uid, "process_gid": uid})
+    t.write(2, "initdb: error: could not change permissions of directory \"/var/lib/postgresql/data\": Operation not permitted\n")
+    t.exit(1); return t.end(1)
+
+# file.chmod-not-owner: a host directory of uid 1000 mounted for postgres (uid 999)
+fixture("file.chmod-not-owner", "permission-denied", ["uid 1000", "`/var/lib/postgresql/data`"],
+        tightener(1000),
+        # The user owns it and is refused anyway: a security module or a read-only owner change,
+        # not the owner.
+        tightener(999))
