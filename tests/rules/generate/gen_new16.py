@@ -128,3 +128,9 @@ fixture("file.chmod-not-owner", "permission-denied", ["uid 1000", "`/var/lib/pos
         # The user owns it and is refused anyway: a security module or a read-only owner change,
         # not the owner.
         tightener(999))
+
+# docker.device-missing: `--device /dev/net/tun` on a host without the tun module
+fixture("docker.device-missing", "docker-error", ["`/dev/net/tun`"], T(["/app/vpn"]), T(["/app/vpn"]),
+        obs={"docker_error": "Error response from daemon: error gathering device information while adding custom device \"/dev/net/tun\": no such file or directory"},
+        # Another refusal at the same step: a limit the engine may not set.
+        not_obs={"docker_error": "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 8: operation not permitted: unknown"})

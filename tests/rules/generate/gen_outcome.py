@@ -10,8 +10,8 @@ def empty():
 
 # docker.refused: no trace at all
 t = empty()
-fixture("docker.refused", "docker-error", ["/dev/nosuch"], t, ok_run(),
-        obs={"docker_error": "Error response from daemon: error gathering device information while adding custom device \"/dev/nosuch\": no such file or directory"})
+fixture("docker.refused", "docker-error", ["cgroup"], t, ok_run(),
+        obs={"docker_error": "Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply cgroup configuration: cannot enter cgroupv2 \"/sys/fs/cgroup/docker\" with domain controllers -- it is in threaded mode: unknown"})
 fixture("docker.exec-not-found", "missing-executable", ["gunicorn"], empty(), ok_run(),
         obs={"docker_error": "OCI runtime create failed: runc create failed: unable to start container process: exec: \"gunicorn\": executable file not found in $PATH: unknown"})
 fixture("docker.exec-format", "exec-format", ["exec format error"], empty(), empty(),
