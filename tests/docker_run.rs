@@ -204,7 +204,7 @@ fn a_shell_form_healthcheck_in_an_image_without_a_shell_is_named() {
 #[test]
 fn engine_refusals_are_reported_as_not_started() {
     ensure_busybox_image();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &["-u", "nosuchuser", BUSYBOX, "true"],
             "docker.unknown-user",
@@ -222,6 +222,10 @@ fn engine_refusals_are_reported_as_not_started() {
                 "true",
             ],
             "docker.bind-source-missing",
+        ),
+        (
+            &["--device", "/dev/docker-diagnose-nosuch", BUSYBOX, "true"],
+            "docker.device-missing",
         ),
     ];
     for (args, rule) in cases {
