@@ -62,8 +62,9 @@ def home_write(path, syscall="mkdir"):
 # file.home-nonexistent: `--user nobody` and a cache under $HOME
 fixture("file.home-nonexistent", "missing-file", ["`/nonexistent`", "Debian"],
         home_write("/nonexistent"),
-        # A directory of the image's layout, not a home.
-        home_write("/srv/cache"))
+        # A script named by a path that happens to start there: no home directory involved.
+        failing(["python3", "/nonexistent/app.py"],
+                "python3: can't open file '/nonexistent/app.py': [Errno 2] No such file or directory\n", code=2))
 
 def fetcher():
     """A client whose first request finds no route."""
