@@ -59,12 +59,18 @@ def home_write(path, syscall="mkdir"):
     t.write(2, f"mkdir: cannot create directory '{path}': Permission denied\n")
     t.exit(1); return t.end(1)
 
+def missing_script():
+    """`python3 /nonexistent/app.py`: the open of the script fails."""
+    t = T(["python3", "/nonexistent/app.py"]); t.start("/usr/bin/python3", ["python3", "/nonexistent/app.py"])
+    t.open("/nonexistent/app.py", errno="ENOENT", evidence=ev_missing("/nonexistent/app.py"))
+    t.write(2, "python3: can't open file '/nonexistent/app.py': [Errno 2] No such file or directory\n")
+    t.exit(2); return t.end(2)
+
 # file.home-nonexistent: `--user nobody` and a cache under $HOME
 fixture("file.home-nonexistent", "missing-file", ["`/nonexistent`", "Debian"],
         home_write("/nonexistent"),
         # A script named by a path that happens to start there: no home directory involved.
-        failing(["python3", "/nonexistent/app.py"],
-                "python3: can't open file '/nonexistent/app.py': [Errno 2] No such file or directory\n", code=2))
+        missing_script())
 
 def fetcher():
     """A client whose first request finds no route."""
