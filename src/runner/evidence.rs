@@ -109,10 +109,13 @@ pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
     if errno == libc::EACCES {
         note_unsearchable(mounts, task, path, &mut ev);
     }
-    if ev.unsearchable.is_some() {
-        // Its note says all: the nearest parent the tracer could see is that directory or
-        // one below it.
-    } else if let Some(p) = &ev.nearest_parent {
+    // A directory the process may not search has its own note: the nearest parent the tracer
+    // could see is that directory or one below it.
+    let parent = ev
+        .nearest_parent
+        .as_ref()
+        .filter(|_| ev.unsearchable.is_none());
+    if let Some(p) = parent {
         // ENOTDIR: the nearest existing parent is the file that stands where a directory
         // should be (for ENOENT it is a directory).
         if errno == libc::ENOTDIR {
@@ -358,7 +361,6 @@ fn shebang(root: &Root, head: &[u8]) -> Shebang {
     }
 }
 
-/// The nearest existing ancestor of a missing path.
 /// Finds the first directory on the way to `path` that the task may not search and says so.
 fn note_unsearchable(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], ev: &mut Evidence) {
     let Some((uid, gid, groups)) = &task.ids else {
@@ -412,6 +414,7 @@ fn unsearchable(
     })
 }
 
+/// The nearest existing ancestor of a missing path.
 fn nearest_parent(root: &Root, path: &[u8]) -> Option<ParentFacts> {
     let mut p = path;
     while let Some(slash) = p.iter().rposition(|&b| b == b'/') {
@@ -892,6 +895,44 @@ mod tests {
         }
         assert_eq!(mounts.tables.len(), 1);
         assert_eq!(unescape_mount(br"/a\040b"), b"/a b");
+    }
+
+    #[test]
+    fn finds_the_first_directory_a_user_may_not_search() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().join("top");
+        std::fs::create_dir_all(top.join("inner")).unwrap();
+        // Root owns nothing here for the check (it searches anything): the directory goes to a
+        // made-up user then.
+        let (mut owner, mut group) = (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        );
+        if owner == 0 {
+            (owner, group) = (5000, 5001);
+            nix::unistd::chown(&top, Some(owner.into()), Some(group.into())).unwrap();
+        }
+        let set = |mode| std::fs::set_permissions(&top, std::fs::Permissions::from_mode(mode));
+        let root = Root::of(Pid::this());
+        let path = format!("{}/inner/file", top.display());
+        let closed = |uid, gid, groups: &[u32]| {
+            unsearchable(&root, path.as_bytes(), uid, gid, groups).map(|d| d.path)
+        };
+        let (other, top_path) = (owner.wrapping_add(4242), top.display().to_string());
+        set(0o700).unwrap();
+        assert_eq!(closed(other, other, &[]), Some(top_path.clone()), "others");
+        assert_eq!(closed(owner, other, &[]), None, "its owner");
+        set(0o710).unwrap();
+        assert_eq!(closed(other, group, &[]), None, "its group");
+        assert_eq!(
+            closed(other, other, &[group]),
+            None,
+            "a supplementary group"
+        );
+        assert_eq!(closed(other, other, &[]), Some(top_path), "others still");
+        assert_eq!(closed(0, 0, &[]), None, "root");
+        set(0o755).unwrap();
     }
 
     #[test]
