@@ -107,9 +107,34 @@ fn absent_shebang_interpreter() {
     let sb = evidence.shebang.unwrap();
     assert_eq!(sb.interpreter, "/nonexistent-dd/bash");
     assert!(!sb.interpreter_exists && !sb.trailing_cr);
+    assert_eq!(sb.interpreter_link, None, "absent, not a link");
     assert_eq!(
         evidence.notes,
         ["#! interpreter /nonexistent-dd/bash is absent"]
+    );
+}
+
+#[test]
+fn shebang_interpreter_linked_to_nothing() {
+    // A virtual environment's bin/python made where Python lived elsewhere.
+    let dir = scratch();
+    let python = dir.path().join("python");
+    std::os::unix::fs::symlink("/nonexistent-dd/bin/python3", &python).unwrap();
+    let app = dir.path().join("gunicorn");
+    let script = format!("#!{}\nimport sys\n", python.display());
+    write_exec(&app, script.as_bytes(), 0o755);
+    let (code, _, evidence) = exec_failure(&app);
+    assert_eq!(code, Some(1));
+    let sb = evidence.shebang.unwrap();
+    assert!(!sb.interpreter_exists);
+    assert_eq!(
+        sb.interpreter_link.as_deref(),
+        Some("/nonexistent-dd/bin/python3")
+    );
+    assert!(
+        evidence.notes[0].contains("is a symbolic link to /nonexistent-dd/bin/python3"),
+        "{:?}",
+        evidence.notes
     );
 }
 

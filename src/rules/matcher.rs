@@ -209,6 +209,10 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
             shebang.map(|s| s.interpreter_exists),
         )
         && is(cond.shebang_trailing_cr, shebang.map(|s| s.trailing_cr))
+        && is(
+            cond.shebang_interpreter_link,
+            shebang.map(|s| s.interpreter_link.is_some()),
+        )
         && is(cond.mount_noexec, mount.map(|m| m.noexec))
         && is(cond.mount_read_only, mount.map(|m| m.read_only))
         && is(cond.own_mount, mount.map(|m| m.mount_point != "/"))
@@ -232,6 +236,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         shebang,
         shebang_interpreter_exists,
         shebang_trailing_cr,
+        shebang_interpreter_link,
         mount_noexec,
         mount_read_only,
         own_mount,
@@ -250,6 +255,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         shebang,
         shebang_interpreter_exists,
         shebang_trailing_cr,
+        shebang_interpreter_link,
         mount_noexec,
         mount_read_only,
         own_mount,

@@ -420,6 +420,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
             Some(sb.interpreter.trim_end_matches('\r').to_string()),
         );
         put("shebang", Some(sb.line.clone()));
+        put("interpreter_target", sb.interpreter_link.clone());
     }
     put("mode", ev.mode.map(|m| format!("{:04o}", m & 0o7777)));
     put("device", ev.device.clone());

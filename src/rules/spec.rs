@@ -240,6 +240,8 @@ pub struct EvidenceCond {
     pub shebang: Option<bool>,
     pub shebang_interpreter_exists: Option<bool>,
     pub shebang_trailing_cr: Option<bool>,
+    /// The `#!` interpreter is a symbolic link whose target does not exist.
+    pub shebang_interpreter_link: Option<bool>,
     pub mount_noexec: Option<bool>,
     pub mount_read_only: Option<bool>,
     /// The path lies on a mount of its own (a volume, a bind mount, a tmpfs), not on the

@@ -235,6 +235,11 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
                 "the #! line ends in \\r (CRLF line endings): the kernel looks for \"{}\"",
                 text::escape(sb.interpreter.as_bytes())
             ));
+        } else if let Some(target) = &sb.interpreter_link {
+            ev.notes.push(format!(
+                "#! interpreter {} is a symbolic link to {target}, which does not exist",
+                sb.interpreter
+            ));
         } else if !sb.interpreter_exists {
             ev.notes
                 .push(format!("#! interpreter {} is absent", sb.interpreter));
@@ -353,10 +358,14 @@ fn shebang(root: &Root, head: &[u8]) -> Shebang {
         .iter()
         .position(|&b| b == b' ' || b == b'\t')
         .unwrap_or(body.len())];
+    let interpreter_exists = !interp.is_empty() && root.stat(interp, true).is_some();
     Shebang {
         line: text::escape(line),
         interpreter: String::from_utf8_lossy(interp).into_owned(),
-        interpreter_exists: !interp.is_empty() && root.stat(interp, true).is_some(),
+        interpreter_exists,
+        interpreter_link: (!interpreter_exists && !interp.is_empty())
+            .then(|| root.dangling_link(interp))
+            .flatten(),
         trailing_cr,
     }
 }

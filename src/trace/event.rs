@@ -227,6 +227,10 @@ pub struct Shebang {
     pub line: String,
     pub interpreter: String,
     pub interpreter_exists: bool,
+    /// When the interpreter is a symbolic link to nothing: where it points (a virtual
+    /// environment's `bin/python`, made where Python lived at another path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter_link: Option<String>,
     /// The line ends in `\r` (the script has CRLF line endings).
     pub trailing_cr: bool,
 }

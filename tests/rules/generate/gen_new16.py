@@ -141,3 +141,21 @@ fixture("docker.device-missing", "docker-error", ["`/dev/net/tun`"], T(["/app/vp
         obs={"docker_error": "Error response from daemon: error gathering device information while adding custom device \"/dev/net/tun\": no such file or directory"},
         # Another refusal at the same step: a limit the engine may not set.
         not_obs={"docker_error": "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 8: operation not permitted: unknown"})
+
+def venv_script(link):
+    """gunicorn of a virtual environment copied from a `python:` build stage (`link`: where
+    its bin/python points, None when that file is simply missing)."""
+    ev = ev_script("/opt/venv/bin/gunicorn", "/opt/venv/bin/python", "/opt/venv/bin/python", False)
+    if link:
+        ev["shebang"]["interpreter_link"] = link
+        ev["notes"] = [f"#! interpreter /opt/venv/bin/python is a symbolic link to {link}, which does not exist"]
+    t = T(["/opt/venv/bin/gunicorn", "app:app"])
+    t.execve("/opt/venv/bin/gunicorn", ["/opt/venv/bin/gunicorn", "app:app"], errno="ENOENT", evidence=ev)
+    t.stderr.append("exec /opt/venv/bin/gunicorn: no such file or directory")
+    t.exit(127); return t.end(127)
+
+# exec.shebang-interpreter-link: a venv whose python links to the build stage's /usr/local/bin
+fixture("exec.shebang-interpreter-link", "bad-shebang", ["`/usr/local/bin/python3`", "/opt/venv/bin/python"],
+        venv_script("/usr/local/bin/python3"),
+        # The interpreter itself is missing: exec.shebang-missing-interpreter's case.
+        venv_script(None))
