@@ -302,6 +302,31 @@ fn noexec_mount() {
 }
 
 #[test]
+fn elf_interpreter_linked_to_nothing() {
+    // A `scratch`-like root where the loader arrived as a link (`COPY` of
+    // /lib64/ld-linux-x86-64.so.2 copies the link), without its target.
+    if !common::root_for("chroot") {
+        return;
+    }
+    let dir = scratch();
+    let root = dir.path();
+    std::fs::copy(program("exit_with"), root.join("app")).unwrap();
+    std::fs::create_dir(root.join("lib64")).unwrap();
+    let target = "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+    std::os::unix::fs::symlink(target, root.join("lib64/ld-linux-x86-64.so.2")).unwrap();
+    let r = run(
+        &[],
+        &["/bin/busybox", "chroot", root.to_str().unwrap(), "/app"],
+    );
+    let exec = r.event("execve", "/app").expect("the exec");
+    assert_eq!(exec.errno.as_deref(), Some("ENOENT"), "{}", exec.call);
+    let evidence = exec.evidence.as_ref().expect("evidence");
+    let elf = evidence.elf.as_ref().expect("ELF facts");
+    assert_eq!(elf.interpreter_exists, Some(false));
+    assert_eq!(elf.interpreter_link.as_deref(), Some(target));
+}
+
+#[test]
 fn evidence_is_read_from_the_tracees_root() {
     // The program chroots, then execs /app: the facts must come from inside its root, where
     // /app exists and its loader too (an empty file the kernel refuses), not from ours.

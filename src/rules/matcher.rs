@@ -201,6 +201,10 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
             cond.elf_interpreter_exists,
             elf.and_then(|f| f.interpreter_exists),
         )
+        && is(
+            cond.elf_interpreter_link,
+            elf.map(|f| f.interpreter_link.is_some()),
+        )
         && is(cond.elf_runnable_machine, elf.map(|f| f.runnable_machine))
         && is(cond.elf_truncated, elf.map(|f| f.truncated))
         && is(cond.shebang, Some(shebang.is_some()))
@@ -231,6 +235,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         owned_by_process,
         elf,
         elf_interpreter_exists,
+        elf_interpreter_link,
         elf_runnable_machine,
         elf_truncated,
         shebang,
@@ -250,6 +255,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         owned_by_process,
         elf,
         elf_interpreter_exists,
+        elf_interpreter_link,
         elf_runnable_machine,
         elf_truncated,
         shebang,

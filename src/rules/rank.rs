@@ -412,6 +412,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("interpreter", elf.interpreter.clone());
         put("machine", Some(elf.machine.clone()));
         put("class", Some(elf.class.clone()));
+        put("interpreter_target", elf.interpreter_link.clone());
     }
     if let Some(sb) = &ev.shebang {
         // A CRLF line's `\r` is said in words by the rule; a raw one would garble the text.

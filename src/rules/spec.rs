@@ -235,6 +235,8 @@ pub struct EvidenceCond {
     pub owned_by_process: Option<bool>,
     pub elf: Option<bool>,
     pub elf_interpreter_exists: Option<bool>,
+    /// The ELF interpreter is a symbolic link whose target does not exist.
+    pub elf_interpreter_link: Option<bool>,
     pub elf_runnable_machine: Option<bool>,
     pub elf_truncated: Option<bool>,
     pub shebang: Option<bool>,

@@ -216,7 +216,11 @@ fn head_facts(root: &Root, file: &File, ev: &mut Evidence) {
     if head.starts_with(b"\x7fELF") {
         let elf = elf_facts(root, file, &head);
         if let Some(interp) = &elf.interpreter {
-            if elf.interpreter_exists == Some(false) {
+            if let Some(target) = &elf.interpreter_link {
+                ev.notes.push(format!(
+                    "ELF interpreter {interp} is a symbolic link to {target}, which does not exist"
+                ));
+            } else if elf.interpreter_exists == Some(false) {
                 ev.notes.push(format!("ELF interpreter {interp} is absent"));
             }
         }
@@ -322,7 +326,9 @@ fn elf_facts(root: &Root, file: &File, head: &[u8]) -> ElfFacts {
         }
         let end = memchr::memchr(0, &interp).unwrap_or(interp.len());
         interp.truncate(end);
-        facts.interpreter_exists = Some(root.stat(&interp, true).is_some());
+        let exists = root.stat(&interp, true).is_some();
+        facts.interpreter_exists = Some(exists);
+        facts.interpreter_link = (!exists).then(|| root.dangling_link(&interp)).flatten();
         facts.interpreter = Some(text::lossless(&interp));
     }
     facts

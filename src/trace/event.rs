@@ -212,6 +212,10 @@ pub struct ElfFacts {
     pub interpreter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpreter_exists: Option<bool>,
+    /// When the interpreter is a symbolic link to nothing: where it points (`COPY` of
+    /// `/lib64/ld-linux-x86-64.so.2` copies the link, not the loader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter_link: Option<String>,
     /// `DT_NEEDED` libraries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needed: Vec<String>,

@@ -159,3 +159,20 @@ fixture("exec.shebang-interpreter-link", "bad-shebang", ["`/usr/local/bin/python
         venv_script("/usr/local/bin/python3"),
         # The interpreter itself is missing: exec.shebang-missing-interpreter's case.
         venv_script(None))
+
+def scratch_app(link):
+    """A glibc program in a `scratch` image with the loader copied as a link (`link`: its
+    target; None when the loader is simply absent)."""
+    ev = ev_elf("/app/server", interp_exists=False)
+    if link:
+        ev["elf"]["interpreter_link"] = link
+    t = T(["/app/server"])
+    t.execve("/app/server", ["/app/server"], errno="ENOENT", evidence=ev)
+    t.stderr.append("exec /app/server: no such file or directory")
+    t.exit(1); return t.end(1)
+
+# exec.interpreter-link: `COPY --from=build /lib64/ld-linux-x86-64.so.2 /lib64/` into scratch
+fixture("exec.interpreter-link", "missing-interpreter", ["`/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2`"],
+        scratch_app("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
+        # No loader at all: exec.missing-interpreter's case.
+        scratch_app(None))
