@@ -176,3 +176,24 @@ fixture("exec.interpreter-link", "missing-interpreter", ["`/lib/x86_64-linux-gnu
         scratch_app("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
         # No loader at all: exec.missing-interpreter's case.
         scratch_app(None))
+
+def libpq_client(link):
+    """A program whose libpq.so.5 the loader finds as a link to nothing (`link`), or not at all."""
+    t = T(["/app/server"])
+    t.execve("/app/server", ["/app/server"])
+    t.open("/etc/ld.so.cache", errno="ENOENT")
+    for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"):
+        path = f"{d}/libpq.so.5"
+        ev = ev_missing(path)
+        if link and d == "/usr/lib/x86_64-linux-gnu":
+            ev = {"path": path, "exists": False, "dangling_link": link, "process_uid": 0,
+                  "notes": [f"{path} is a symbolic link to {link}, which does not exist"]}
+        t.open(path, errno="ENOENT", evidence=ev)
+    t.write(2, "/app/server: error while loading shared libraries: libpq.so.5: cannot open shared object file: No such file or directory\n")
+    t.exit(127); return t.end(127)
+
+# lib.dangling-link: libpq copied from a build stage as its link only
+fixture("lib.dangling-link", "missing-library", ["`libpq.so.5`", "`libpq.so.5.15`"],
+        libpq_client("libpq.so.5.15"),
+        # Not there at all: lib.missing's case.
+        libpq_client(None))
