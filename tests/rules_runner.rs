@@ -56,3 +56,30 @@ fn runner_traces_are_explained_with_their_evidence() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn a_missing_library_is_shown_with_the_directories_searched() {
+    // glibc tries CPU-specific subdirectories of each directory first (`glibc-hwcaps/x86-64-v3/`,
+    // `tls/`, `x86_64/`): dozens of opens that would fill the evidence; the directories the
+    // loader searches are what tells where the library should be.
+    let rules = RuleSet::builtin().unwrap();
+    let path = fixtures_dir().join("runner/image-missing-library.jsonl");
+    let report = diagnose(&observe(read_jsonl(&path), &Facts::default()), &rules);
+    let finding = &report.findings[0];
+    assert_eq!(finding.rule, "lib.missing");
+    let mut shown: Vec<&str> = finding
+        .evidence
+        .iter()
+        .filter_map(|e| e.path.as_deref())
+        .collect();
+    shown.sort_unstable();
+    assert_eq!(
+        shown,
+        [
+            "/lib/libgreet.so.1",
+            "/lib/x86_64-linux-gnu/libgreet.so.1",
+            "/usr/lib/libgreet.so.1",
+            "/usr/lib/x86_64-linux-gnu/libgreet.so.1",
+        ]
+    );
+}
