@@ -734,6 +734,31 @@ fn a_directory_the_user_may_not_search_is_named() {
         ev.notes
     );
 
+    // Root itself, once its capabilities that override permissions are gone (`--cap-drop
+    // ALL`), is held to the directory's mode like any other user: the directory goes to
+    // another uid, and a shell without CAP_DAC_* reads the file.
+    nix::unistd::chown(dir.path(), Some(5000.into()), Some(5000.into())).unwrap();
+    let read_it = format!("cat {secret}");
+    let r = run(
+        &[],
+        &[
+            "setpriv",
+            "--bounding-set=-dac_override,-dac_read_search",
+            "/bin/busybox",
+            "sh",
+            "-c",
+            &read_it,
+        ],
+    );
+    let open = r.open(secret).expect("the open");
+    assert_eq!(open.errno.as_deref(), Some("EACCES"), "{}", open.call);
+    let ev = open.evidence.as_ref().expect("evidence");
+    assert_eq!(ev.process_uid, Some(0));
+    assert_eq!(
+        ev.unsearchable.as_ref().map(|d| d.path.as_str()),
+        Some(closed.as_str())
+    );
+
     // Open to all, the directory is no longer the cause: the file's own mode is.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let r = run(

@@ -193,10 +193,10 @@ fn base(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], follow: bool) -> Evi
         },
     }
     ev.mount = mounts.of(task.root.pid, task.view, path);
-    if let Some((uid, gid, groups)) = &task.ids {
-        ev.process_uid = Some(*uid);
-        ev.process_gid = Some(*gid);
-        ev.process_groups = groups.clone();
+    if let Some(ids) = &task.ids {
+        ev.process_uid = Some(ids.uid);
+        ev.process_gid = Some(ids.gid);
+        ev.process_groups = ids.groups.clone();
     }
     ev
 }
@@ -378,10 +378,11 @@ fn shebang(root: &Root, head: &[u8]) -> Shebang {
 
 /// Finds the first directory on the way to `path` that the task may not search and says so.
 fn note_unsearchable(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], ev: &mut Evidence) {
-    let Some((uid, gid, groups)) = &task.ids else {
+    let Some(ids) = task.ids.as_ref().filter(|ids| !ids.searches_anything) else {
         return;
     };
-    let Some(dir) = unsearchable(&task.root, path, *uid, *gid, groups) else {
+    let uid = ids.uid;
+    let Some(dir) = unsearchable(&task.root, path, uid, ids.gid, &ids.groups) else {
         return;
     };
     let owner = mounts.owner(task, dir.uid, dir.gid);
@@ -392,9 +393,8 @@ fn note_unsearchable(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], ev: &mu
     ev.unsearchable = Some(dir);
 }
 
-/// The first directory above `path` (from the root down) that a process with these ids may
-/// not search. Root is taken to search anything (`CAP_DAC_READ_SEARCH`, which a container's
-/// root holds unless it is dropped); ACLs are not read.
+/// The first directory above `path` (from the root down) that a process with these ids, and
+/// no capability that overrides file permissions, may not search. ACLs are not read.
 fn unsearchable(
     root: &Root,
     path: &[u8],
@@ -402,9 +402,6 @@ fn unsearchable(
     gid: u32,
     groups: &[u32],
 ) -> Option<ParentFacts> {
-    if uid == 0 {
-        return None;
-    }
     let ends = path
         .iter()
         .enumerate()
@@ -469,8 +466,19 @@ pub struct TaskFacts {
     /// Its root, which also names the task.
     root: Root,
     view: Option<MountView>,
+    ids: Option<Credentials>,
+}
+
+/// What a task's file permissions are checked against.
+#[derive(Debug)]
+struct Credentials {
     /// Effective uid and gid, and the supplementary groups.
-    ids: Option<(u32, u32, Vec<u32>)>,
+    uid: u32,
+    gid: u32,
+    groups: Vec<u32>,
+    /// CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH is effective: no directory stops its lookups
+    /// (a container's root, unless `--cap-drop` took them).
+    searches_anything: bool,
 }
 
 impl TaskFacts {
@@ -478,7 +486,7 @@ impl TaskFacts {
         TaskFacts {
             root: Root::of(pid),
             view: mount_view(pid),
-            ids: process_ids(pid),
+            ids: credentials(pid),
         }
     }
 }
@@ -650,7 +658,7 @@ pub fn privilege_not_gained(
         file_caps,
     } = exe;
     let mode = meta.mode();
-    let (euid, egid, _) = *task.ids.as_ref()?;
+    let (euid, egid) = task.ids.as_ref().map(|ids| (ids.uid, ids.gid))?;
     let mut lost = Vec::new();
     if setuid && euid != meta.uid() {
         lost.push(format!(
@@ -764,12 +772,11 @@ pub fn read_proc(path: &str) -> Option<String> {
 }
 
 /// The effective uid and gid and the groups of a process, from `/proc/PID/status`.
-fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
+fn credentials(pid: Pid) -> Option<Credentials> {
     let status = read_proc(&format!("/proc/{pid}/status"))?;
+    let line = |name: &str| status.lines().find_map(|l| l.strip_prefix(name));
     let field = |name: &str| -> Vec<u32> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
+        line(name)
             .map(|rest| {
                 rest.split_whitespace()
                     .filter_map(|v| v.parse().ok())
@@ -778,7 +785,16 @@ fn process_ids(pid: Pid) -> Option<(u32, u32, Vec<u32>)> {
             .unwrap_or_default()
     };
     let (uid, gid) = (field("Uid:"), field("Gid:"));
-    Some((*uid.get(1)?, *gid.get(1)?, field("Groups:")))
+    let caps = line("CapEff:").and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
+    let dac = caps::Capability::CAP_DAC_OVERRIDE.bitmask()
+        | caps::Capability::CAP_DAC_READ_SEARCH.bitmask();
+    Some(Credentials {
+        uid: *uid.get(1)?,
+        gid: *gid.get(1)?,
+        groups: field("Groups:"),
+        // Unreadable capabilities: root is taken to hold them, as it does in a container.
+        searches_anything: caps.map_or(uid[1] == 0, |c| c & dac != 0),
+    })
 }
 
 /// The tracee's root directory, so that paths (and absolute symlinks in them) resolve as the
@@ -945,8 +961,17 @@ mod tests {
             None,
             "a supplementary group"
         );
-        assert_eq!(closed(other, other, &[]), Some(top_path), "others still");
-        assert_eq!(closed(0, 0, &[]), None, "root");
+        assert_eq!(
+            closed(other, other, &[]),
+            Some(top_path.clone()),
+            "others still"
+        );
+        // Root without the capabilities (`--cap-drop ALL`) is one of the others.
+        assert_eq!(
+            closed(0, 0, &[]),
+            Some(top_path),
+            "root without capabilities"
+        );
         set(0o755).unwrap();
     }
 
@@ -966,7 +991,15 @@ mod tests {
 
     #[test]
     fn reads_own_ids() {
-        let (uid, _, _) = process_ids(Pid::this()).unwrap();
-        assert_eq!(uid, nix::unistd::geteuid().as_raw());
+        let ids = credentials(Pid::this()).unwrap();
+        assert_eq!(ids.uid, nix::unistd::geteuid().as_raw());
+        let dac = [
+            caps::Capability::CAP_DAC_OVERRIDE,
+            caps::Capability::CAP_DAC_READ_SEARCH,
+        ];
+        let held = dac
+            .iter()
+            .any(|c| caps::has_cap(None, caps::CapSet::Effective, *c).unwrap());
+        assert_eq!(ids.searches_anything, held);
     }
 }
