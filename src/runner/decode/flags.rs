@@ -266,7 +266,6 @@ pub fn recv_flags(flags: u64) -> String {
     )
 }
 
-/// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
 /// A resource limit's name as strace prints it (`RLIMIT_NOFILE`); else the number.
 pub fn rlimit_resource(resource: u64) -> String {
     const NAMES: [&str; 16] = [
@@ -301,6 +300,7 @@ pub fn rlimit_value(value: u64) -> String {
     }
 }
 
+/// `SIGTERM`, or `SIGRT_3`, or `SIG77`.
 pub fn signal_name(sig: i32) -> String {
     match nix::sys::signal::Signal::try_from(sig) {
         Ok(s) => s.as_str().to_string(),
