@@ -27,9 +27,7 @@ const HEAD: usize = 4096;
 pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) -> Evidence {
     let root = &task.root;
     let mut ev = base(mounts, task, path, true);
-    if errno == libc::EACCES {
-        note_unsearchable(mounts, task, path, &mut ev);
-    }
+    note_unsearchable(mounts, task, path, errno, &mut ev);
     if !ev.exists {
         // A link to nothing has its own note; behind a directory the process may not search
         // (nor the tracer, when it runs as the same user) nothing can be said about the file.
@@ -106,9 +104,7 @@ pub fn for_opened_directory(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) 
 /// Evidence for a call on a path (open, mkdir, chdir...) that failed with `errno`.
 pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) -> Evidence {
     let mut ev = base(mounts, task, path, false);
-    if errno == libc::EACCES {
-        note_unsearchable(mounts, task, path, &mut ev);
-    }
+    note_unsearchable(mounts, task, path, errno, &mut ev);
     // A directory the process may not search has its own note: the nearest parent the tracer
     // could see is that directory or one below it.
     let parent = ev
@@ -326,9 +322,9 @@ fn elf_facts(root: &Root, file: &File, head: &[u8]) -> ElfFacts {
         }
         let end = memchr::memchr(0, &interp).unwrap_or(interp.len());
         interp.truncate(end);
-        let exists = root.stat(&interp, true).is_some();
+        let (exists, link) = root.interpreter(&interp);
         facts.interpreter_exists = Some(exists);
-        facts.interpreter_link = (!exists).then(|| root.dangling_link(&interp)).flatten();
+        facts.interpreter_link = link;
         facts.interpreter = Some(text::lossless(&interp));
     }
     facts
@@ -364,21 +360,30 @@ fn shebang(root: &Root, head: &[u8]) -> Shebang {
         .iter()
         .position(|&b| b == b' ' || b == b'\t')
         .unwrap_or(body.len())];
-    let interpreter_exists = !interp.is_empty() && root.stat(interp, true).is_some();
+    let (interpreter_exists, interpreter_link) = match interp {
+        [] => (false, None),
+        _ => root.interpreter(interp),
+    };
     Shebang {
         line: text::escape(line),
         interpreter: String::from_utf8_lossy(interp).into_owned(),
         interpreter_exists,
-        interpreter_link: (!interpreter_exists && !interp.is_empty())
-            .then(|| root.dangling_link(interp))
-            .flatten(),
+        interpreter_link,
         trailing_cr,
     }
 }
 
-/// Finds the first directory on the way to `path` that the task may not search and says so.
-fn note_unsearchable(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], ev: &mut Evidence) {
-    let Some(ids) = task.ids.as_ref().filter(|ids| !ids.searches_anything) else {
+/// For a call refused with EACCES: finds the first directory on the way to `path` that the
+/// task may not search, and says so.
+fn note_unsearchable(
+    mounts: &mut Mounts,
+    task: &TaskFacts,
+    path: &[u8],
+    errno: i32,
+    ev: &mut Evidence,
+) {
+    let ids = task.ids.as_ref().filter(|ids| !ids.searches_anything);
+    let Some(ids) = ids.filter(|_| errno == libc::EACCES) else {
         return;
     };
     let uid = ids.uid;
@@ -858,6 +863,15 @@ impl Root {
             result => result,
         }
         .map_err(std::io::Error::from)
+    }
+
+    /// Whether the interpreter a program names (its loader, its `#!` program) is there, and,
+    /// when it is not, where it points if it is a symbolic link to nothing.
+    fn interpreter(&self, path: &[u8]) -> (bool, Option<String>) {
+        match self.stat(path, true) {
+            Some(_) => (true, None),
+            None => (false, self.dangling_link(path)),
+        }
     }
 
     /// Where `path` points when it is a symbolic link whose target does not resolve (the
