@@ -184,6 +184,59 @@ fn messages_on_stdout_lead_to_the_right_kind() {
     });
 }
 
+#[test]
+fn a_python_module_is_installed_by_its_package_name() {
+    // (message, what the fix must tell pip to install)
+    let cases = [
+        (
+            "ModuleNotFoundError: No module named 'yaml'",
+            "pip install PyYAML`",
+        ),
+        (
+            "ModuleNotFoundError: No module named 'cv2'",
+            "pip install opencv-python-headless`",
+        ),
+        (
+            "ModuleNotFoundError: No module named 'PIL.Image'",
+            "pip install Pillow`",
+        ),
+        // A name that is its package's, and a submodule of one: the top-level name.
+        (
+            "ModuleNotFoundError: No module named 'flask'",
+            "pip install flask`",
+        ),
+        (
+            "ModuleNotFoundError: No module named 'requests.adapters'",
+            "pip install requests`",
+        ),
+    ];
+    let rules = RuleSet::builtin().unwrap();
+    for (message, fix) in cases {
+        let trace = Trace {
+            header: Some(Header {
+                argv: vec!["python3".into()],
+                main_pid: 1,
+                ..Header::default()
+            }),
+            events: Vec::new(),
+            omitted: 0,
+            end: Some(End {
+                exit: ExitFacts {
+                    code: Some(1),
+                    signal: None,
+                    oom_killed: false,
+                },
+                stderr_tail: vec![message.into()],
+                ..End::default()
+            }),
+        };
+        let report = diagnose(&observe(trace, &Facts::default()), &rules);
+        let top = &report.findings[0];
+        assert_eq!(top.rule, "app.python-module-missing", "{message}");
+        assert!(top.fix.contains(fix), "{message}: {}", top.fix);
+    }
+}
+
 /// Each message, as the only output of a run without failing calls, in the stream `end` puts it.
 fn assert_messages_lead_to_the_right_kind(
     messages: &[(&str, i32, &str, &str, &str)],

@@ -584,7 +584,8 @@ impl TryFrom<String> for Template {
                 .find('}')
                 .ok_or_else(|| format!("unclosed placeholder in {text:?}"))?;
             let name = after[..end].split('|').next().unwrap_or("");
-            if !is_ident(name) {
+            // `{a|... {b} ...}` would end at b's brace: fallbacks are plain text.
+            if !is_ident(name) || after[..end].contains('{') {
                 return Err(format!("bad placeholder {{{}}} in {text:?}", &after[..end]));
             }
             rest = &after[end + 1..];
@@ -703,6 +704,7 @@ mod tests {
         assert_eq!(t.render(&vars), "/app/server needs its loader");
         assert!(Template::try_from("{unclosed".to_string()).is_err());
         assert!(Template::try_from("{1bad}".to_string()).is_err());
+        assert!(Template::try_from("{a|nested {b}}".to_string()).is_err());
     }
 
     #[test]

@@ -87,6 +87,7 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
         vars.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let Some(call) = &rule.call else {
+        look_up(rule, &mut vars);
         return Some(Candidate {
             rule,
             score: rule.priority,
@@ -119,6 +120,7 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
     for j in then {
         event_vars(&a.events[j], &mut vars);
     }
+    look_up(rule, &mut vars);
     // A kill call is about the process it kills.
     let subject = kill_target(&a.events[i]).unwrap_or(a.events[i].pid);
     let confidence = if a.decisive.contains(&subject) {
@@ -133,6 +135,16 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
         vars,
         confidence,
     })
+}
+
+/// The rule's `lookup` values, from the values it matched with.
+fn look_up(rule: &Rule, vars: &mut Vars) {
+    for (name, lookup) in &rule.lookup {
+        let found = vars.get(&lookup.from).and_then(|v| lookup.table.get(v));
+        if let Some(value) = found.cloned() {
+            vars.insert(name.clone(), value);
+        }
+    }
 }
 
 fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
@@ -382,6 +394,15 @@ fn event_vars(e: &Event, v: &mut Vars) {
                 // A relative name lives in the working directory.
                 None => ".".into(),
             }),
+    );
+    // A kernel setting's name as `sysctl` and `--sysctl` write it: /proc/sys/net/ipv4/ip_forward
+    // is net.ipv4.ip_forward.
+    put(
+        "sysctl",
+        e.path
+            .as_deref()
+            .and_then(|p| p.strip_prefix("/proc/sys/"))
+            .map(|s| s.replace('/', ".")),
     );
     put("addr", e.addr.clone());
     put("port", e.port.map(|p| p.to_string()));

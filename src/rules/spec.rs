@@ -68,6 +68,21 @@ pub struct Rule {
     /// Further events shown as evidence (the last few that match).
     #[serde(default)]
     pub also: Vec<EventCond>,
+    /// Values looked up in a table from another value once the rule matched, by the name they
+    /// set (`[rule.lookup.capability]`).
+    #[serde(default)]
+    pub lookup: std::collections::BTreeMap<String, Lookup>,
+}
+
+/// A value that words can say better than the trace: the capability a call needs, the package
+/// that installs a Python module. When the value named by `from` is a key of `table`, the
+/// table's entry is set (replacing a value of that name); otherwise nothing changes, so a
+/// template's fallback, or the capture of the same name, stays.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    pub from: String,
+    pub table: std::collections::HashMap<String, String>,
 }
 
 fn medium() -> Confidence {

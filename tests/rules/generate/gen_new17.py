@@ -1,0 +1,116 @@
+from lib import *
+
+def su_to(shell):
+    """`su nobody -c ./serve`: su hands the command to the account's login shell."""
+    t = T(["su", "nobody", "-c", "./serve"]); t.start("/usr/bin/su", ["su", "nobody", "-c", "./serve"])
+    t.connect(3, "/dev/log", 0, family="AF_UNIX", errno="ENOENT")
+    t.clone(9)
+    t.execve(shell, [shell.rsplit("/", 1)[1], "-c", "./serve"], pid=9)
+    if shell.endswith("nologin"):
+        t.connect(3, "/dev/log", 0, family="AF_UNIX", errno="ENOENT", pid=9)
+        t.open("/dev/console", flags="O_WRONLY|O_NOCTTY|O_CLOEXEC", errno="ENOENT", pid=9)
+        t.write(1, "This account is currently not available.\n", pid=9)
+    else:
+        t.write(2, "sh: 1: ./serve: not found\n", pid=9)
+    t.exit(1, pid=9); t.exit(1); return t.end(1)
+
+# app.account-nologin: su to a system account, whose shell refuses
+fixture("app.account-nologin", "app-error", ["`/usr/sbin/nologin`"],
+        su_to("/usr/sbin/nologin"),
+        # su with a real shell: the command itself is what failed.
+        su_to("/bin/sh"))
+
+def console_writer(mention):
+    """An init-like program that opens the console for its messages."""
+    t = T(["/sbin/tini-like"]); t.start("/sbin/tini-like", ["/sbin/tini-like"])
+    t.open("/dev/console", flags="O_WRONLY|O_NOCTTY", errno="ENOENT")
+    t.write(2, "init: cannot open /dev/console: No such file or directory\n" if mention
+            else "init: no services configured\n")
+    t.exit(1); return t.end(1)
+
+# file.console-without-tty: the console is there only with `-t`
+fixture("file.console-without-tty", "missing-file", ["`/dev/console`", "`-t`"],
+        console_writer(True),
+        # syslog's fallback to the console, which nothing says: noise.
+        console_writer(False))
+
+def sysctl_write(path):
+    """A start script's `echo 1 > /proc/sys/...`."""
+    t = T(["/start.sh"]); t.start("/bin/sh", ["/start.sh"])
+    t.open(path, flags="O_WRONLY|O_CREAT|O_TRUNC", mode=0o666, errno="EROFS")
+    t.write(2, f"/start.sh: 3: cannot create {path}: Read-only file system\n")
+    t.exit(2); return t.end(2)
+
+# file.sysctl-namespaced: a VPN's start script turns on forwarding
+fixture("file.sysctl-namespaced", "read-only-filesystem", ["`net.ipv4.ip_forward`", "--sysctl"],
+        sysctl_write("/proc/sys/net/ipv4/ip_forward"),
+        # A setting of the host's: --sysctl cannot set it.
+        sysctl_write("/proc/sys/vm/overcommit_memory"))
+
+# file.sysctl-host: Redis's start script asks for overcommit
+fixture("file.sysctl-host", "read-only-filesystem", ["`vm.overcommit_memory`", "host"],
+        sysctl_write("/proc/sys/vm/overcommit_memory"),
+        # A namespaced one: file.sysctl-namespaced says --sysctl.
+        sysctl_write("/proc/sys/net/core/somaxconn"))
+
+def temp_file(dirs):
+    """Python's tempfile under `--read-only`: each candidate directory, then the working one."""
+    t = T(["python3", "job.py"]); t.start("/usr/bin/python3", ["python3", "job.py"])
+    for d in dirs:
+        p = f"{d.rstrip('/')}/tmpk2x8_q1c"
+        t.open(p, flags="O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC", mode=0o600, errno="EROFS")
+    t.write(2, "FileNotFoundError: [Errno 2] No usable temporary directory found in ['/tmp', '/var/tmp', '/usr/tmp', '/']\n")
+    t.exit(1); return t.end(1)
+
+def pid_file():
+    """A daemon writing its PID file under `--read-only`."""
+    t = T(["/usr/sbin/app"]); t.start("/usr/sbin/app", ["/usr/sbin/app"])
+    t.open("/var/run/app.pid", flags="O_WRONLY|O_CREAT|O_TRUNC", mode=0o644, errno="EROFS")
+    t.write(2, "app: cannot write /var/run/app.pid: Read-only file system\n")
+    t.exit(1); return t.end(1)
+
+# file.read-only-temp: no temporary directory under --read-only
+fixture("file.read-only-temp", "read-only-filesystem", ["temporary file", "`/var/tmp`"],
+        temp_file(["/tmp", "/var/tmp", "/"]),
+        # A PID file: the generic answer (a tmpfs on its directory) is right.
+        pid_file())
+
+def db_file(path):
+    """A program started in `/` that opens its database file for writing."""
+    t = T(["/app/server"]); t.start("/app/server", ["/app/server"])
+    t.open(path, flags="O_RDWR|O_CREAT|O_CLOEXEC", mode=0o644, errno="EROFS")
+    t.write(2, f"server: unable to open database file {path}\n")
+    t.exit(1); return t.end(1)
+
+# file.read-only-top-level: a file right in `/` under --read-only
+fixture("file.read-only-top-level", "read-only-filesystem", ["`/app.db`", "directly in `/`"],
+        db_file("/app.db"),
+        # A file in a directory of its own: a tmpfs or volume there is the answer.
+        db_file("/data/app.db"))
+
+def create_as_user(path, syscall, message):
+    """A start script, run as uid 1000, that creates `path`."""
+    t = T(["/start.sh"], uid=1000); t.start("/bin/sh", ["/start.sh"])
+    t.clone(9)
+    ev = {"path": path, "exists": False, "process_uid": 1000, "process_gid": 1000,
+          "nearest_parent": {"path": path.rsplit("/", 1)[0], "mode": 0o755, "uid": 0, "gid": 0}}
+    if syscall == "mkdir":
+        t.sc("mkdir", f'"{path}", 0755', errno="EACCES", path=path, pid=9, evidence=ev)
+    else:
+        t.open(path, flags="O_WRONLY|O_CREAT|O_CLOEXEC", mode=0o600, errno="EACCES", pid=9, evidence=ev)
+    t.write(2, message, pid=9)
+    t.exit(100, pid=9); t.exit(100); return t.end(100)
+
+# file.package-install-not-root: `apt-get update` in a start script of a non-root image
+fixture("file.package-install-not-root", "permission-denied", ["installs packages", "`/var/lib/apt/lists/partial`"],
+        create_as_user("/var/lib/apt/lists/partial", "mkdir",
+                       "E: List directory /var/lib/apt/lists/partial is missing. - Acquire (13: Permission denied)\n"),
+        # A cache directory of the program's own: give the user the directory.
+        create_as_user("/var/cache/nginx/client_temp", "mkdir",
+                       "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission denied)\n"))
+
+# file.account-change-not-root: `useradd` in a start script of a non-root image
+fixture("file.account-change-not-root", "permission-denied", ["accounts", "`/etc/.pwd.lock`"],
+        create_as_user("/etc/.pwd.lock", "open", "useradd: Permission denied.\nuseradd: cannot lock /etc/passwd; try again later.\n"),
+        # A configuration file of the program's own under /etc.
+        create_as_user("/etc/app/app.lock", "open", "app: cannot create /etc/app/app.lock: Permission denied\n"))
