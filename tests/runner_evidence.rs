@@ -769,3 +769,84 @@ fn a_directory_the_user_may_not_search_is_named() {
     assert_eq!(open.errno.as_deref(), Some("EACCES"), "{}", open.call);
     assert_eq!(open.evidence.as_ref().expect("evidence").unsearchable, None);
 }
+
+/// A `bin` directory with python3 and python3.11 (programs), python3.9 (not executable),
+/// python3-config and pythonista (other programs): only the first two are python's namesakes.
+fn versioned_pythons() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = scratch();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for (name, mode) in [
+        ("python3", 0o755),
+        ("python3.11", 0o755),
+        ("python3.9", 0o644),
+        ("python3-config", 0o755),
+        ("pythonista", 0o755),
+    ] {
+        write_exec(&bin.join(name), b"#!/bin/sh\n", mode);
+    }
+    (dir, bin)
+}
+
+fn namesakes_of_python(bin: &Path) -> Vec<String> {
+    ["python3", "python3.11"]
+        .map(|n| bin.join(n).to_str().unwrap().to_string())
+        .to_vec()
+}
+
+#[test]
+fn a_missing_program_names_its_versioned_namesakes() {
+    let (_dir, bin) = versioned_pythons();
+    let (code, _, evidence) = exec_failure(&bin.join("python"));
+    assert_eq!(code, Some(127));
+    assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
+    let said = format!("{} has python3, python3.11", bin.display());
+    assert!(evidence.notes.contains(&said), "{:?}", evidence.notes);
+    // A name with no namesake has none.
+    let (_, _, evidence) = exec_failure(&bin.join("ruby"));
+    assert!(evidence.alternatives.is_empty());
+}
+
+#[test]
+fn a_missing_shebang_interpreter_names_its_namesakes() {
+    let (dir, bin) = versioned_pythons();
+    let app = dir.path().join("app.py");
+    let script = format!("#!{}\nprint(1)\n", bin.join("python").display());
+    write_exec(&app, script.as_bytes(), 0o755);
+    let (_, _, evidence) = exec_failure(&app);
+    assert!(!evidence.shebang.unwrap().interpreter_exists);
+    assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
+}
+
+#[test]
+fn a_path_search_and_a_shell_lookup_name_the_namesakes() {
+    let (dir, bin) = versioned_pythons();
+    // The runner's own PATH search for the entrypoint, as Docker's.
+    let events = dir.path().join("events.jsonl");
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "__run",
+            "--events",
+            events.to_str().unwrap(),
+            "--",
+            "python",
+        ])
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+    let r = common::finish(out, &events);
+    assert_eq!(r.status.code(), Some(127));
+    let evidence = r.note().evidence.as_deref().expect("the note has evidence");
+    assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
+    // A shell's lookup is a stat in each PATH directory.
+    let missing = bin.join("python");
+    let m = missing.to_str().unwrap();
+    let r = run(&[], &["/bin/busybox", "stat", m]);
+    let stat = r
+        .failures()
+        .into_iter()
+        .find(|e| e.path.as_deref() == Some(m))
+        .expect("the stat");
+    let evidence = stat.evidence.as_deref().expect("the stat has evidence");
+    assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
+}

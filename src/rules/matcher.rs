@@ -223,6 +223,7 @@ fn evidence_matches(cond: &EvidenceCond, ev: Option<&Evidence>) -> bool {
         && is(cond.mounted_here, mount.map(|m| m.mount_point == ev.path))
         && is(cond.dangling_link, Some(ev.dangling_link.is_some()))
         && is(cond.unsearchable, Some(ev.unsearchable.is_some()))
+        && is(cond.alternatives, Some(!ev.alternatives.is_empty()))
 }
 
 fn no_fact_asked(cond: &EvidenceCond) -> bool {
@@ -248,6 +249,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mounted_here,
         dangling_link,
         unsearchable,
+        alternatives,
     } = cond;
     [
         exists,
@@ -268,6 +270,7 @@ fn no_fact_asked(cond: &EvidenceCond) -> bool {
         mounted_here,
         dangling_link,
         unsearchable,
+        alternatives,
     ]
     .iter()
     .all(|c| c.is_none())

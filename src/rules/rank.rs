@@ -464,6 +464,10 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("parent_mode", Some(format!("{:04o}", p.mode & 0o7777)));
         put("parent_owner", Some(p.uid.to_string()));
     }
+    if let Some(alt) = ev.alternatives.first() {
+        put("alternative", Some(alt.clone()));
+        put("alternative_name", Some(basename(alt).to_string()));
+    }
     if let Some(d) = &ev.unsearchable {
         put("unsearchable", Some(d.path.clone()));
         put(

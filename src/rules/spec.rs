@@ -271,6 +271,8 @@ pub struct EvidenceCond {
     pub dangling_link: Option<bool>,
     /// A directory on the way to the path may not be searched by the calling process.
     pub unsearchable: Option<bool>,
+    /// A missing program has a namesake that differs only in a version (`python3`).
+    pub alternatives: Option<bool>,
 }
 
 impl RuleFile {

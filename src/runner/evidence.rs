@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt};
 
 use goblin::elf::program_header::{ProgramHeader, PT_INTERP};
@@ -34,6 +34,8 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
         if ev.dangling_link.is_none() && ev.unsearchable.is_none() {
             ev.notes
                 .push(format!("{} does not exist", text::lossless(path)));
+            ev.alternatives = alternatives(mounts, task, path);
+            note_alternatives(&mut ev);
         }
         return ev;
     }
@@ -51,6 +53,14 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
             if let Ok(file) = root.open(path, libc::O_RDONLY) {
                 head_facts(root, &File::from(file), &mut ev);
             }
+            // `#!/usr/bin/python` in an image that has python3.
+            let missing = ev.shebang.as_ref().filter(|s| {
+                !s.interpreter_exists && s.interpreter_link.is_none() && !s.trailing_cr
+            });
+            if let Some(interpreter) = missing.map(|s| s.interpreter.clone()) {
+                ev.alternatives = alternatives(mounts, task, interpreter.as_bytes());
+                note_alternatives(&mut ev);
+            }
         }
         _ => {}
     }
@@ -66,22 +76,97 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
     ev
 }
 
-/// Evidence for a name a `PATH` search did not find, when one of the directories holds it as a
-/// symbolic link to nothing (the search follows links, so it saw no file there).
+/// Evidence for a name a `PATH` search did not find: when one of the directories holds it as a
+/// symbolic link to nothing (the search follows links, so it saw no file there), about that
+/// link; else, when some directory holds a namesake of another version (`python3` for
+/// `python`), about the name there.
 pub fn for_path_search(
     mounts: &mut Mounts,
     task: &TaskFacts,
     name: &[u8],
     path_var: &[u8],
 ) -> Option<Evidence> {
-    path_var
-        .split(|&b| b == b':')
-        .filter(|dir| dir.starts_with(b"/"))
-        .find_map(|dir| {
-            let candidate = [dir, b"/", name].concat();
-            task.root.dangling_link(&candidate)?;
-            Some(for_exec(mounts, task, &candidate, libc::ENOENT))
+    let dirs = || {
+        path_var
+            .split(|&b| b == b':')
+            .filter(|dir| dir.starts_with(b"/"))
+            .map(|dir| [dir, b"/", name].concat())
+    };
+    let dangling = dirs().find(|candidate| task.root.dangling_link(candidate).is_some());
+    if let Some(candidate) = dangling {
+        return Some(for_exec(mounts, task, &candidate, libc::ENOENT));
+    }
+    dirs().find_map(|candidate| {
+        let found = alternatives(mounts, task, &candidate);
+        (!found.is_empty()).then(|| {
+            let mut ev = Evidence {
+                path: text::lossless(&candidate),
+                alternatives: found,
+                ..Evidence::default()
+            };
+            note_alternatives(&mut ev);
+            ev
         })
+    })
+}
+
+/// The most names a directory is read for when a program is not there: `/usr/bin` of a
+/// full distribution holds a few thousand.
+const LISTING_MAX: usize = 8192;
+
+/// Executables beside `path` (absolute; not there) whose names differ from its name only in a
+/// version: what a `python` that is missing is called in this image.
+fn alternatives(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Vec<String> {
+    let Some(slash) = path.iter().rposition(|&b| b == b'/') else {
+        return Vec::new();
+    };
+    let (dir, name) = (&path[..slash.max(1)], &path[slash + 1..]);
+    let stem = version_stem(name);
+    if stem.is_empty() {
+        return Vec::new();
+    }
+    let namesakes = mounts.names_by_stem(task, dir).get(stem);
+    let mut found: Vec<&Vec<u8>> = namesakes
+        .into_iter()
+        .flatten()
+        .filter(|n| n.as_slice() != name)
+        .collect();
+    found.sort_by_key(|n| (n.len(), n.as_slice()));
+    found
+        .into_iter()
+        .map(|n| [&path[..=slash], n.as_slice()].concat())
+        .filter(|p| {
+            let meta = task.root.stat(p, true);
+            meta.is_some_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+        })
+        .take(3)
+        .map(|p| text::lossless(&p))
+        .collect()
+}
+
+/// `/usr/bin has python3, python3.11`.
+fn note_alternatives(ev: &mut Evidence) {
+    let Some((dir, _)) = ev.alternatives.first().and_then(|p| p.rsplit_once('/')) else {
+        return;
+    };
+    let names: Vec<&str> = ev
+        .alternatives
+        .iter()
+        .filter_map(|p| p.rsplit_once('/').map(|(_, name)| name))
+        .collect();
+    let dir = if dir.is_empty() { "/" } else { dir };
+    ev.notes.push(format!("{dir} has {}", names.join(", ")));
+}
+
+/// A program's name without a trailing version: `python3.11` and `python3` are `python`,
+/// `pip3` is `pip`.
+fn version_stem(name: &[u8]) -> &[u8] {
+    let is_version = |b: &u8| b.is_ascii_digit() || *b == b'.' || *b == b'-';
+    let end = name
+        .iter()
+        .rposition(|b| !is_version(b))
+        .map_or(0, |i| i + 1);
+    &name[..end]
 }
 
 /// Evidence for an open that found a directory where it asked for no directory (`O_DIRECTORY`):
@@ -127,7 +212,21 @@ pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
             ));
         }
     }
+    // A shell looks a command up with `stat` in each PATH directory.
+    if errno == libc::ENOENT && in_a_bin_directory(path) {
+        ev.alternatives = alternatives(mounts, task, path);
+        note_alternatives(&mut ev);
+    }
     ev
+}
+
+/// `/usr/bin/python`, `/opt/venv/bin/pip`: a program's place, not a data file's.
+fn in_a_bin_directory(path: &[u8]) -> bool {
+    let dir = path
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(&b""[..], |i| &path[..i]);
+    dir.ends_with(b"/bin") || dir.ends_with(b"/sbin")
 }
 
 /// What every piece of evidence holds: existence, type, mode, owner, mount, process ids.
@@ -461,6 +560,9 @@ pub struct Mounts {
     buf: Vec<u8>,
     /// The account names of each view's root, read at its first owner described.
     accounts: HashMap<MountView, Accounts>,
+    /// The names in directories where a program was not found, by their `version_stem`, read
+    /// once per view: a shell looks for each command in the same few `PATH` directories.
+    listings: HashMap<(MountView, Vec<u8>), Namesakes>,
 }
 
 /// A task's side of the evidence, read once and kept by the tracer with the task: only its
@@ -499,6 +601,9 @@ impl TaskFacts {
 /// (mount namespace inode, root device, root inode).
 type MountView = (u64, u64, u64);
 
+/// A directory's names by their `version_stem`.
+type Namesakes = HashMap<Vec<u8>, Vec<Vec<u8>>>;
+
 /// A mount point as the kernel spells it (bytes, unescaped) and its facts.
 type Mount = (Vec<u8>, MountFacts);
 
@@ -507,6 +612,35 @@ impl Mounts {
     pub fn forget(&mut self) {
         self.tables.clear();
         self.accounts.clear();
+        self.listings.clear();
+    }
+
+    /// The names in `dir` (absolute, in the task's view) by their `version_stem`, at most
+    /// `LISTING_MAX` of them.
+    fn names_by_stem(&mut self, task: &TaskFacts, dir: &[u8]) -> &Namesakes {
+        let read = || {
+            let mut by_stem = Namesakes::new();
+            let Ok(fd) = task.root.open(dir, libc::O_RDONLY | libc::O_DIRECTORY) else {
+                return by_stem;
+            };
+            // The descriptor is the directory as the task sees it; reading it by its
+            // /proc/self/fd name needs no other API.
+            let Ok(entries) = std::fs::read_dir(format!("/proc/self/fd/{}", fd.as_raw_fd())) else {
+                return by_stem;
+            };
+            for entry in entries.filter_map(Result::ok).take(LISTING_MAX) {
+                let name = entry.file_name().into_encoded_bytes();
+                let stem = version_stem(&name).to_vec();
+                by_stem.entry(stem).or_default().push(name);
+            }
+            by_stem
+        };
+        let key = (task.view.unwrap_or_default(), dir.to_vec());
+        // Without a view to tell it by, a listing is read afresh.
+        if task.view.is_none() {
+            self.listings.remove(&key);
+        }
+        self.listings.entry(key).or_insert_with(read)
     }
 
     /// `uid:gid` as the task's own account files name them (`redis:redis (100:102)`).

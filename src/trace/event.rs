@@ -186,6 +186,11 @@ pub struct Evidence {
     /// groups), so nothing below it can be reached, whatever the file's own mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsearchable: Option<ParentFacts>,
+    /// For a program that is not there: executables beside where it was looked for whose names
+    /// differ from its name only in a version (`python3` for `python`, `python3.11` for
+    /// `python3.12`), at most three, shortest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
     /// The ids of the process that made the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_uid: Option<u32>,

@@ -114,3 +114,54 @@ fixture("file.account-change-not-root", "permission-denied", ["accounts", "`/etc
         create_as_user("/etc/.pwd.lock", "open", "useradd: Permission denied.\nuseradd: cannot lock /etc/passwd; try again later.\n"),
         # A configuration file of the program's own under /etc.
         create_as_user("/etc/app/app.lock", "open", "app: cannot create /etc/app/app.lock: Permission denied\n"))
+
+PY3 = ["/usr/bin/python3", "/usr/bin/python3.11"]
+
+def python_by_path(alternatives):
+    """`CMD ["/usr/bin/python", "app.py"]` on Debian 12, which has python3."""
+    t = T(["/usr/bin/python", "app.py"])
+    ev = ev_missing("/usr/bin/python")
+    if alternatives:
+        ev["alternatives"] = alternatives
+    t.execve("/usr/bin/python", ["/usr/bin/python", "app.py"], errno="ENOENT", evidence=ev)
+    t.stderr.append("exec /usr/bin/python: no such file or directory")
+    t.exit(127); return t.end(127)
+
+# exec.version-namesake: python asked for, python3 installed
+fixture("exec.version-namesake", "missing-executable", ["`python`", "`python3`"],
+        python_by_path(PY3),
+        # Nothing of the name beside it: the program is simply not installed.
+        python_by_path([]))
+
+def shell_python(alternatives):
+    """`sh -c 'python app.py'`: dash looks the name up with a stat in each PATH directory."""
+    t = T(["sh", "-c", "python app.py"]); t.start("/bin/sh", ["sh", "-c", "python app.py"])
+    for d in ["/usr/local/bin", "/usr/bin", "/bin"]:
+        ev = ev_missing(f"{d}/python")
+        if alternatives and d == "/usr/bin":
+            ev["alternatives"] = alternatives
+        t.sc("newfstatat", f'AT_FDCWD, "{d}/python", 0x7ffc, 0', errno="ENOENT", path=f"{d}/python", evidence=ev)
+    t.write(2, "sh: 1: python: not found\n")
+    t.exit(127); return t.end(127)
+
+# exec.shell-version-namesake: the shell's lookup passes python3
+fixture("exec.shell-version-namesake", "missing-executable", ["`python`", "`python3`"],
+        shell_python(PY3),
+        # No namesake anywhere: exec.shell-not-found.
+        shell_python([]))
+
+def python_script(alternatives):
+    """`/app/run.py` with `#!/usr/bin/python` on Debian 12."""
+    t = T(["/app/run.py"])
+    ev = ev_script("/app/run.py", "/usr/bin/python", "/usr/bin/python", False)
+    if alternatives:
+        ev["alternatives"] = alternatives
+    t.execve("/app/run.py", ["/app/run.py"], errno="ENOENT", evidence=ev)
+    t.stderr.append("exec /app/run.py: no such file or directory")
+    t.exit(127); return t.end(127)
+
+# exec.shebang-version-namesake: `#!/usr/bin/python` beside /usr/bin/python3
+fixture("exec.shebang-version-namesake", "bad-shebang", ["`#!/usr/bin/python`", "`/usr/bin/python3`"],
+        python_script(PY3),
+        # No namesake: the interpreter is missing (exec.shebang-missing-interpreter).
+        python_script([]))
