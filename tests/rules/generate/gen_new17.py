@@ -165,3 +165,15 @@ fixture("exec.shebang-version-namesake", "bad-shebang", ["`#!/usr/bin/python`", 
         python_script(PY3),
         # No namesake: the interpreter is missing (exec.shebang-missing-interpreter).
         python_script([]))
+
+def shell_alone(argv):
+    """A base image's CMD run without `-it`: the program reads its empty input and exits 0."""
+    t = T(argv); t.start("/bin/bash" if "bash" in argv[0] else "/bin/sh", argv)
+    t.sc("read", "0, \"\", 4096", ret=0)
+    t.exit(0); return t.end(0)
+
+# outcome.shell-without-input: `docker run debian`
+fixture("outcome.shell-without-input", "exited-cleanly", ["`bash` was started with nothing to run"],
+        shell_alone(["/bin/bash"]),
+        # A shell given a command ran it and finished: outcome.exited-cleanly.
+        shell_alone(["sh", "-c", "echo done"]))

@@ -70,8 +70,9 @@ n = T(["nginx"]); n.start("/usr/sbin/nginx", ["nginx"]); n.clone(7); n.exit(0, p
 fixture("outcome.daemonized", "daemonized", ["nginx", "background"], t, n)
 
 # outcome.exited-cleanly
-t = T(["bash"]); t.start("/bin/bash", ["bash"]); t.open("/root/.bashrc", errno="ENOENT"); t.exit(0); t.end(0)
-n = T(["bash"]); n.start("/bin/bash", ["bash"]); n.exit(2); n.end(2)
+# (A one-shot script: a shell started with nothing to run is outcome.shell-without-input's.)
+t = T(["bash", "/app/migrate.sh"]); t.start("/bin/bash", ["bash", "/app/migrate.sh"]); t.open("/root/.bashrc", errno="ENOENT"); t.exit(0); t.end(0)
+n = T(["bash", "/app/migrate.sh"]); n.start("/bin/bash", ["bash", "/app/migrate.sh"]); n.exit(2); n.end(2)
 fixture("outcome.exited-cleanly", "exited-cleanly", ["bash", "0"], t, n)
 
 # app.error-message
