@@ -177,3 +177,19 @@ fixture("outcome.shell-without-input", "exited-cleanly", ["`bash` was started wi
         shell_alone(["/bin/bash"]),
         # A shell given a command ran it and finished: outcome.exited-cleanly.
         shell_alone(["sh", "-c", "echo done"]))
+
+def port_from_env(argv, path):
+    """A server whose port comes from `$PORT`, given in the exec form or through a shell."""
+    t = T(argv); t.start(path, argv)
+    if "sh" not in path:
+        t.write(2, "gunicorn: error: '0.0.0.0:$PORT' is not a valid port number.\n")
+        t.exit(2); return t.end(2)
+    t.clone(9); t.execve("/usr/local/bin/gunicorn", ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"], pid=9)
+    t.write(2, "ModuleNotFoundError: No module named 'app'\n", pid=9)
+    t.exit(3, pid=9); t.exit(3); return t.end(3)
+
+# app.unexpanded-variable: `CMD ["gunicorn", "--bind", "0.0.0.0:$PORT", "app:app"]`
+fixture("app.unexpanded-variable", "app-error", ["`$PORT`", "exec form"],
+        port_from_env(["gunicorn", "--bind", "0.0.0.0:$PORT", "app:app"], "/usr/local/bin/gunicorn"),
+        # The shell form: sh expanded it, and the program failed for a reason of its own.
+        port_from_env(["/bin/sh", "-c", "gunicorn --bind 0.0.0.0:$PORT app:app"], "/bin/sh"))
