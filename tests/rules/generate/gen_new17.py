@@ -193,3 +193,36 @@ fixture("app.unexpanded-variable", "app-error", ["`$PORT`", "exec form"],
         port_from_env(["gunicorn", "--bind", "0.0.0.0:$PORT", "app:app"], "/usr/local/bin/gunicorn"),
         # The shell form: sh expanded it, and the program failed for a reason of its own.
         port_from_env(["/bin/sh", "-c", "gunicorn --bind 0.0.0.0:$PORT app:app"], "/bin/sh"))
+
+def relative(argv0, resolved):
+    """`CMD ["./start.sh"]` in an image without WORKDIR: the path is taken from `/`."""
+    t = T([argv0])
+    t.execve(resolved, [argv0], errno="ENOENT", evidence=ev_missing(resolved))
+    t.stderr.append(f"exec {argv0}: no such file or directory")
+    t.exit(127); return t.end(127)
+
+# exec.relative-missing
+fixture("exec.relative-missing", "missing-executable", ["`./start.sh` is a relative path", "`/start.sh`"],
+        relative("./start.sh", "/start.sh"),
+        # An absolute path that is missing: exec.missing-file.
+        relative("/app/start.sh", "/app/start.sh"))
+
+def sh_c(argv, code):
+    """`ENTRYPOINT ["sh", "-c"]` and a CMD array: the shell runs the first word alone."""
+    t = T(argv); t.start("/bin/sh", argv)
+    t.clone(9); t.execve("/bin/ls", ["ls"], pid=9)
+    if code:
+        t.write(2, "ls: cannot open directory '.': Permission denied\n", pid=9)
+    t.exit(code, pid=9); t.exit(code); return t.end(code)
+
+# exec.sh-c-split-arguments: the words went to the shell, and the program failed without them
+fixture("exec.sh-c-split-arguments", "app-error", ["runs only `ls`"],
+        sh_c(["sh", "-c", "ls", "/data"], 2),
+        # The command as one string: the shell ran it as written.
+        sh_c(["sh", "-c", "ls /data"], 2))
+
+# exec.sh-c-split-arguments-clean: the same, and the program finished without its arguments
+fixture("exec.sh-c-split-arguments-clean", "exited-cleanly", ["ran only `ls`"],
+        sh_c(["sh", "-c", "ls", "/data"], 0),
+        # The `exec "$@"` idiom: a longer script, and the words are its arguments on purpose.
+        sh_c(["sh", "-c", "exec \"$@\"", "sh", "ls", "/data"], 0))
