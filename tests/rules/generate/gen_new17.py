@@ -226,3 +226,19 @@ fixture("exec.sh-c-split-arguments-clean", "exited-cleanly", ["ran only `ls`"],
         sh_c(["sh", "-c", "ls", "/data"], 0),
         # The `exec "$@"` idiom: a longer script, and the words are its arguments on purpose.
         sh_c(["sh", "-c", "exec \"$@\"", "sh", "ls", "/data"], 0))
+
+def hidden(mount_point):
+    """`docker run -v $PWD:/app` over an application built into /app."""
+    t = T(["/app/server"])
+    ev = ev_missing("/app/server")
+    ev["mount"] = {"mount_point": mount_point, "fs_type": "ext4" if mount_point != "/" else "overlay",
+                   "read_only": False, "noexec": False, "nosuid": False}
+    t.execve("/app/server", ["/app/server"], errno="ENOENT", evidence=ev)
+    t.stderr.append("exec /app/server: no such file or directory")
+    t.exit(127); return t.end(127)
+
+# exec.missing-under-mount: a mount over the program's directory
+fixture("exec.missing-under-mount", "missing-executable", ["`/app` is a mount (ext4)"],
+        hidden("/app"),
+        # On the image's own file system: the program is simply not there (exec.missing-file).
+        hidden("/"))
