@@ -850,3 +850,46 @@ fn a_path_search_and_a_shell_lookup_name_the_namesakes() {
     let evidence = stat.evidence.as_deref().expect("the stat has evidence");
     assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
 }
+
+#[test]
+fn a_name_not_in_path_is_found_in_the_working_directory() {
+    // `COPY start.sh /app/` with `WORKDIR /app` and `ENTRYPOINT ["start.sh"]`.
+    let dir = scratch();
+    write_exec(&dir.path().join("start-dd.sh"), b"#!/bin/sh\n", 0o755);
+    let events = dir.path().join("events.jsonl");
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "__run",
+            "--events",
+            events.to_str().unwrap(),
+            "--",
+            "start-dd.sh",
+        ])
+        .env("PATH", "/nonexistent-dd")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let r = common::finish(out, &events);
+    assert_eq!(r.status.code(), Some(127));
+    let note = r.note();
+    assert_eq!(note.path.as_deref(), Some("start-dd.sh"));
+    let evidence = note.evidence.as_deref().expect("the note has evidence");
+    let found = dir.path().join("start-dd.sh");
+    assert_eq!(evidence.path, found.to_str().unwrap());
+    assert!(evidence.exists);
+    // Not there either: no evidence at all.
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "__run",
+            "--events",
+            events.to_str().unwrap(),
+            "--",
+            "other-dd.sh",
+        ])
+        .env("PATH", "/nonexistent-dd")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let r = common::finish(out, &events);
+    assert!(r.note().evidence.is_none());
+}

@@ -464,6 +464,10 @@ fn event_vars(e: &Event, v: &mut Vars) {
         put("parent_mode", Some(format!("{:04o}", p.mode & 0o7777)));
         put("parent_owner", Some(p.uid.to_string()));
     }
+    // The runner's note of a PATH search that failed names the file it found elsewhere.
+    if e.kind == EventKind::Note && ev.exists {
+        put("found_at", Some(ev.path.clone()));
+    }
     if let Some(alt) = ev.alternatives.first() {
         put("alternative", Some(alt.clone()));
         put("alternative_name", Some(basename(alt).to_string()));

@@ -78,13 +78,15 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
 
 /// Evidence for a name a `PATH` search did not find: when one of the directories holds it as a
 /// symbolic link to nothing (the search follows links, so it saw no file there), about that
-/// link; else, when some directory holds a namesake of another version (`python3` for
-/// `python`), about the name there.
+/// link; else, when the working directory `cwd` or `/` holds it (`COPY entrypoint.sh /`
+/// and `ENTRYPOINT ["entrypoint.sh"]`), about that file; else, when some directory holds a
+/// namesake of another version (`python3` for `python`), about the name there.
 pub fn for_path_search(
     mounts: &mut Mounts,
     task: &TaskFacts,
     name: &[u8],
     path_var: &[u8],
+    cwd: &[u8],
 ) -> Option<Evidence> {
     let dirs = || {
         path_var
@@ -95,6 +97,18 @@ pub fn for_path_search(
     let dangling = dirs().find(|candidate| task.root.dangling_link(candidate).is_some());
     if let Some(candidate) = dangling {
         return Some(for_exec(mounts, task, &candidate, libc::ENOENT));
+    }
+    let outside = [cwd, b"/"]
+        .into_iter()
+        .filter(|dir| dir.starts_with(b"/"))
+        .map(|dir| [dir.strip_suffix(b"/").unwrap_or(dir), b"/", name].concat())
+        .find(|p| task.root.stat(p, true).is_some_and(|m| m.is_file()));
+    if let Some(found) = outside {
+        let mut ev = base(mounts, task, &found, true);
+        let shown = text::lossless(&found);
+        ev.notes
+            .push(format!("{shown} is there, in no PATH directory"));
+        return Some(ev);
     }
     dirs().find_map(|candidate| {
         let found = alternatives(mounts, task, &candidate);

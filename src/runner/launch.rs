@@ -84,7 +84,17 @@ pub fn run(opts: &Options) -> u8 {
     let Some(path) = resolve(name) else {
         if let Some(mut pipe) = notes {
             let path_var = std::env::var("PATH").unwrap_or_else(|_| DEFAULT_PATH.into());
-            let _ = pipe.write_all(&[name.as_bytes(), b"\0", path_var.as_bytes(), b"\n"].concat());
+            // The working directory too: the program may be there, where no PATH search looks.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let note = [
+                name.as_bytes(),
+                b"\0",
+                path_var.as_bytes(),
+                b"\0",
+                cwd.as_os_str().as_encoded_bytes(),
+                b"\n",
+            ];
+            let _ = pipe.write_all(&note.concat());
         }
         eprintln!("exec: {:?}: executable file not found in $PATH", name);
         return 127;

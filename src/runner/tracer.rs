@@ -831,12 +831,13 @@ impl Tracer {
         let mut bytes = Vec::new();
         let _ = pipe.read_to_end(&mut bytes);
         for note in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let mut parts = note.splitn(2, |&b| b == 0);
+            let mut parts = note.splitn(3, |&b| b == 0);
             let name = parts.next().unwrap_or_default();
             let path_bytes = parts.next().unwrap_or_default();
+            let cwd = parts.next().unwrap_or(b"/");
             let path_var = String::from_utf8_lossy(path_bytes);
             let (facts, mounts) = self.facts(self.main);
-            let evidence = evidence::for_path_search(mounts, facts, name, path_bytes);
+            let evidence = evidence::for_path_search(mounts, facts, name, path_bytes, cwd);
             let event = Event {
                 pid: self.main.as_raw(),
                 kind: EventKind::Note,

@@ -242,3 +242,21 @@ fixture("exec.missing-under-mount", "missing-executable", ["`/app` is a mount (e
         hidden("/app"),
         # On the image's own file system: the program is simply not there (exec.missing-file).
         hidden("/"))
+
+def entrypoint_by_name(found):
+    """`ENTRYPOINT ["docker-entrypoint.sh"]` after `COPY docker-entrypoint.sh /`."""
+    t = T(["docker-entrypoint.sh"])
+    kw = {}
+    if found:
+        kw["evidence"] = {"path": "/docker-entrypoint.sh", "exists": True, "file_type": "file", "mode": 0o755,
+                          "uid": 0, "gid": 0, "notes": ["/docker-entrypoint.sh is there, in no PATH directory"]}
+    t.ev(kind="note", syscall="execve", path="docker-entrypoint.sh", errno="ENOENT", ret=-1,
+         call='execve("docker-entrypoint.sh", ...) = -1 ENOENT (not found in PATH: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)', **kw)
+    t.stderr.append('exec: "docker-entrypoint.sh": executable file not found in $PATH')
+    t.exit(127); return t.end(127)
+
+# exec.not-in-path-elsewhere: the entrypoint was copied to `/`
+fixture("exec.not-in-path-elsewhere", "missing-executable", ["`/docker-entrypoint.sh`"],
+        entrypoint_by_name(True),
+        # Nowhere in the image: exec.not-in-path.
+        entrypoint_by_name(False))
