@@ -51,6 +51,9 @@ pub struct Analysis<'a> {
     /// Per event: what stderr says about it, worked out the first time a rule asks (each rule
     /// scores the same failures again).
     said: Vec<OnceCell<Said>>,
+    /// How often each call was made, by what makes two calls the same attempt; counted the
+    /// first time a rule asks (few do).
+    attempts: OnceCell<HashMap<Attempt<'a>, usize>>,
     /// How the main process ended: the producer's facts, completed from the trace when they
     /// are missing (a strace log recorded with `-qq` has no `+++ exited` line, only the
     /// `exit_group(N)` call).
@@ -118,9 +121,25 @@ impl<'a> Analysis<'a> {
             by_syscall,
             by_errno,
             said: vec![OnceCell::new(); events.len()],
+            attempts: OnceCell::new(),
             noise: noise_flags,
             exit,
         }
+    }
+
+    /// How many calls of the trace are the same attempt as event `i` (itself included).
+    pub fn repeats(&self, i: usize) -> usize {
+        let attempts = self.attempts.get_or_init(|| {
+            let mut counts = HashMap::default();
+            for e in self.events.iter().filter(|e| e.kind == EventKind::Syscall) {
+                *counts.entry(Attempt::of(e)).or_insert(0) += 1;
+            }
+            counts
+        });
+        attempts
+            .get(&Attempt::of(&self.events[i]))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// A failure worth blaming: failed, not a probe, not recovered from.
@@ -320,6 +339,34 @@ impl<'a> Analysis<'a> {
 }
 
 /// A call that sends a signal to a process it names (`kill`, `tkill`, `tgkill`).
+/// What makes two calls the same attempt: the call, its outcome (errno, DNS answer code) and
+/// its target (path, address and port, DNS query). Not the process: a retry loop in a shell
+/// runs a new `nc` each time.
+#[derive(PartialEq, Eq, Hash)]
+struct Attempt<'a> {
+    syscall: Option<&'a str>,
+    errno: Option<&'a str>,
+    rcode: Option<&'a str>,
+    path: Option<&'a str>,
+    addr: Option<&'a str>,
+    port: Option<u16>,
+    query: Option<&'a str>,
+}
+
+impl<'a> Attempt<'a> {
+    fn of(e: &'a Event) -> Attempt<'a> {
+        Attempt {
+            syscall: e.syscall.as_deref(),
+            errno: e.errno.as_deref(),
+            rcode: e.rcode.as_deref(),
+            path: e.path.as_deref(),
+            addr: e.addr.as_deref(),
+            port: e.port,
+            query: e.query.as_deref(),
+        }
+    }
+}
+
 fn is_kill_call(e: &Event) -> bool {
     e.kind == EventKind::Syscall
         && e.syscall

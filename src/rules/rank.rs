@@ -117,6 +117,9 @@ fn best_match<'r>(a: &Analysis, rule: &'r Rule, base: &Vars) -> Option<Candidate
         vars.insert("bind_source".into(), source.to_string());
     }
     signal_vars(a, i, &mut vars);
+    if call.repeated.is_some() {
+        vars.insert("repeats".into(), a.repeats(i).to_string());
+    }
     for j in then {
         event_vars(&a.events[j], &mut vars);
     }
@@ -154,6 +157,7 @@ fn eligible(a: &Analysis, call: &EventCond, i: usize) -> bool {
         && call
             .mentioned
             .is_none_or(|want| a.said_about(i).mention.is_some() == want)
+        && call.repeated.is_none_or(|n| a.repeats(i) >= n as usize)
         && in_context(a, call, i)
 }
 

@@ -209,6 +209,9 @@ pub struct EventCond {
     pub path_seen: Option<bool>,
     /// For `call`: stderr names the path or its file name.
     pub mentioned: Option<bool>,
+    /// For `call`: the same call happened at least this many times (same system call, errno
+    /// or DNS answer code, and target): a program that retries. `{repeats}` says how often.
+    pub repeated: Option<u32>,
     /// For `then`: the event may come from another process (default: the same one).
     #[serde(default)]
     pub any_process: bool,

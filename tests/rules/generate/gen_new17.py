@@ -260,3 +260,29 @@ fixture("exec.not-in-path-elsewhere", "missing-executable", ["`/docker-entrypoin
         entrypoint_by_name(True),
         # Nowhere in the image: exec.not-in-path.
         entrypoint_by_name(False))
+
+def waiting(tries, rcode=None):
+    """A start script's `until nc db 5432; do sleep 1; done`, still looping when --wait ran out."""
+    t = T(["sh", "-c", "until nc db 5432; do sleep 1; done"]); t.start("/bin/sh", ["sh", "-c", "x"])
+    for n in range(tries):
+        pid = 10 + n
+        t.clone(pid); t.execve("/bin/nc", ["nc", "db", "5432"], pid=pid)
+        if rcode:
+            t.sc("recvfrom", '3, "...", 2048, 0', ret=20, pid=pid, query="db", rcode=rcode)
+            t.write(2, "nc: bad address 'db'\n", pid=pid)
+        else:
+            t.connect(3, "172.18.0.2", 5432, errno="ECONNREFUSED", pid=pid)
+        t.exit(1, pid=pid)
+    return t.end(None, dur=5000)
+
+# outcome.running-retrying-connect: up, but only retrying its database
+fixture("outcome.running-retrying-connect", "healthy", ["has not reached 172.18.0.2:5432", "4 times"],
+        waiting(4),
+        # One refusal and nothing since: not a retry loop.
+        waiting(1), obs={"outcome": "running"}, not_obs={"outcome": "running"})
+
+# outcome.running-retrying-dns: up, but the database's name never resolves
+fixture("outcome.running-retrying-dns", "healthy", ["db does not resolve", "4 times"],
+        waiting(4, "NXDOMAIN"),
+        # Two answers: a lookup and its retry, not a loop.
+        waiting(2, "NXDOMAIN"), obs={"outcome": "running"}, not_obs={"outcome": "running"})
