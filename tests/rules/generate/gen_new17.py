@@ -286,3 +286,17 @@ fixture("outcome.running-retrying-dns", "healthy", ["db does not resolve", "4 ti
         waiting(4, "NXDOMAIN"),
         # Two answers: a lookup and its retry, not a loop.
         waiting(2, "NXDOMAIN"), obs={"outcome": "running"}, not_obs={"outcome": "running"})
+
+def env_shebang(name, message):
+    """A script run through `#!/usr/bin/env ...`: env looks `name` up on PATH."""
+    t = T(["/app/run.sh"]); t.start("/usr/bin/env", ["/usr/bin/env", name, "/app/run.sh"])
+    for d in ["/usr/local/bin", "/usr/bin", "/bin"]:
+        t.execve(f"{d}/{name}", [name, "/app/run.sh"], errno="ENOENT")
+    t.write(2, message)
+    t.exit(127); return t.end(127)
+
+# exec.env-shebang-options: `#!/usr/bin/env bash -e`
+fixture("exec.env-shebang-options", "bad-shebang", ["`bash -e` as one word"],
+        env_shebang("bash -e", "/usr/bin/env: 'bash -e': No such file or directory\n/usr/bin/env: use -[v]S to pass options in shebang lines\n"),
+        # A program that is simply not installed: exec.env-not-found.
+        env_shebang("bash", "/usr/bin/env: 'bash': No such file or directory\n"))
