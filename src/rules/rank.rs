@@ -452,6 +452,7 @@ fn event_vars(e: &Event, v: &mut Vars) {
     put("device", ev.device.clone());
     put("magic", ev.magic.clone());
     put("owner", ev.uid.map(|u| u.to_string()));
+    put("group", ev.gid.map(|g| g.to_string()));
     put("process_uid", ev.process_uid.map(|u| u.to_string()));
     put(
         "user",

@@ -300,3 +300,33 @@ fixture("exec.env-shebang-options", "bad-shebang", ["`bash -e` as one word"],
         env_shebang("bash -e", "/usr/bin/env: 'bash -e': No such file or directory\n/usr/bin/env: use -[v]S to pass options in shebang lines\n"),
         # A program that is simply not installed: exec.env-not-found.
         env_shebang("bash", "/usr/bin/env: 'bash': No such file or directory\n"))
+
+def socket_client(errno, mode):
+    """A CI agent, run as uid 1000, that talks to the host's Docker socket mounted with -v."""
+    t = T(["python3", "agent.py"], uid=1000); t.start("/usr/bin/python3", ["python3", "agent.py"])
+    t.sc("socket", "AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0", ret=3)
+    t.connect(3, "/var/run/docker.sock", 0, family="AF_UNIX", errno=errno)
+    t.recs[-1]["evidence"] = {"path": "/var/run/docker.sock", "exists": errno != "ENOENT", "file_type": "other",
+                              "mode": mode, "uid": 0, "gid": 105, "process_uid": 1000, "process_gid": 1000}
+    t.write(2, f"PermissionError: [Errno 13] Permission denied\n" if errno == "EACCES"
+            else "FileNotFoundError: [Errno 2] No such file or directory\n")
+    t.exit(1); return t.end(1)
+
+# net.socket-connect-denied: the Docker socket's group is not the container user's
+fixture("net.socket-connect-denied", "permission-denied", ["`/var/run/docker.sock`", "group 105"],
+        socket_client("EACCES", 0o660),
+        # Not mounted at all: net.unix-socket-missing.
+        socket_client("ENOENT", 0o660))
+
+def secret_reader(path):
+    """An entrypoint that reads a password from the file a `*_FILE` variable names."""
+    t = T(["docker-entrypoint.sh", "postgres"]); t.start("/bin/bash", ["bash", "/usr/local/bin/docker-entrypoint.sh", "postgres"])
+    t.open(path, errno="ENOENT", evidence=ev_missing(path))
+    t.write(2, f"/usr/local/bin/docker-entrypoint.sh: line 30: {path}: No such file or directory\n")
+    t.exit(1); return t.end(1)
+
+# file.secret-missing: POSTGRES_PASSWORD_FILE=/run/secrets/db_password under docker run
+fixture("file.secret-missing", "missing-file", ["`/run/secrets/db_password`", "Compose"],
+        secret_reader("/run/secrets/db_password"),
+        # A password file the image itself should have: file.missing-mentioned.
+        secret_reader("/etc/app/db_password"))
