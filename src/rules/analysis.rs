@@ -338,7 +338,6 @@ impl<'a> Analysis<'a> {
     }
 }
 
-/// A call that sends a signal to a process it names (`kill`, `tkill`, `tgkill`).
 /// What makes two calls the same attempt: the call, its outcome (errno, DNS answer code) and
 /// its target (path, address and port, DNS query). Not the process: a retry loop in a shell
 /// runs a new `nc` each time.
@@ -367,6 +366,7 @@ impl<'a> Attempt<'a> {
     }
 }
 
+/// A call that sends a signal to a process it names (`kill`, `tkill`, `tgkill`).
 fn is_kill_call(e: &Event) -> bool {
     e.kind == EventKind::Syscall
         && e.syscall
