@@ -4,6 +4,7 @@
 
 mod rules_support;
 
+use docker_diagnose::report::Report;
 use docker_diagnose::rules::{diagnose, RuleSet};
 use docker_diagnose::trace::{End, ExitFacts, Header, Trace};
 use rules_support::{observe, Facts};
@@ -212,25 +213,11 @@ fn a_python_module_is_installed_by_its_package_name() {
     ];
     let rules = RuleSet::builtin().unwrap();
     for (message, fix) in cases {
-        let trace = Trace {
-            header: Some(Header {
-                argv: vec!["python3".into()],
-                main_pid: 1,
-                ..Header::default()
-            }),
-            events: Vec::new(),
-            omitted: 0,
-            end: Some(End {
-                exit: ExitFacts {
-                    code: Some(1),
-                    signal: None,
-                    oom_killed: false,
-                },
-                stderr_tail: vec![message.into()],
-                ..End::default()
-            }),
+        let end = End {
+            stderr_tail: vec![message.into()],
+            ..End::default()
         };
-        let report = diagnose(&observe(trace, &Facts::default()), &rules);
+        let report = diagnose_output_alone(&rules, "python3", 1, end);
         let top = &report.findings[0];
         assert_eq!(top.rule, "app.python-module-missing", "{message}");
         assert!(top.fix.contains(fix), "{message}: {}", top.fix);
@@ -245,24 +232,7 @@ fn assert_messages_lead_to_the_right_kind(
     let rules = RuleSet::builtin().unwrap();
     let mut failures = Vec::new();
     for &(program, code, message, kind, word) in messages {
-        let trace = Trace {
-            header: Some(Header {
-                argv: vec![program.into()],
-                main_pid: 1,
-                ..Header::default()
-            }),
-            events: Vec::new(),
-            omitted: 0,
-            end: Some(End {
-                exit: ExitFacts {
-                    code: Some(code),
-                    signal: None,
-                    oom_killed: false,
-                },
-                ..end(vec![message.into()])
-            }),
-        };
-        let report = diagnose(&observe(trace, &Facts::default()), &rules);
+        let report = diagnose_output_alone(&rules, program, code, end(vec![message.into()]));
         let top = &report.findings[0];
         if top.kind.as_str() != kind || !top.summary.contains(word) {
             failures.push(format!(
@@ -272,4 +242,26 @@ fn assert_messages_lead_to_the_right_kind(
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The report on a run of `program` that exited with `code` and left only the output in `end`.
+fn diagnose_output_alone(rules: &RuleSet, program: &str, code: i32, end: End) -> Report {
+    let trace = Trace {
+        header: Some(Header {
+            argv: vec![program.into()],
+            main_pid: 1,
+            ..Header::default()
+        }),
+        events: Vec::new(),
+        omitted: 0,
+        end: Some(End {
+            exit: ExitFacts {
+                code: Some(code),
+                signal: None,
+                oom_killed: false,
+            },
+            ..end
+        }),
+    };
+    diagnose(&observe(trace, &Facts::default()), rules)
 }

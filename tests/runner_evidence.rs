@@ -788,6 +788,18 @@ fn versioned_pythons() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, bin)
 }
 
+/// Runs the bare `name` as the entrypoint in `cwd`, with `PATH` set to `path`.
+fn run_with_path(cwd: &Path, path: &Path, name: &str) -> common::Run {
+    let events = cwd.join("events.jsonl");
+    let out = std::process::Command::new(common::bin())
+        .args(["__run", "--events", events.to_str().unwrap(), "--", name])
+        .env("PATH", path)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    common::finish(out, &events)
+}
+
 fn namesakes_of_python(bin: &Path) -> Vec<String> {
     ["python3", "python3.11"]
         .map(|n| bin.join(n).to_str().unwrap().to_string())
@@ -822,19 +834,7 @@ fn a_missing_shebang_interpreter_names_its_namesakes() {
 fn a_path_search_and_a_shell_lookup_name_the_namesakes() {
     let (dir, bin) = versioned_pythons();
     // The runner's own PATH search for the entrypoint, as Docker's.
-    let events = dir.path().join("events.jsonl");
-    let out = std::process::Command::new(common::bin())
-        .args([
-            "__run",
-            "--events",
-            events.to_str().unwrap(),
-            "--",
-            "python",
-        ])
-        .env("PATH", &bin)
-        .output()
-        .unwrap();
-    let r = common::finish(out, &events);
+    let r = run_with_path(dir.path(), &bin, "python");
     assert_eq!(r.status.code(), Some(127));
     let evidence = r.note().evidence.as_deref().expect("the note has evidence");
     assert_eq!(evidence.alternatives, namesakes_of_python(&bin));
@@ -856,20 +856,7 @@ fn a_name_not_in_path_is_found_in_the_working_directory() {
     // `COPY start.sh /app/` with `WORKDIR /app` and `ENTRYPOINT ["start.sh"]`.
     let dir = scratch();
     write_exec(&dir.path().join("start-dd.sh"), b"#!/bin/sh\n", 0o755);
-    let events = dir.path().join("events.jsonl");
-    let out = std::process::Command::new(common::bin())
-        .args([
-            "__run",
-            "--events",
-            events.to_str().unwrap(),
-            "--",
-            "start-dd.sh",
-        ])
-        .env("PATH", "/nonexistent-dd")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let r = common::finish(out, &events);
+    let r = run_with_path(dir.path(), Path::new("/nonexistent-dd"), "start-dd.sh");
     assert_eq!(r.status.code(), Some(127));
     let note = r.note();
     assert_eq!(note.path.as_deref(), Some("start-dd.sh"));
@@ -878,18 +865,6 @@ fn a_name_not_in_path_is_found_in_the_working_directory() {
     assert_eq!(evidence.path, found.to_str().unwrap());
     assert!(evidence.exists);
     // Not there either: no evidence at all.
-    let out = std::process::Command::new(common::bin())
-        .args([
-            "__run",
-            "--events",
-            events.to_str().unwrap(),
-            "--",
-            "other-dd.sh",
-        ])
-        .env("PATH", "/nonexistent-dd")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let r = common::finish(out, &events);
+    let r = run_with_path(dir.path(), Path::new("/nonexistent-dd"), "other-dd.sh");
     assert!(r.note().evidence.is_none());
 }
