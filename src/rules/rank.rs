@@ -211,6 +211,10 @@ fn context_score(a: &Analysis, i: usize) -> i32 {
         score += 5;
     }
     score += match said.mention {
+        // The path and this call's error both said (`mkdir: cannot create directory '/x':
+        // Permission denied`): more than the path alone, which a later call on it that failed
+        // otherwise (mkdir -p's chdir) shares.
+        Some(Mention::Path) if said.errno => 50,
         Some(Mention::Path) => 40,
         Some(Mention::Name) => 25,
         None if said.errno => 20,
