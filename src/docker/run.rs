@@ -154,6 +154,11 @@ fn observation(spec: &RunSpec, outcome: Outcome, trace: Trace) -> Observation {
         health: Health::None,
         secrets: crate::report::redact::secret_values(&spec.env),
         bind_mounts,
-        network: host.and_then(|h| h.network_mode.clone()),
+        // Without `--network` the engine picks its default (the bridge), as `docker inspect`'s
+        // "default" says.
+        network: Some(
+            host.and_then(|h| h.network_mode.clone())
+                .unwrap_or_else(|| "default".into()),
+        ),
     }
 }

@@ -142,6 +142,29 @@ impl<'a> Analysis<'a> {
             .unwrap_or(0)
     }
 
+    /// The addresses the traced processes bound a socket to (`0.0.0.0:8080`, `[::]:8080`):
+    /// where a server listens.
+    pub fn listening(&self) -> Option<String> {
+        let mut seen: Vec<String> = Vec::new();
+        let bound = self
+            .events
+            .iter()
+            .filter(|e| e.syscall.as_deref() == Some("bind") && e.errno.is_none());
+        for e in bound {
+            let (Some(addr), Some(port)) = (e.addr.as_deref(), e.port) else {
+                continue;
+            };
+            let shown = match addr.contains(':') {
+                true => format!("[{addr}]:{port}"),
+                false => format!("{addr}:{port}"),
+            };
+            if !seen.contains(&shown) {
+                seen.push(shown);
+            }
+        }
+        (!seen.is_empty()).then(|| seen.join(", "))
+    }
+
     /// A failure worth blaming: failed, not a probe, not recovered from.
     pub fn is_open_failure(&self, i: usize) -> bool {
         self.events[i].errno.is_some() && !self.noise[i] && !self.recovered[i]

@@ -315,6 +315,16 @@ pub fn run_matches(cond: &RunCond, a: &Analysis) -> Option<Vars> {
             return None;
         }
     }
+    if let Some(networks) = &cond.network_not {
+        if obs.network.as_ref().is_none_or(|n| networks.contains(n)) {
+            return None;
+        }
+    }
+    if let Some(re) = &cond.listening {
+        if !re.capture(&a.listening()?, &mut vars) {
+            return None;
+        }
+    }
     if let Some(by) = &cond.signal_sent_by {
         if !by.contains(&a.fatal_signal_sent_by()) {
             return None;

@@ -299,7 +299,7 @@ fn run_vars(a: &Analysis) -> Vars {
         put("health_exit", check.exit_code.map(|c| c.to_string()));
         put("health_output", last_words(&check.output));
     }
-    put("listening", listening(a));
+    put("listening", a.listening());
     v
 }
 
@@ -316,29 +316,6 @@ fn last_words(output: &str) -> Option<String> {
     let words = lines[lines.len().saturating_sub(LINES)..].join(" ");
     let words: String = words.chars().take(CHARS).collect();
     (!words.is_empty()).then_some(words)
-}
-
-/// The addresses the traced processes bound a socket to (`0.0.0.0:8080`, `[::]:8080`): where
-/// a server listens, for a finding about a check that knocked elsewhere.
-fn listening(a: &Analysis) -> Option<String> {
-    let mut seen: Vec<String> = Vec::new();
-    let bound = a
-        .events
-        .iter()
-        .filter(|e| e.syscall.as_deref() == Some("bind") && e.errno.is_none());
-    for e in bound {
-        let (Some(addr), Some(port)) = (e.addr.as_deref(), e.port) else {
-            continue;
-        };
-        let shown = match addr.contains(':') {
-            true => format!("[{addr}]:{port}"),
-            false => format!("{addr}:{port}"),
-        };
-        if !seen.contains(&shown) {
-            seen.push(shown);
-        }
-    }
-    (!seen.is_empty()).then(|| seen.join(", "))
 }
 
 /// The limit a `setrlimit` or `prlimit64` asked for, as `docker run --ulimit` spells it:

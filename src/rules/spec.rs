@@ -130,6 +130,11 @@ pub struct RunCond {
     /// The container's network is one of these (`none`, `host`, a network's name); a host
     /// `trace` or a log has none, and matches no list.
     pub network: Option<Vec<String>>,
+    /// A container ran, and its network is none of these (`["host", "none"]`).
+    pub network_not: Option<Vec<String>>,
+    /// A regex over the addresses the traced processes bound, as `{listening}` lists them
+    /// (`127.0.0.1:8080, [::1]:8080`); a run that bound none matches no regex.
+    pub listening: Option<TextRegex>,
     /// Processes were left alive when the main process ended.
     pub alive: Option<bool>,
     pub healthy: Option<bool>,
@@ -315,6 +320,7 @@ impl RuleFile {
                 ("stderr_with", &run.stderr_with),
                 ("stderr_not", &run.stderr_not),
                 ("health_output", &run.health_output),
+                ("listening", &run.listening),
             ];
             for (key, re) in regexes {
                 if let Some(slot) = re.as_ref().and_then(|re| re.slots().next()) {

@@ -330,3 +330,18 @@ fixture("file.secret-missing", "missing-file", ["`/run/secrets/db_password`", "C
         secret_reader("/run/secrets/db_password"),
         # A password file the image itself should have: file.missing-mentioned.
         secret_reader("/etc/app/db_password"))
+
+def server_on(addr):
+    """A development server, still running when --wait ran out."""
+    t = T(["flask", "run"]); t.start("/usr/local/bin/flask", ["flask", "run"])
+    t.sc("socket", "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP", ret=3)
+    t.bind(3, addr, 5000)
+    t.sc("listen", "3, 128", ret=0)
+    return t.end(None, dur=5000)
+
+# outcome.running-loopback-only: `flask run` listens on 127.0.0.1:5000 by default
+fixture("outcome.running-loopback-only", "healthy", ["listens only on 127.0.0.1:5000"],
+        server_on("127.0.0.1"),
+        # `flask run --host 0.0.0.0`: every address of the container.
+        server_on("0.0.0.0"),
+        obs={"outcome": "running", "network": "default"}, not_obs={"outcome": "running", "network": "default"})
