@@ -563,3 +563,34 @@ fn a_call_whose_path_could_not_be_read_is_never_blamed() {
         report.findings
     );
 }
+
+#[test]
+fn a_refused_call_is_told_the_capability_it_needs() {
+    // cap.other's lookup: the call's name gives the capability; a call the table lacks keeps the
+    // generic words.
+    let rules = RuleSet::builtin().unwrap();
+    for (call, want) in [
+        ("socket", "`--cap-add NET_RAW`"),
+        ("setpriority", "`--cap-add SYS_NICE`"),
+        (
+            "personality",
+            "the capability that `man 7 capabilities` names",
+        ),
+    ] {
+        let refused = Event {
+            seq: 0,
+            pid: 1,
+            kind: EventKind::Syscall,
+            syscall: Some(call.into()),
+            call: format!("{call}(...) = -1 EPERM (Operation not permitted)"),
+            ret: Some(-1),
+            errno: Some("EPERM".into()),
+            ..Event::default()
+        };
+        let t = trace(vec![refused], 1, &["app: operation not permitted"]);
+        let report = diagnose(&observe(t, &Facts::default()), &rules);
+        let top = &report.findings[0];
+        assert_eq!(top.rule, "cap.other", "{call}");
+        assert!(top.fix.contains(want), "{call}: {}", top.fix);
+    }
+}
