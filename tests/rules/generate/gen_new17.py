@@ -109,11 +109,6 @@ fixture("file.package-install-not-root", "permission-denied", ["installs package
         create_as_user("/var/cache/nginx/client_temp", "mkdir",
                        "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (13: Permission denied)\n"))
 
-# file.account-change-not-root: `useradd` in a start script of a non-root image
-fixture("file.account-change-not-root", "permission-denied", ["accounts", "`/etc/.pwd.lock`"],
-        create_as_user("/etc/.pwd.lock", "open", "useradd: Permission denied.\nuseradd: cannot lock /etc/passwd; try again later.\n"),
-        # A configuration file of the program's own under /etc.
-        create_as_user("/etc/app/app.lock", "open", "app: cannot create /etc/app/app.lock: Permission denied\n"))
 
 PY3 = ["/usr/bin/python3", "/usr/bin/python3.11"]
 
@@ -345,3 +340,18 @@ fixture("outcome.running-loopback-only", "healthy", ["listens only on 127.0.0.1:
         # `flask run --host 0.0.0.0`: every address of the container.
         server_on("0.0.0.0"),
         obs={"outcome": "running", "network": "default"}, not_obs={"outcome": "running", "network": "default"})
+
+def shadow_reader():
+    """`cat /etc/shadow` as uid 1000: a read refused, no account changed."""
+    t = T(["cat", "/etc/shadow"], uid=1000); t.start("/usr/bin/cat", ["cat", "/etc/shadow"])
+    t.open("/etc/shadow", flags="O_RDONLY", errno="EACCES",
+           evidence={"path": "/etc/shadow", "exists": True, "file_type": "file", "mode": 0o640, "uid": 0, "gid": 42,
+                     "process_uid": 1000, "process_gid": 1000})
+    t.write(2, "cat: /etc/shadow: Permission denied\n")
+    t.exit(1); return t.end(1)
+
+# file.account-change-not-root: `useradd` in a start script of a non-root image; the near miss
+# reads /etc/shadow (refused, but no account is changed: file.cannot-read).
+fixture("file.account-change-not-root", "permission-denied", ["accounts", "`/etc/.pwd.lock`"],
+        create_as_user("/etc/.pwd.lock", "open", "useradd: Permission denied.\nuseradd: cannot lock /etc/passwd; try again later.\n"),
+        shadow_reader())
