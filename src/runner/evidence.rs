@@ -34,8 +34,7 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
         if ev.dangling_link.is_none() && ev.unsearchable.is_none() {
             ev.notes
                 .push(format!("{} does not exist", text::lossless(path)));
-            ev.alternatives = alternatives(mounts, task, path);
-            note_alternatives(&mut ev);
+            add_alternatives(&mut ev, alternatives(mounts, task, path));
         }
         return ev;
     }
@@ -58,8 +57,8 @@ pub fn for_exec(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
                 !s.interpreter_exists && s.interpreter_link.is_none() && !s.trailing_cr
             });
             if let Some(interpreter) = missing.map(|s| s.interpreter.clone()) {
-                ev.alternatives = alternatives(mounts, task, interpreter.as_bytes());
-                note_alternatives(&mut ev);
+                let found = alternatives(mounts, task, interpreter.as_bytes());
+                add_alternatives(&mut ev, found);
             }
         }
         _ => {}
@@ -115,10 +114,9 @@ pub fn for_path_search(
         (!found.is_empty()).then(|| {
             let mut ev = Evidence {
                 path: text::lossless(&candidate),
-                alternatives: found,
                 ..Evidence::default()
             };
-            note_alternatives(&mut ev);
+            add_alternatives(&mut ev, found);
             ev
         })
     })
@@ -158,18 +156,18 @@ fn alternatives(mounts: &mut Mounts, task: &TaskFacts, path: &[u8]) -> Vec<Strin
         .collect()
 }
 
-/// `/usr/bin has python3, python3.11`.
-fn note_alternatives(ev: &mut Evidence) {
-    let Some((dir, _)) = ev.alternatives.first().and_then(|p| p.rsplit_once('/')) else {
-        return;
-    };
-    let names: Vec<&str> = ev
-        .alternatives
-        .iter()
-        .filter_map(|p| p.rsplit_once('/').map(|(_, name)| name))
-        .collect();
-    let dir = if dir.is_empty() { "/" } else { dir };
-    ev.notes.push(format!("{dir} has {}", names.join(", ")));
+/// Keeps `found` (namesakes in one directory) as the evidence's alternatives, with a note that
+/// names them: `/usr/bin has python3, python3.11`.
+fn add_alternatives(ev: &mut Evidence, found: Vec<String>) {
+    if let Some((dir, _)) = found.first().and_then(|p| p.rsplit_once('/')) {
+        let names: Vec<&str> = found
+            .iter()
+            .filter_map(|p| p.rsplit_once('/').map(|(_, name)| name))
+            .collect();
+        let dir = if dir.is_empty() { "/" } else { dir };
+        ev.notes.push(format!("{dir} has {}", names.join(", ")));
+    }
+    ev.alternatives = found;
 }
 
 /// A program's name without a trailing version: `python3.11` and `python3` are `python`,
@@ -228,8 +226,7 @@ pub fn for_path(mounts: &mut Mounts, task: &TaskFacts, path: &[u8], errno: i32) 
     }
     // A shell looks a command up with `stat` in each PATH directory.
     if errno == libc::ENOENT && in_a_bin_directory(path) {
-        ev.alternatives = alternatives(mounts, task, path);
-        note_alternatives(&mut ev);
+        add_alternatives(&mut ev, alternatives(mounts, task, path));
     }
     ev
 }
